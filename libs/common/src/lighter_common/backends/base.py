@@ -1,0 +1,69 @@
+"""The Backend port: launch, observe, read and kill Spark applications.
+
+Contract:
+- `launch` is idempotent per (application id, generation): called again for the same
+  application (after a crash between launch and recording it) it returns the same
+  reference without starting a second driver.
+- `status` looks only at what the backend has (process, pod, schedule) and never at the
+  store, so any service on any replica can call it after a restart.
+- `statuses` is `status` for many applications at once, as cheap as the backend allows.
+- `kill` is idempotent; killing something already gone is not an error.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from lighter_common.domain.application import Application
+
+
+class DriverPhase(StrEnum):
+    """What the backend sees of a driver, before the domain turns it into a state."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    KILLED = "killed"
+    MISSING = "missing"  # nothing found where a driver should be
+
+
+@dataclass(frozen=True)
+class DriverStatus:
+    phase: DriverPhase
+    spark_app_id: str | None = None
+    reason: str | None = None
+    spark_ui_url: str | None = None
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    backend_ref: str
+    spark_app_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LaunchContext:
+    """What a driver needs beyond the submit params (sessions: where the kernel calls home)."""
+
+    kernel_file: str | None = None
+    env: dict[str, str] | None = None
+
+
+class Backend(Protocol):
+    name: str
+
+    async def launch(self, app: Application, context: LaunchContext) -> LaunchResult: ...
+
+    async def status(self, app: Application) -> DriverStatus: ...
+
+    async def statuses(self, apps: Sequence[Application]) -> dict[str, DriverStatus]:
+        """Statuses keyed by application id."""
+
+    async def logs(self, app: Application, max_bytes: int) -> str | None:
+        """The driver's log (its last `max_bytes`), or None when there is none."""
+
+    async def kill(self, app: Application) -> None: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,81 @@
+"""The application document: a batch or a session, as stored and as every service sees it."""
+
+import secrets
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from lighter_common.domain.states import ApplicationState
+from lighter_common.domain.submit_params import SubmitParams
+
+
+class ApplicationType(StrEnum):
+    BATCH = "BATCH"
+    SESSION = "SESSION"
+    PERMANENT_SESSION = "PERMANENT_SESSION"
+
+    @property
+    def is_session(self) -> bool:
+        return self is not ApplicationType.BATCH
+
+
+class AppInfo(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    driver_log_url: str | None = None
+    spark_ui_url: str | None = None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_application_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Application(BaseModel):
+    """One batch or session. Stored with camelCase keys and `_id`."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    id: str = Field(default_factory=new_application_id, alias="_id")
+    livy_id: int = -1
+    type: ApplicationType
+    state: ApplicationState = ApplicationState.NOT_STARTED
+    state_reason: str | None = None
+    app_id: str | None = None
+    app_info: AppInfo = Field(default_factory=AppInfo)
+    kind: str | None = None
+    submit_params: SubmitParams
+    owner: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    contacted_at: datetime | None = None
+    finished_at: datetime | None = None
+    backend: str = "local"
+    backend_ref: str | None = None
+    deleted: bool = False
+    kill_requested: bool = False
+    # Sessions: the kernel's secret, and when a client last touched the session.
+    kernel_secret: str | None = None
+    last_activity_at: datetime | None = None
+    generation: int = 0
+
+    @property
+    def name(self) -> str | None:
+        return self.submit_params.name
+
+    def to_document(self) -> dict[str, object]:
+        return self.model_dump(by_alias=True, mode="python")
+
+    @classmethod
+    def from_document(cls, doc: dict[str, object]) -> "Application":
+        return cls.model_validate(doc)
+
+
+def new_kernel_secret() -> str:
+    return secrets.token_urlsafe(24)

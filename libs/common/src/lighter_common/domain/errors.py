@@ -1,0 +1,28 @@
+"""Domain errors.
+
+LighterError
+ ├── NotFound            an application or statement that does not exist (404)
+ ├── Conflict            an id already taken, or an action the state forbids (409 / 400)
+ │    └── InvalidTransition
+ └── InvalidRequest      input that breaks a rule the models cannot express (400)
+"""
+
+
+class LighterError(Exception):
+    """Base of all errors the domain raises on purpose."""
+
+
+class NotFound(LighterError):
+    pass
+
+
+class Conflict(LighterError):
+    pass
+
+
+class InvalidTransition(Conflict):
+    pass
+
+
+class InvalidRequest(LighterError):
+    pass

@@ -1,0 +1,42 @@
+"""A statement: code sent to a live session, and what came of it."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from lighter_common.domain.application import utcnow
+from lighter_common.domain.states import StatementState
+
+STATEMENT_KINDS = frozenset({"pyspark", "python", "sql"})
+
+
+class StatementOutput(BaseModel):
+    """Livy's output shape: data by MIME type on success, ename/evalue/traceback on error."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    status: str  # "ok" | "error"
+    execution_count: int = 0
+    data: dict[str, Any] | None = None
+    ename: str | None = None
+    evalue: str | None = None
+    traceback: list[str] | None = None
+
+
+class Statement(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    session_id: str
+    id: int
+    code: str
+    kind: str | None = None
+    state: StatementState = StatementState.WAITING
+    output: StatementOutput | None = None
+    progress: float = 0.0
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    # Which dispatch handed it to a kernel: a restarted kernel never runs it twice.
+    dispatched_to: int | None = None

@@ -1,0 +1,76 @@
+"""Which state changes are allowed: the one rule every state change goes through.
+
+Stores apply a change as a compare-and-set on the previous states returned here, so a
+message delivered twice, or handled by two replicas, cannot move a document backwards.
+"""
+
+from collections.abc import Iterable
+
+from lighter_common.domain.errors import InvalidTransition
+from lighter_common.domain.states import (
+    ALIVE_STATES,
+    FINISHED_STATES,
+    ApplicationState,
+    StatementState,
+)
+
+_A = ApplicationState
+_ANY_UNFINISHED = frozenset(_A) - FINISHED_STATES
+
+_APPLICATION_PREVIOUS: dict[ApplicationState, frozenset[ApplicationState]] = {
+    _A.NOT_STARTED: frozenset(),
+    _A.STARTING: frozenset({_A.NOT_STARTED}),
+    _A.RUNNING: frozenset({_A.STARTING}),
+    _A.IDLE: frozenset({_A.STARTING, _A.BUSY}),
+    _A.BUSY: frozenset({_A.STARTING, _A.IDLE}),
+    _A.SHUTTING_DOWN: ALIVE_STATES - {_A.SHUTTING_DOWN},
+    _A.SUCCESS: ALIVE_STATES,
+    _A.ERROR: _ANY_UNFINISHED,
+    _A.DEAD: _ANY_UNFINISHED,
+    _A.KILLED: _ANY_UNFINISHED,
+}
+
+_S = StatementState
+_STATEMENT_PREVIOUS: dict[StatementState, frozenset[StatementState]] = {
+    _S.WAITING: frozenset(),
+    _S.RUNNING: frozenset({_S.WAITING}),
+    _S.AVAILABLE: frozenset({_S.WAITING, _S.RUNNING}),
+    _S.ERROR: frozenset({_S.WAITING, _S.RUNNING, _S.CANCELLING}),
+    _S.CANCELLING: frozenset({_S.WAITING, _S.RUNNING}),
+    _S.CANCELLED: frozenset({_S.WAITING, _S.RUNNING, _S.CANCELLING}),
+}
+
+
+def previous_states(target: ApplicationState) -> frozenset[ApplicationState]:
+    """The states an application may be in to move to `target`."""
+    return _APPLICATION_PREVIOUS[target]
+
+
+def can_transition(current: ApplicationState, target: ApplicationState) -> bool:
+    """True when an application in `current` may move to `target`."""
+    return current in _APPLICATION_PREVIOUS[target]
+
+
+def check_transition(current: ApplicationState, target: ApplicationState) -> None:
+    """Raise InvalidTransition unless `current` may move to `target`."""
+    if not can_transition(current, target):
+        raise InvalidTransition(f"application cannot go from {current} to {target}")
+
+
+def previous_statement_states(target: StatementState) -> frozenset[StatementState]:
+    """The states a statement may be in to move to `target`."""
+    return _STATEMENT_PREVIOUS[target]
+
+
+def can_transition_statement(current: StatementState, target: StatementState) -> bool:
+    """True when a statement in `current` may move to `target`."""
+    return current in _STATEMENT_PREVIOUS[target]
+
+
+def session_activity_state(busy: bool) -> ApplicationState:
+    """The state a live session shows: busy while a statement executes, else idle."""
+    return _A.BUSY if busy else _A.IDLE
+
+
+def state_names(states: Iterable[ApplicationState]) -> list[str]:
+    return sorted(s.value for s in states)

@@ -1,0 +1,103 @@
+"""Configuration from LIGHTER_* environment variables: the one place each default lives."""
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lighter_common.domain.capacity import CapacityLimits
+from lighter_common.domain.submit_params import parse_duration
+
+
+def _seconds(value: object) -> object:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+def _minutes(value: object) -> object:
+    return parse_duration(value, bare_unit="m") if isinstance(value, str) else value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIGHTER_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path(".lighter")
+    public_url: str | None = None  # how Spark drivers reach this service; derived when unset
+
+    # Adapters. Empty URLs mean the standalone adapters (SQLite store, in-process bus).
+    mongo_url: str | None = None
+    mongo_database: str = "lighter"
+    rabbitmq_url: str | None = None
+    backend: Literal["local", "simulated"] = "local"
+
+    # Capacity.
+    max_running_jobs: int = Field(default=5, ge=0)
+    max_starting_jobs: int = Field(default=10, ge=1)
+    max_running_sessions: int = Field(default=5, ge=0)
+
+    # Loops (durations in seconds; strings such as '30s' or '10m' are accepted).
+    tracker_interval: float = 1.0
+    sweep_interval: float = 5.0
+    launch_timeout: float = 120.0
+    zombie_interval: float = 10.0
+    session_timeout_interval: float = Field(
+        default=90 * 60,
+        validation_alias=AliasChoices(
+            "LIGHTER_SESSION_TIMEOUT_INTERVAL", "LIGHTER_SESSION_TIMEOUT_MINUTES"
+        ),
+    )
+    session_check_interval: float = 2.0
+    kernel_poll_timeout: float = 25.0
+
+    # Limits.
+    log_max_bytes: int = 4 * 1024 * 1024
+    max_body_bytes: int = 1024 * 1024
+
+    # Shown through the configuration endpoint.
+    spark_history_server_url: str | None = None
+    external_logs_url_template: str | None = None
+
+    # Local backend.
+    spark_home: Path | None = None
+    spark_master: str = "local[*]"
+
+    # Simulated backend (load tests only): how long an application starts and runs.
+    simulated_start_seconds: float = 0.5
+    simulated_run_seconds: float = 5.0
+
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: str = "INFO"
+
+    _duration_fields = field_validator(
+        "tracker_interval",
+        "sweep_interval",
+        "launch_timeout",
+        "zombie_interval",
+        "session_check_interval",
+        "kernel_poll_timeout",
+        mode="before",
+    )(_seconds)
+    # Lighter's LIGHTER_SESSION_TIMEOUT_* values count minutes.
+    _minute_fields = field_validator("session_timeout_interval", mode="before")(_minutes)
+
+    @cached_property
+    def capacity(self) -> CapacityLimits:
+        return CapacityLimits(
+            max_running_jobs=self.max_running_jobs,
+            max_starting_jobs=self.max_starting_jobs,
+            max_running_sessions=self.max_running_sessions,
+        )
+
+    @property
+    def is_distributed(self) -> bool:
+        return bool(self.mongo_url and self.rabbitmq_url)
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"

@@ -1,0 +1,104 @@
+"""The Store port: applications, statements, logs and counters.
+
+Contract (every adapter passes tests/contract/test_store.py):
+- Documents are pydantic models in and out; ids are the application's `_id`.
+- `insert_application` assigns a unique `livy_id` (an increasing integer) when it is -1, and
+  raises Conflict when the `_id` is taken.
+- `update_application` is a compare-and-set: it changes the document only when its state is
+  in `expected` (any state when `expected` is None) and, when `only_if` names fields, only
+  when those fields hold the given values. It returns the updated document, or None when the
+  document is missing or the condition failed. No adapter moves a document without it.
+- `list_applications` filters deleted documents out unless asked, sorts newest first unless
+  `oldest_first`, and returns the page together with the count of all matches.
+- Statements get ids 0, 1, 2 … per session, never repeated, even under concurrent inserts.
+- Logs are a single text per application, replaced whole, capped by the writer.
+- Leases let one replica at a time do a job: `acquire_lease` is true for the holder until
+  `ttl` passes without renewal.
+"""
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.states import ApplicationState, StatementState
+from lighter_common.domain.statement import Statement
+
+
+@dataclass(frozen=True)
+class ApplicationQuery:
+    types: Collection[ApplicationType] = ()
+    states: Collection[ApplicationState] = ()
+    search: str | None = None  # substring of the name or id, case-insensitive
+    include_deleted: bool = False
+    deleted: bool | None = None  # only deleted (True) / only not deleted (False)
+    backend_ref_missing: bool | None = None
+    created_before: datetime | None = None
+    oldest_first: bool = False
+    offset: int = 0
+    limit: int | None = 100
+
+
+class Store(Protocol):
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise when the database cannot be reached."""
+
+    # Applications
+    async def insert_application(self, app: Application) -> Application: ...
+
+    async def get_application(self, app_id: str) -> Application | None: ...
+
+    async def get_application_by_livy_id(self, livy_id: int) -> Application | None: ...
+
+    async def list_applications(
+        self, query: ApplicationQuery
+    ) -> tuple[list[Application], int]: ...
+
+    async def count_applications(self, query: ApplicationQuery) -> int: ...
+
+    async def update_application(
+        self,
+        app_id: str,
+        changes: Mapping[str, Any],
+        *,
+        expected: Collection[ApplicationState] | None = None,
+        only_if: Mapping[str, Any] | None = None,
+    ) -> Application | None:
+        """Compare-and-set. `changes` and `only_if` use the model's attribute names."""
+
+    # Logs
+    async def put_log(self, app_id: str, text: str) -> None: ...
+
+    async def get_log(self, app_id: str) -> str | None: ...
+
+    # Statements
+    async def insert_statement(self, statement: Statement) -> Statement:
+        """Store a new statement, giving it the session's next id (its `id` is ignored)."""
+
+    async def get_statement(self, session_id: str, statement_id: int) -> Statement | None: ...
+
+    async def list_statements(
+        self,
+        session_id: str,
+        *,
+        states: Collection[StatementState] = (),
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[list[Statement], int]:
+        """The session's statements by id ascending, and the count of all matches."""
+
+    async def update_statement(
+        self,
+        session_id: str,
+        statement_id: int,
+        changes: Mapping[str, Any],
+        *,
+        expected: Collection[StatementState] | None = None,
+    ) -> Statement | None:
+        """Compare-and-set on the statement's state, as for applications."""
+
+    # Coordination
+    async def acquire_lease(self, name: str, owner: str, ttl: float) -> bool: ...
