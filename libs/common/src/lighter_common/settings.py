@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path(".lighter")
-    public_url: str | None = None  # how Spark drivers reach this service; derived when unset
+    public_url: str | None = None  # how clients reach the API; derived when unset
+    session_manager_port: int = 8081  # distributed mode: the kernel endpoint's own port
+    kernel_url: str | None = None  # how Spark drivers reach the kernel endpoint; derived when unset
 
     # Adapters. Empty URLs mean the standalone adapters (SQLite store, in-process bus).
     mongo_url: str | None = None
@@ -94,6 +96,15 @@ class Settings(BaseSettings):
     @property
     def is_distributed(self) -> bool:
         return bool(self.mongo_url and self.rabbitmq_url)
+
+    @property
+    def kernel_base_url(self) -> str:
+        """Where session drivers call home: the session-manager (the API in standalone)."""
+        if self.kernel_url:
+            return self.kernel_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        port = self.session_manager_port if self.is_distributed else self.port
+        return f"http://{host}:{port}"
 
     @property
     def base_url(self) -> str:

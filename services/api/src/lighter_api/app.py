@@ -1,0 +1,30 @@
+"""The API application: routes, error handling, limits, health and metrics."""
+
+from fastapi import FastAPI
+
+from lighter_api.body_limit import BodyLimitMiddleware
+from lighter_api.deps import Services
+from lighter_api.errors import install_error_handlers
+from lighter_api.metrics import MetricsMiddleware
+from lighter_api.routes import batches, configuration
+from lighter_common.bus.base import Bus
+from lighter_common.service.health import health_router
+from lighter_common.settings import Settings
+from lighter_common.store.base import Store
+
+
+def create_app(*, store: Store, bus: Bus, settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="Lighter",
+        description="Run Apache Spark batches and interactive sessions over REST "
+        "(Lighter and Apache Livy contracts).",
+        version="0.1.0",
+    )
+    app.state.services = Services(store=store, bus=bus, settings=settings)
+    install_error_handlers(app)
+    app.include_router(configuration.router)
+    app.include_router(batches.router)
+    app.include_router(health_router({"store": store.ping, "bus": bus.ping}))
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
+    return app

@@ -1,0 +1,39 @@
+"""What route handlers depend on, as FastAPI `Annotated` aliases over the app's state."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from lighter_common.bus.base import Bus
+from lighter_common.settings import Settings
+from lighter_common.store.base import Store
+
+
+@dataclass(frozen=True)
+class Services:
+    store: Store
+    bus: Bus
+    settings: Settings
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _store(request: Request) -> Store:
+    return _services(request).store
+
+
+def _bus(request: Request) -> Bus:
+    return _services(request).bus
+
+
+def _settings(request: Request) -> Settings:
+    return _services(request).settings
+
+
+StoreDep = Annotated[Store, Depends(_store)]
+BusDep = Annotated[Bus, Depends(_bus)]
+SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -1,0 +1,106 @@
+"""Errors as part of the interface: every failure becomes a 4xx/5xx body that names it.
+
+Each dialect renders errors its own way (Lighter: message/path/errors; Livy: msg), chosen by
+the request path.
+"""
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lighter_common.domain.errors import Conflict, InvalidRequest, LighterError, NotFound
+
+logger = logging.getLogger(__name__)
+
+LIVY_PREFIX = "/livy"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, details: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details or []
+
+
+def error_response(request: Request, error: ApiError) -> JSONResponse:
+    if request.url.path.startswith(LIVY_PREFIX):
+        return JSONResponse({"msg": error.message}, status_code=error.status)
+    body = {
+        "message": error.message,
+        "path": request.url.path,
+        "errors": error.details or [{"message": error.message, "details": {}}],
+    }
+    return JSONResponse(body, status_code=error.status)
+
+
+def describe_validation_errors(errors: list[Any]) -> tuple[str, list[dict[str, Any]]]:
+    """One readable sentence per problem, each naming the field it is about."""
+    details: list[dict[str, Any]] = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if part != "body"]
+        field = ".".join(loc)
+        kind = error.get("type", "")
+        if kind == "json_invalid":
+            ctx = error.get("ctx", {})
+            text = f"Malformed JSON body: {ctx.get('error', error.get('msg'))}"
+        elif kind == "extra_forbidden":
+            text = f"Unknown field '{field}'"
+        elif kind == "missing":
+            text = f"Field '{field}' is required"
+        elif field:
+            text = f"Field '{field}': {error.get('msg')}"
+        else:
+            text = f"Request body: {error.get('msg')}"
+        details.append({"message": text, "details": {"field": field, "type": kind}})
+    message = "; ".join(d["message"] for d in details) or "Invalid request"
+    return message, details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, error: ApiError) -> JSONResponse:
+        return error_response(request, error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        message, details = describe_validation_errors(list(error.errors()))
+        return error_response(request, ApiError(400, message, details))
+
+    @app.exception_handler(ValidationError)
+    async def _model_validation(request: Request, error: ValidationError) -> JSONResponse:
+        message, details = describe_validation_errors(list(error.errors()))
+        return error_response(request, ApiError(400, message, details))
+
+    @app.exception_handler(json.JSONDecodeError)
+    async def _bad_json(request: Request, error: json.JSONDecodeError) -> JSONResponse:
+        return error_response(request, ApiError(400, f"Malformed JSON body: {error}"))
+
+    @app.exception_handler(LighterError)
+    async def _domain(request: Request, error: LighterError) -> JSONResponse:
+        status = 400
+        if isinstance(error, NotFound):
+            status = 404
+        elif isinstance(error, Conflict):
+            status = 409
+        elif isinstance(error, InvalidRequest):
+            status = 400
+        return error_response(request, ApiError(status, str(error)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        message = str(error.detail) if error.detail else "HTTP error"
+        if error.status_code == 404 and message == "Not Found":
+            message = f"No such endpoint: {request.method} {request.url.path}"
+        return error_response(request, ApiError(error.status_code, message))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, ApiError(500, f"Internal error: {type(error).__name__}"))
