@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".lighter")
     public_url: str | None = None  # how clients reach the API; derived when unset
     session_manager_port: int = 8081  # distributed mode: the kernel endpoint's own port
+    submitter_port: int = 8082  # distributed mode: health and metrics
+    tracker_port: int = 8083  # distributed mode: health and metrics
     kernel_url: str | None = None  # how Spark drivers reach the kernel endpoint; derived when unset
 
     # Adapters. Empty URLs mean the standalone adapters (SQLite store, in-process bus).

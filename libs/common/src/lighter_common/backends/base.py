@@ -28,6 +28,10 @@ class DriverPhase(StrEnum):
     KILLED = "killed"
     MISSING = "missing"  # nothing found where a driver should be
 
+    @property
+    def ended(self) -> bool:
+        return self not in (DriverPhase.STARTING, DriverPhase.RUNNING)
+
 
 @dataclass(frozen=True)
 class DriverStatus:

@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 
 from lighter_common.backends.base import DriverPhase, DriverStatus
-from lighter_common.domain.application import Application
+from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.states import ApplicationState
-from lighter_common.domain.transitions import can_transition
+from lighter_common.domain.transitions import can_transition, revival_previous_states
 
 _A = ApplicationState
 
@@ -14,6 +14,7 @@ _A = ApplicationState
 class StateChange:
     state: ApplicationState
     reason: str | None
+    revive: bool = False  # a permanent session comes back under the same id
 
 
 def next_state(app: Application, status: DriverStatus) -> StateChange | None:
@@ -23,9 +24,21 @@ def next_state(app: Application, status: DriverStatus) -> StateChange | None:
     session out of `starting` when the kernel has not said anything yet.
     """
     target = _target(app, status)
+    if target is not None and target.is_finished and _revives(app, target):
+        reason = f"driver ended ({status.reason or status.phase.value}); restarting"
+        return StateChange(_A.NOT_STARTED, reason, revive=True)
     if target is None or target == app.state or not can_transition(app.state, target):
         return None
     return StateChange(target, status.reason if target.is_finished else None)
+
+
+def _revives(app: Application, target: ApplicationState) -> bool:
+    return (
+        app.type is ApplicationType.PERMANENT_SESSION
+        and not app.kill_requested
+        and target is not _A.KILLED
+        and app.state in revival_previous_states()
+    )
 
 
 def _target(app: Application, status: DriverStatus) -> ApplicationState | None:

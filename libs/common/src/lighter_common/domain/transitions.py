@@ -46,6 +46,11 @@ def previous_states(target: ApplicationState) -> frozenset[ApplicationState]:
     return _APPLICATION_PREVIOUS[target]
 
 
+def revival_previous_states() -> frozenset[ApplicationState]:
+    """A permanent session whose driver ended goes back to not_started from these states."""
+    return ALIVE_STATES
+
+
 def can_transition(current: ApplicationState, target: ApplicationState) -> bool:
     """True when an application in `current` may move to `target`."""
     return current in _APPLICATION_PREVIOUS[target]

@@ -35,6 +35,8 @@ class ApplicationQuery:
     deleted: bool | None = None  # only deleted (True) / only not deleted (False)
     backend_ref_missing: bool | None = None
     created_before: datetime | None = None
+    started_before: datetime | None = None
+    kill_requested: bool | None = None
     oldest_first: bool = False
     offset: int = 0
     limit: int | None = 100

@@ -1,0 +1,71 @@
+"""Launching one application: claim it, start its driver, record where it runs."""
+
+import logging
+
+from lighter_common.backends.base import Backend, LaunchContext
+from lighter_common.bus.base import Bus
+from lighter_common.domain.application import Application, utcnow
+from lighter_common.domain.states import ALIVE_STATES, ApplicationState
+from lighter_common.kernel import KERNEL_PATH
+from lighter_common.lifecycle import finish_application
+from lighter_common.messages import TRACKER_QUEUE, TrackApplication
+from lighter_common.settings import Settings
+from lighter_common.store.base import Store
+
+logger = logging.getLogger(__name__)
+
+
+async def claim(store: Store, app: Application) -> Application | None:
+    """Compare-and-set not_started → starting; only one replica wins."""
+    return await store.update_application(
+        app.id,
+        {"state": ApplicationState.STARTING, "state_reason": None, "started_at": utcnow()},
+        expected=(ApplicationState.NOT_STARTED,),
+        only_if={"deleted": False},
+    )
+
+
+def launch_context(app: Application, settings: Settings) -> LaunchContext:
+    if not app.type.is_session:
+        return LaunchContext()
+    return LaunchContext(
+        kernel_file=str(KERNEL_PATH),
+        env={
+            "LIGHTER_KERNEL_URL": settings.kernel_base_url,
+            "LIGHTER_SESSION_ID": app.id,
+            "LIGHTER_KERNEL_SECRET": app.kernel_secret or "",
+            "LIGHTER_SESSION_GENERATION": str(app.generation),
+            "LIGHTER_SESSION_KIND": app.kind or "pyspark",
+        },
+    )
+
+
+async def launch(
+    *, store: Store, bus: Bus, backend: Backend, settings: Settings, app: Application
+) -> None:
+    """Start the claimed `app`'s driver. Safe to repeat: backends launch idempotently."""
+    try:
+        result = await backend.launch(app, launch_context(app, settings))
+    except Exception as error:
+        logger.exception("launch failed", extra={"app": app.id})
+        await finish_application(
+            store=store,
+            bus=bus,
+            backend=backend,
+            app=app,
+            state=ApplicationState.ERROR,
+            reason=f"launch failed: {error}",
+            max_log_bytes=settings.log_max_bytes,
+        )
+        return
+    changes: dict[str, object] = {"backend_ref": result.backend_ref, "contacted_at": utcnow()}
+    if result.spark_app_id:
+        changes["app_id"] = result.spark_app_id
+    recorded = await store.update_application(app.id, changes, expected=ALIVE_STATES)
+    if recorded is None:
+        # Killed or deleted while launching: nobody else knows this driver exists.
+        logger.info("application ended while launching; stopping its driver", extra={"app": app.id})
+        await backend.kill(app.model_copy(update={"backend_ref": result.backend_ref}))
+        return
+    logger.info("launched", extra={"app": app.id, "ref": result.backend_ref})
+    await bus.publish(TRACKER_QUEUE, TrackApplication(app_id=app.id))

@@ -1,0 +1,62 @@
+"""Bringing one application's document in line with what its backend reports."""
+
+from typing import Any
+
+from lighter_common.backends.base import Backend, DriverStatus
+from lighter_common.bus.base import Bus
+from lighter_common.domain.application import AppInfo, Application, utcnow
+from lighter_common.domain.driver_state import next_state
+from lighter_common.domain.states import ALIVE_STATES
+from lighter_common.domain.transitions import previous_states
+from lighter_common.lifecycle import finish_application, revive_session
+from lighter_common.settings import Settings
+from lighter_common.store.base import Store
+
+
+def discovered_fields(app: Application, status: DriverStatus) -> dict[str, Any]:
+    """What the backend learned about the driver that the document does not have yet."""
+    changes: dict[str, Any] = {}
+    if status.spark_app_id and status.spark_app_id != app.app_id:
+        changes["app_id"] = status.spark_app_id
+    if status.spark_ui_url and status.spark_ui_url != app.app_info.spark_ui_url:
+        changes["app_info"] = AppInfo(
+            driver_log_url=app.app_info.driver_log_url, spark_ui_url=status.spark_ui_url
+        )
+    return changes
+
+
+async def reconcile(
+    *,
+    store: Store,
+    bus: Bus,
+    backend: Backend,
+    settings: Settings,
+    app: Application,
+    status: DriverStatus,
+) -> bool:
+    """Apply `status` to `app`; True when the document changed."""
+    discovered = discovered_fields(app, status)
+    change = next_state(app, status)
+    if change is None:
+        if not discovered:
+            return False
+        discovered["contacted_at"] = utcnow()
+        return await store.update_application(app.id, discovered, expected=ALIVE_STATES) is not None
+    if change.revive:
+        revived = await revive_session(
+            store=store, bus=bus, backend=backend, app=app,
+            reason=change.reason or "driver ended", max_log_bytes=settings.log_max_bytes,
+        )
+        return revived is not None
+    if change.state.is_finished:
+        if discovered:
+            await store.update_application(app.id, discovered, expected=ALIVE_STATES)
+            app = app.model_copy(update=discovered)
+        finished = await finish_application(
+            store=store, bus=bus, backend=backend, app=app, state=change.state,
+            reason=change.reason, max_log_bytes=settings.log_max_bytes,
+        )
+        return finished is not None
+    changes = {"state": change.state, "contacted_at": utcnow(), **discovered}
+    moved = await store.update_application(app.id, changes, expected=previous_states(change.state))
+    return moved is not None
