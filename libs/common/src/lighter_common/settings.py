@@ -4,11 +4,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lighter_common.domain.capacity import CapacityLimits
-from lighter_common.domain.submit_params import parse_duration
+from lighter_common.domain.submit_params import SubmitParams, parse_duration
 
 
 def _seconds(value: object) -> object:
@@ -17,6 +17,15 @@ def _seconds(value: object) -> object:
 
 def _minutes(value: object) -> object:
     return parse_duration(value, bare_unit="m") if isinstance(value, str) else value
+
+
+class PermanentSessionSpec(BaseModel):
+    """A session that always exists under a fixed id: `{"id": …, "submitParams": {…}}`."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    submit_params: SubmitParams = Field(default_factory=SubmitParams, alias="submitParams")
 
 
 class Settings(BaseSettings):
@@ -55,6 +64,9 @@ class Settings(BaseSettings):
     )
     session_check_interval: float = 2.0
     kernel_poll_timeout: float = 25.0
+
+    # Sessions created at startup and kept alive (a JSON list of PermanentSessionSpec).
+    permanent_sessions: list[PermanentSessionSpec] = Field(default_factory=list)
 
     # Limits.
     log_max_bytes: int = 4 * 1024 * 1024
