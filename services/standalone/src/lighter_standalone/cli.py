@@ -1,0 +1,53 @@
+"""The `lighter` command: one subcommand per service, plus `standalone` for all in one."""
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from lighter_common.service.logs import configure_logging
+from lighter_common.settings import Settings
+
+SERVICES = ("standalone", "api", "submitter", "tracker", "session-manager")
+
+
+def _runner(service: str) -> Callable[[Settings], Awaitable[None]]:
+    # Imported on demand so one service does not load the others.
+    if service == "api":
+        from lighter_api.main import run as run_api
+
+        return run_api
+    if service == "submitter":
+        from lighter_submitter.main import run as run_submitter
+
+        return run_submitter
+    if service == "tracker":
+        from lighter_tracker.main import run as run_tracker
+
+        return run_tracker
+    if service == "session-manager":
+        from lighter_session_manager.main import run as run_session_manager
+
+        return run_session_manager
+    from lighter_standalone.main import run as run_standalone
+
+    return run_standalone
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="lighter",
+        description="Run Apache Spark batches and sessions over REST. "
+        "Configuration comes from LIGHTER_* environment variables.",
+    )
+    parser.add_argument("service", choices=SERVICES, nargs="?", default="standalone")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging(args.service, log_format=settings.log_format, level=settings.log_level)
+    try:
+        asyncio.run(_runner(args.service)(settings))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+import pytest
+
+from lighter_common.domain.errors import InvalidTransition
+from lighter_common.domain.states import FINISHED_STATES, ApplicationState, StatementState
+from lighter_common.domain.transitions import (
+    can_transition,
+    can_transition_statement,
+    check_transition,
+    previous_states,
+    session_activity_state,
+)
+
+A = ApplicationState
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "allowed"),
+    [
+        (A.NOT_STARTED, A.STARTING, True),
+        (A.STARTING, A.RUNNING, True),
+        (A.RUNNING, A.SUCCESS, True),
+        (A.STARTING, A.IDLE, True),
+        (A.IDLE, A.BUSY, True),
+        (A.BUSY, A.IDLE, True),
+        (A.NOT_STARTED, A.KILLED, True),
+        (A.NOT_STARTED, A.RUNNING, False),
+        (A.NOT_STARTED, A.SUCCESS, False),
+        (A.RUNNING, A.STARTING, False),
+        (A.RUNNING, A.IDLE, False),
+        (A.IDLE, A.RUNNING, False),
+        (A.RUNNING, A.DEAD, True),
+        (A.SHUTTING_DOWN, A.KILLED, True),
+    ],
+)
+def test_application_transitions(current: A, target: A, allowed: bool) -> None:
+    assert can_transition(current, target) is allowed
+
+
+@pytest.mark.parametrize("finished", sorted(FINISHED_STATES))
+@pytest.mark.parametrize("target", list(A))
+def test_finished_states_never_change(finished: A, target: A) -> None:
+    assert not can_transition(finished, target)
+
+
+def test_check_transition_names_both_states() -> None:
+    with pytest.raises(InvalidTransition, match="success to running"):
+        check_transition(A.SUCCESS, A.RUNNING)
+
+
+def test_nothing_moves_back_to_not_started() -> None:
+    assert previous_states(A.NOT_STARTED) == frozenset()
+
+
+def test_session_activity_state() -> None:
+    assert session_activity_state(busy=True) is A.BUSY
+    assert session_activity_state(busy=False) is A.IDLE
+
+
+S = StatementState
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "allowed"),
+    [
+        (S.WAITING, S.RUNNING, True),
+        (S.RUNNING, S.AVAILABLE, True),
+        (S.RUNNING, S.CANCELLING, True),
+        (S.CANCELLING, S.CANCELLED, True),
+        (S.WAITING, S.CANCELLED, True),
+        (S.AVAILABLE, S.RUNNING, False),
+        (S.CANCELLED, S.AVAILABLE, False),
+        (S.ERROR, S.CANCELLED, False),
+    ],
+)
+def test_statement_transitions(current: S, target: S, allowed: bool) -> None:
+    assert can_transition_statement(current, target) is allowed

@@ -1,0 +1,3 @@
+from lighter_standalone.cli import main
+
+main()
