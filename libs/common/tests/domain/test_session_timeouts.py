@@ -2,7 +2,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.session_timeouts import expiry_reason, idle_timeout_seconds
 from lighter_common.domain.states import ApplicationState
@@ -42,13 +41,19 @@ def session(
         (session(idle_minutes=5, idle_timeout="4m", ttl="1h"), "idle timeout: no activity for 4m"),
         (session(idle_minutes=1, idle_timeout="45s"), "idle timeout: no activity for 45s"),
         (session(idle_minutes=91, state=ApplicationState.BUSY), None),
-        (session(idle_minutes=91, state=ApplicationState.STARTING), "idle timeout: no activity for 90m"),
+        (
+            session(idle_minutes=91, state=ApplicationState.STARTING),
+            "idle timeout: no activity for 90m",
+        ),
         (session(idle_minutes=91, state=ApplicationState.NOT_STARTED), None),
         (session(idle_minutes=91, state=ApplicationState.DEAD), None),
         (session(idle_minutes=91, state=ApplicationState.SHUTTING_DOWN), None),
         (session(idle_minutes=91, type=ApplicationType.PERMANENT_SESSION), None),
         (session(idle_minutes=91, permanent=True), None),
-        (session(idle_minutes=91, type=ApplicationType.BATCH, state=ApplicationState.RUNNING), None),
+        (
+            session(idle_minutes=91, type=ApplicationType.BATCH, state=ApplicationState.RUNNING),
+            None,
+        ),
         (
             session(idle_minutes=2, heartbeat_timeout_in_second=60),
             "heartbeat timeout: no client contact for 60s",
