@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.harness.mongo",
     "tests.harness.rabbitmq",
+    "tests.harness.lighter",
 ]

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     mongo_url: str | None = None
     mongo_database: str = "lighter"
     rabbitmq_url: str | None = None
+    queue_prefix: str = ""  # lets several Lighters share one broker
     backend: Literal["local", "simulated"] = "local"
 
     # Capacity.
