@@ -6,7 +6,7 @@ from lighter_api.body_limit import BodyLimitMiddleware
 from lighter_api.deps import Services
 from lighter_api.errors import install_error_handlers
 from lighter_api.metrics import MetricsMiddleware
-from lighter_api.routes import batches, configuration
+from lighter_api.routes import batches, configuration, livy, sessions
 from lighter_common.bus.base import Bus
 from lighter_common.service.health import health_router
 from lighter_common.settings import Settings
@@ -24,6 +24,8 @@ def create_app(*, store: Store, bus: Bus, settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(configuration.router)
     app.include_router(batches.router)
+    app.include_router(sessions.router)
+    app.include_router(livy.router)
     app.include_router(health_router({"store": store.ping, "bus": bus.ping}))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)

@@ -52,6 +52,7 @@ async def submit_session(
         kernel_secret=new_kernel_secret(),
         created_at=now,
         last_activity_at=now,
+        heartbeat_at=now,
     )
     if session_id is not None:
         app = app.model_copy(update={"id": session_id})
@@ -121,6 +122,6 @@ async def delete_application(*, store: Store, bus: Bus, app: Application) -> Non
     await bus.publish(SUBMITTER_QUEUE, KillApplication(app_id=app.id))
 
 
-async def touch_session(store: Store, app: Application) -> None:
-    """A client used the session: push back its heartbeat and idle deadlines."""
-    await store.update_application(app.id, {"last_activity_at": utcnow()})
+async def record_heartbeat(store: Store, app: Application) -> None:
+    """A Livy client looked at the session: it is still wanted (heartbeatTimeoutInSecond)."""
+    await store.update_application(app.id, {"heartbeat_at": utcnow()})

@@ -62,7 +62,8 @@ class Application(BaseModel):
     kill_requested: bool = False
     # Sessions: the kernel's secret, and when a client last touched the session.
     kernel_secret: str | None = None
-    last_activity_at: datetime | None = None
+    last_activity_at: datetime | None = None  # statements: the idle timeout counts from it
+    heartbeat_at: datetime | None = None  # Livy clients' contact: heartbeatTimeoutInSecond
     generation: int = 0
 
     @property
