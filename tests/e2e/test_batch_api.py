@@ -12,12 +12,17 @@ from tests.harness.lighter import LighterFactory, LighterProcesses, wait_for
 
 
 @pytest.fixture(scope="module", params=["standalone", "distributed"])
-def lighter(request: pytest.FixtureRequest, lighter_factory: LighterFactory) -> Iterator[LighterProcesses]:
+def lighter(
+    request: pytest.FixtureRequest, lighter_factory: LighterFactory
+) -> Iterator[LighterProcesses]:
     processes = lighter_factory.start(
         request.param,
         backend="simulated",
-        extra={"LIGHTER_MAX_RUNNING_JOBS": "1000", "LIGHTER_MAX_STARTING_JOBS": "1000",
-               "LIGHTER_MAX_BODY_BYTES": "65536"},
+        extra={
+            "LIGHTER_MAX_RUNNING_JOBS": "1000",
+            "LIGHTER_MAX_STARTING_JOBS": "1000",
+            "LIGHTER_MAX_BODY_BYTES": "65536",
+        },
     )
     yield processes
     processes.stop_all()
@@ -32,8 +37,11 @@ def client(lighter: LighterProcesses) -> Iterator[httpx.Client]:
 def test_list_pages_and_filters_over_50_batches(client: httpx.Client) -> None:
     ids = []
     for n in range(50):
-        body = {"name": f"listing-{'even' if n % 2 == 0 else 'odd'}-{n}", "file": "job.py",
-                "conf": {"lighter.simulated.runSeconds": "600" if n < 10 else "0"}}
+        body = {
+            "name": f"listing-{'even' if n % 2 == 0 else 'odd'}-{n}",
+            "file": "job.py",
+            "conf": {"lighter.simulated.runSeconds": "600" if n < 10 else "0"},
+        }
         response = client.post("/batches", json=body)
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])
@@ -42,8 +50,10 @@ def test_list_pages_and_filters_over_50_batches(client: httpx.Client) -> None:
     assert everything["total"] == 50
     assert [a["id"] for a in everything["applications"]] == list(reversed(ids))
 
-    pages = [client.get("/batches", params={"search": "listing-", "from": start, "size": 20}).json()
-             for start in (0, 20, 40)]
+    pages = [
+        client.get("/batches", params={"search": "listing-", "from": start, "size": 20}).json()
+        for start in (0, 20, 40)
+    ]
     assert [len(p["applications"]) for p in pages] == [20, 20, 10]
     assert all(p["total"] == 50 for p in pages)
     paged_ids = [a["id"] for p in pages for a in p["applications"]]
@@ -53,17 +63,31 @@ def test_list_pages_and_filters_over_50_batches(client: httpx.Client) -> None:
     odd = client.get("/batches", params={"search": "LISTING-ODD", "size": 5}).json()
     assert odd["total"] == 25 and len(odd["applications"]) == 5
 
-    wait_for(client, "/batches?search=listing-&state=success&size=1",
-             lambda b: b["total"] == 40, timeout=60)
+    wait_for(
+        client,
+        "/batches?search=listing-&state=success&size=1",
+        lambda b: b["total"] == 40,
+        timeout=60,
+    )
     running = client.get("/batches", params={"search": "listing-", "state": "running"}).json()
     assert running["total"] == 10
     assert {a["state"] for a in running["applications"]} == {"running"}
 
 
 def test_seed_request_is_accepted(client: httpx.Client) -> None:
-    body = {"name": "App name", "file": "job.py", "numExecutors": 4, "executorCores": 2,
-            "executorMemory": "2G", "driverCores": 2, "driverMemory": "1G", "args": ["arg1"],
-            "pyFiles": [], "files": [], "conf": {"spark.eventLog.enabled": True}}
+    body = {
+        "name": "App name",
+        "file": "job.py",
+        "numExecutors": 4,
+        "executorCores": 2,
+        "executorMemory": "2G",
+        "driverCores": 2,
+        "driverMemory": "1G",
+        "args": ["arg1"],
+        "pyFiles": [],
+        "files": [],
+        "conf": {"spark.eventLog.enabled": True},
+    }
     response = client.post("/batches", json=body)
     assert response.status_code == 201, response.text
     created = response.json()
@@ -73,8 +97,10 @@ def test_seed_request_is_accepted(client: httpx.Client) -> None:
 
 
 def test_secret_conf_values_are_redacted(client: httpx.Client) -> None:
-    body = {"file": "job.py", "conf": {"spark.hadoop.fs.s3a.secret.key": "s3cr3t",
-                                       "spark.executor.memory": "1g"}}
+    body = {
+        "file": "job.py",
+        "conf": {"spark.hadoop.fs.s3a.secret.key": "s3cr3t", "spark.executor.memory": "1g"},
+    }
     created = client.post("/batches", json=body).json()
     shown = client.get(f"/batches/{created['id']}").json()["submitParams"]["conf"]
     assert shown == {"spark.hadoop.fs.s3a.secret.key": "[redacted]", "spark.executor.memory": "1g"}
@@ -94,7 +120,9 @@ def test_secret_conf_values_are_redacted(client: httpx.Client) -> None:
         ('{"file": "a.py", "args": [{"a": 1}]}', "args"),
     ],
 )
-def test_bad_input_is_a_400_that_names_the_problem(client: httpx.Client, body: str, expected: str) -> None:
+def test_bad_input_is_a_400_that_names_the_problem(
+    client: httpx.Client, body: str, expected: str
+) -> None:
     response = client.post("/batches", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 400, response.text
     error = response.json()
@@ -121,7 +149,9 @@ def test_unknown_ids_and_states(client: httpx.Client) -> None:
     assert client.get("/batches", params={"size": -1}).status_code == 400
 
 
-def test_configuration_health_metrics_and_openapi(client: httpx.Client, lighter: LighterProcesses) -> None:
+def test_configuration_health_metrics_and_openapi(
+    client: httpx.Client, lighter: LighterProcesses
+) -> None:
     configuration = client.get("/configuration").json()
     assert configuration["sessionConfiguration"]["timeoutMinutes"] == 90
     assert "sparkHistoryServerUrl" in configuration

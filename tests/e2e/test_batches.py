@@ -17,7 +17,9 @@ pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module", params=["standalone", "distributed"])
-def lighter(request: pytest.FixtureRequest, lighter_factory: LighterFactory) -> Iterator[LighterProcesses]:
+def lighter(
+    request: pytest.FixtureRequest, lighter_factory: LighterFactory
+) -> Iterator[LighterProcesses]:
     processes = lighter_factory.start(request.param)
     yield processes
     processes.stop_all()
@@ -69,7 +71,9 @@ def test_a_failing_script_ends_in_error_with_its_traceback(client: httpx.Client)
     assert "ValueError" in log
 
 
-def test_deleting_a_running_job_kills_its_process(client: httpx.Client, lighter: LighterProcesses) -> None:
+def test_deleting_a_running_job_kills_its_process(
+    client: httpx.Client, lighter: LighterProcesses
+) -> None:
     batch = submit(client, {"name": "sleeper", "file": str(EXAMPLES / "sleep.py"), "args": ["600"]})
     batch_id = str(batch["id"])
     wait_for(client, f"/batches/{batch_id}", lambda b: b["state"] == "running", timeout=240)

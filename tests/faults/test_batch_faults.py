@@ -39,18 +39,23 @@ def test_killing_the_submitter_mid_flight_loses_nothing_and_runs_nothing_twice(
     spark_cluster: LighterProcesses,
 ) -> None:
     with _client(spark_cluster) as client:
-        ids = [_submit(client, {"name": f"pi-{n}", "file": str(EXAMPLES / "pi.py"), "args": ["1"]})
-               for n in range(5)]
+        ids = [
+            _submit(client, {"name": f"pi-{n}", "file": str(EXAMPLES / "pi.py"), "args": ["1"]})
+            for n in range(5)
+        ]
         wait_for(client, f"/batches/{ids[0]}", lambda b: b["state"] != "not_started", timeout=60)
         spark_cluster.kill("submitter", signal.SIGKILL)
         time.sleep(1)
         spark_cluster.start("submitter")
         for batch_id in ids:
-            final = wait_for(client, f"/batches/{batch_id}", lambda b: b["state"] in FINISHED,
-                             timeout=400)
+            final = wait_for(
+                client, f"/batches/{batch_id}", lambda b: b["state"] in FINISHED, timeout=400
+            )
             assert final["state"] == "success", final
             log = str(client.get(f"/batches/{batch_id}/log").json()["log"])
-            assert log.count("Pi is roughly") == 1, f"{batch_id} ran {log.count('Pi is roughly')} times"
+            assert log.count("Pi is roughly") == 1, (
+                f"{batch_id} ran {log.count('Pi is roughly')} times"
+            )
         launched = [p.name for p in (spark_cluster.data_dir / "apps").iterdir()]
         for batch_id in ids:
             assert sum(name.startswith(batch_id) for name in launched) == 1
@@ -70,8 +75,12 @@ def test_restarting_the_tracker_while_jobs_run_settles_their_states(
         while time.monotonic() < deadline and _driver_alive(ok) | _driver_alive(bad):
             time.sleep(1)
         spark_cluster.start("tracker")
-        assert wait_for(client, f"/batches/{ok}", lambda b: b["state"] in FINISHED,
-                        timeout=60)["state"] == "success"
+        assert (
+            wait_for(client, f"/batches/{ok}", lambda b: b["state"] in FINISHED, timeout=60)[
+                "state"
+            ]
+            == "success"
+        )
         failed = wait_for(client, f"/batches/{bad}", lambda b: b["state"] in FINISHED, timeout=60)
         assert failed["state"] == "error", failed
         assert "ValueError" in str(client.get(f"/batches/{bad}/log").json()["log"])
@@ -95,7 +104,11 @@ def test_services_reconnect_after_a_rabbitmq_restart(
             wait_for(client, f"/batches/{after}", lambda b: b["state"] == "success", timeout=120)
             for service in ("api", "submitter", "tracker", "session-manager"):
                 port = lighter.ports[service]
-                wait_for(httpx.Client(base_url=f"http://127.0.0.1:{port}"), "/health",
-                         lambda b: b["status"] == "ok", timeout=60)
+                wait_for(
+                    httpx.Client(base_url=f"http://127.0.0.1:{port}"),
+                    "/health",
+                    lambda b: b["status"] == "ok",
+                    timeout=60,
+                )
     finally:
         lighter.stop_all()

@@ -82,7 +82,9 @@ class LighterProcesses:
         while time.monotonic() < deadline:
             process = self.processes[service]
             if process.poll() is not None:
-                raise RuntimeError(f"{service} exited with {process.returncode}:\n{self.log(service)}")
+                raise RuntimeError(
+                    f"{service} exited with {process.returncode}:\n{self.log(service)}"
+                )
             try:
                 if httpx.get(url, timeout=2).status_code == 200:
                     return
@@ -114,7 +116,9 @@ class LighterProcesses:
         return path.read_text(errors="replace")[-6000:] if path.exists() else ""
 
 
-def base_env(data_dir: Path, backend: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def base_env(
+    data_dir: Path, backend: str, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     env = {
         "LIGHTER_DATA_DIR": str(data_dir),
         "LIGHTER_BACKEND": backend,

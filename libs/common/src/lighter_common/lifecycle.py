@@ -18,7 +18,9 @@ from lighter_common.store.base import Store
 logger = logging.getLogger(__name__)
 
 
-async def capture_log(store: Store, backend: Backend, app: Application, max_bytes: int) -> str | None:
+async def capture_log(
+    store: Store, backend: Backend, app: Application, max_bytes: int
+) -> str | None:
     """Copy the driver's log (its last `max_bytes`) into the store; returns it."""
     try:
         text = await backend.logs(app, max_bytes)

@@ -1,5 +1,4 @@
 import pytest
-
 from lighter_common.backends.base import DriverPhase, DriverStatus
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver_state import next_state

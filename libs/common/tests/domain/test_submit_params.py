@@ -1,7 +1,6 @@
 import pytest
-from pydantic import ValidationError
-
 from lighter_common.domain.submit_params import SubmitParams, is_secret_key, parse_duration
+from pydantic import ValidationError
 
 SEED_BODY = {
     "name": "App name",

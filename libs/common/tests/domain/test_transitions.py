@@ -1,5 +1,4 @@
 import pytest
-
 from lighter_common.domain.errors import InvalidTransition
 from lighter_common.domain.states import FINISHED_STATES, ApplicationState, StatementState
 from lighter_common.domain.transitions import (

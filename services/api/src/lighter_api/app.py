@@ -1,16 +1,16 @@
 """The API application: routes, error handling, limits, health and metrics."""
 
 from fastapi import FastAPI
+from lighter_common.bus.base import Bus
+from lighter_common.service.health import health_router
+from lighter_common.settings import Settings
+from lighter_common.store.base import Store
 
 from lighter_api.body_limit import BodyLimitMiddleware
 from lighter_api.deps import Services
 from lighter_api.errors import install_error_handlers
 from lighter_api.metrics import MetricsMiddleware
 from lighter_api.routes import batches, configuration, livy, sessions
-from lighter_common.bus.base import Bus
-from lighter_common.service.health import health_router
-from lighter_common.settings import Settings
-from lighter_common.store.base import Store
 
 
 def create_app(*, store: Store, bus: Bus, settings: Settings) -> FastAPI:

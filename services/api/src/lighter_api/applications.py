@@ -20,11 +20,17 @@ SESSION_KINDS = frozenset({"pyspark", "python", "sql"})
 DEFAULT_SESSION_KIND = "pyspark"
 
 
-async def submit_batch(*, store: Store, bus: Bus, settings: Settings, params: SubmitParams) -> Application:
+async def submit_batch(
+    *, store: Store, bus: Bus, settings: Settings, params: SubmitParams
+) -> Application:
     if not params.file:
         raise InvalidRequest("Field 'file' is required")
-    app = Application(type=ApplicationType.BATCH, submit_params=params, backend=settings.backend,
-                      owner=params.proxy_user)
+    app = Application(
+        type=ApplicationType.BATCH,
+        submit_params=params,
+        backend=settings.backend,
+        owner=params.proxy_user,
+    )
     return await _insert_and_announce(store, bus, app)
 
 

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-
 from lighter_common.bus.base import Bus
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store

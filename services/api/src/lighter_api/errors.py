@@ -11,10 +11,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from lighter_common.domain.errors import Conflict, InvalidRequest, LighterError, NotFound
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from lighter_common.domain.errors import Conflict, InvalidRequest, LighterError, NotFound
 
 logger = logging.getLogger(__name__)
 

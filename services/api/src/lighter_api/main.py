@@ -1,10 +1,11 @@
 """The API as its own process: `lighter api`."""
 
-from lighter_api.app import create_app
 from lighter_common.bus import open_bus
 from lighter_common.service.runner import serve
 from lighter_common.settings import Settings
 from lighter_common.store import open_store
+
+from lighter_api.app import create_app
 
 
 async def run(settings: Settings) -> None:

@@ -1,12 +1,11 @@
 """What the API does to statements: submit, find, list, cancel."""
 
 from lighter_common.bus.base import Bus
-from lighter_common.domain.application import Application
+from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.errors import InvalidRequest, NotFound
 from lighter_common.domain.statement import STATEMENT_KINDS, Statement
 from lighter_common.domain.states import StatementState
 from lighter_common.domain.transitions import previous_statement_states
-from lighter_common.domain.application import utcnow
 from lighter_common.messages import (
     SESSION_MANAGER_QUEUE,
     CancelStatement,
@@ -53,7 +52,8 @@ async def cancel_statement(
     statement = await find_statement(store, session, statement_id)
     if statement.state is S.WAITING:
         cancelled = await store.update_statement(
-            session.id, statement_id,
+            session.id,
+            statement_id,
             {"state": S.CANCELLED, "completed_at": utcnow()},
             expected=(S.WAITING,),
         )
@@ -62,7 +62,9 @@ async def cancel_statement(
         statement = await find_statement(store, session, statement_id)
     if statement.state is S.RUNNING:
         cancelling = await store.update_statement(
-            session.id, statement_id, {"state": S.CANCELLING},
+            session.id,
+            statement_id,
+            {"state": S.CANCELLING},
             expected=previous_statement_states(S.CANCELLING),
         )
         await bus.publish(

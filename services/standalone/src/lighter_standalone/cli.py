@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 from lighter_common.service.logs import configure_logging
@@ -43,10 +44,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(args.service, log_format=settings.log_format, level=settings.log_level)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_runner(args.service)(settings))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

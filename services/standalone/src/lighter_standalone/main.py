@@ -29,8 +29,9 @@ async def run(settings: Settings) -> None:
     tracker = Tracker(store=store, bus=bus, backend=backend, settings=settings)
     session_manager = SessionManager(store=store, bus=bus, settings=settings)
     app = create_app(store=store, bus=bus, settings=settings)
-    app.include_router(kernel_router(store=store, dispatcher=session_manager.dispatcher,
-                                     settings=settings))
+    app.include_router(
+        kernel_router(store=store, dispatcher=session_manager.dispatcher, settings=settings)
+    )
 
     async def start() -> None:
         await submitter.start()
@@ -38,8 +39,11 @@ async def run(settings: Settings) -> None:
         await session_manager.start()
         logger.info(
             "standalone Lighter ready",
-            extra={"url": settings.base_url, "data_dir": str(settings.data_dir),
-                   "backend": settings.backend},
+            extra={
+                "url": settings.base_url,
+                "data_dir": str(settings.data_dir),
+                "backend": settings.backend,
+            },
         )
 
     async def stop() -> None:

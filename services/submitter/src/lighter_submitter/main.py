@@ -1,13 +1,13 @@
 """The submitter as its own process: `lighter submitter`."""
 
 from fastapi import FastAPI
-
 from lighter_common.backends import open_backend
 from lighter_common.bus import open_bus
 from lighter_common.service.health import health_router
 from lighter_common.service.runner import serve
 from lighter_common.settings import Settings
 from lighter_common.store import open_store
+
 from lighter_submitter.worker import Submitter
 
 
@@ -25,5 +25,10 @@ async def run(settings: Settings) -> None:
         await backend.close()
         await store.close()
 
-    await serve(app, host=settings.host, port=settings.submitter_port,
-                on_start=submitter.start, on_stop=stop)
+    await serve(
+        app,
+        host=settings.host,
+        port=settings.submitter_port,
+        on_start=submitter.start,
+        on_stop=stop,
+    )

@@ -9,8 +9,6 @@ import logging
 import uuid
 from datetime import timedelta
 
-from prometheus_client import Counter
-
 from lighter_common.backends.base import Backend
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import Application, utcnow
@@ -23,6 +21,8 @@ from lighter_common.messages import (
 )
 from lighter_common.settings import Settings
 from lighter_common.store.base import ApplicationQuery, Store
+from prometheus_client import Counter
+
 from lighter_submitter import capacity
 from lighter_submitter.kill import kill
 from lighter_submitter.launch import claim, launch
@@ -73,8 +73,13 @@ class Submitter:
         app = await self._store.get_application(app_id)
         if app is None:
             return
-        await kill(store=self._store, bus=self._bus, backend=self._backend,
-                   settings=self._settings, app=app)
+        await kill(
+            store=self._store,
+            bus=self._bus,
+            backend=self._backend,
+            settings=self._settings,
+            app=app,
+        )
         KILLED.inc()
 
     async def _schedule_loop(self) -> None:
@@ -96,7 +101,9 @@ class Submitter:
             return 0
         try:
             admission = await capacity.admit(self._store, self._settings.capacity)
-            claimed = [app for app in [await claim(self._store, a) for a in admission.launch] if app]
+            claimed = [
+                app for app in [await claim(self._store, a) for a in admission.launch] if app
+            ]
         finally:
             await self._store.acquire_lease(SCHEDULER_LEASE, self._replica, 0)
         for app in claimed:
@@ -107,8 +114,13 @@ class Submitter:
 
     def _spawn_launch(self, app: Application) -> None:
         task = asyncio.create_task(
-            launch(store=self._store, bus=self._bus, backend=self._backend,
-                   settings=self._settings, app=app)
+            launch(
+                store=self._store,
+                bus=self._bus,
+                backend=self._backend,
+                settings=self._settings,
+                app=app,
+            )
         )
         LAUNCHED.inc()
         self._launches.add(task)
@@ -162,5 +174,10 @@ class Submitter:
             )
         )
         for app in wanted:
-            await kill(store=self._store, bus=self._bus, backend=self._backend,
-                       settings=self._settings, app=app)
+            await kill(
+                store=self._store,
+                bus=self._bus,
+                backend=self._backend,
+                settings=self._settings,
+                app=app,
+            )

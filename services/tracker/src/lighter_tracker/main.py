@@ -1,13 +1,13 @@
 """The tracker as its own process: `lighter tracker`."""
 
 from fastapi import FastAPI
-
 from lighter_common.backends import open_backend
 from lighter_common.bus import open_bus
 from lighter_common.service.health import health_router
 from lighter_common.service.runner import serve
 from lighter_common.settings import Settings
 from lighter_common.store import open_store
+
 from lighter_tracker.worker import Tracker
 
 
@@ -25,5 +25,6 @@ async def run(settings: Settings) -> None:
         await backend.close()
         await store.close()
 
-    await serve(app, host=settings.host, port=settings.tracker_port,
-                on_start=tracker.start, on_stop=stop)
+    await serve(
+        app, host=settings.host, port=settings.tracker_port, on_start=tracker.start, on_stop=stop
+    )

@@ -44,8 +44,12 @@ async def reconcile(
         return await store.update_application(app.id, discovered, expected=ALIVE_STATES) is not None
     if change.revive:
         revived = await revive_session(
-            store=store, bus=bus, backend=backend, app=app,
-            reason=change.reason or "driver ended", max_log_bytes=settings.log_max_bytes,
+            store=store,
+            bus=bus,
+            backend=backend,
+            app=app,
+            reason=change.reason or "driver ended",
+            max_log_bytes=settings.log_max_bytes,
         )
         return revived is not None
     if change.state.is_finished:
@@ -53,8 +57,13 @@ async def reconcile(
             await store.update_application(app.id, discovered, expected=ALIVE_STATES)
             app = app.model_copy(update=discovered)
         finished = await finish_application(
-            store=store, bus=bus, backend=backend, app=app, state=change.state,
-            reason=change.reason, max_log_bytes=settings.log_max_bytes,
+            store=store,
+            bus=bus,
+            backend=backend,
+            app=app,
+            state=change.state,
+            reason=change.reason,
+            max_log_bytes=settings.log_max_bytes,
         )
         return finished is not None
     changes = {"state": change.state, "contacted_at": utcnow(), **discovered}

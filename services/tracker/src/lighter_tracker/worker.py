@@ -7,10 +7,9 @@ tick happen at once.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
-
-from prometheus_client import Counter, Gauge, Histogram
 
 from lighter_common.backends.base import Backend
 from lighter_common.bus.base import Bus
@@ -18,6 +17,8 @@ from lighter_common.domain.states import ALIVE_STATES
 from lighter_common.messages import TRACKER_QUEUE, Command, TrackApplication
 from lighter_common.settings import Settings
 from lighter_common.store.base import ApplicationQuery, Store
+from prometheus_client import Counter, Gauge, Histogram
+
 from lighter_tracker.logs import LogRefresher
 from lighter_tracker.reconcile import reconcile
 
@@ -38,7 +39,9 @@ class Tracker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._logs = LogRefresher(
-            store=store, backend=backend, interval=LOG_REFRESH_SECONDS,
+            store=store,
+            backend=backend,
+            interval=LOG_REFRESH_SECONDS,
             max_bytes=settings.log_max_bytes,
         )
 
@@ -62,10 +65,8 @@ class Tracker:
                 await self.tick()
             except Exception:
                 logger.exception("tracking pass failed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._settings.tracker_interval)
-            except TimeoutError:
-                pass
             self._wake.clear()
 
     async def tick(self) -> int:
@@ -73,8 +74,11 @@ class Tracker:
         started = time.perf_counter()
         apps, _ = await self._store.list_applications(
             ApplicationQuery(
-                states=tuple(ALIVE_STATES), backend_ref_missing=False,
-                include_deleted=True, oldest_first=True, limit=None,
+                states=tuple(ALIVE_STATES),
+                backend_ref_missing=False,
+                include_deleted=True,
+                oldest_first=True,
+                limit=None,
             )
         )
         TRACKED.set(len(apps))
@@ -88,8 +92,12 @@ class Tracker:
             if status is None:
                 continue
             if await reconcile(
-                store=self._store, bus=self._bus, backend=self._backend,
-                settings=self._settings, app=app, status=status,
+                store=self._store,
+                bus=self._bus,
+                backend=self._backend,
+                settings=self._settings,
+                app=app,
+                status=status,
             ):
                 changed += 1
             if not status.phase.ended:

@@ -43,7 +43,12 @@ def _revives(app: Application, target: ApplicationState) -> bool:
 
 def _target(app: Application, status: DriverStatus) -> ApplicationState | None:
     phase = status.phase
-    if phase in (DriverPhase.SUCCEEDED, DriverPhase.FAILED, DriverPhase.KILLED, DriverPhase.MISSING):
+    if phase in (
+        DriverPhase.SUCCEEDED,
+        DriverPhase.FAILED,
+        DriverPhase.KILLED,
+        DriverPhase.MISSING,
+    ):
         if app.kill_requested or phase is DriverPhase.KILLED:
             return _A.KILLED
         if phase is DriverPhase.SUCCEEDED:

@@ -4,6 +4,7 @@ from typing import Any
 
 from lighter_common.domain.application import Application
 from lighter_common.domain.submit_params import SubmitParams
+
 from lighter_api.dialects.logs import LogPage
 from lighter_api.dialects.timestamps import lighter_time
 

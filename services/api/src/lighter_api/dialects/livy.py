@@ -3,6 +3,7 @@
 from typing import Any
 
 from lighter_common.domain.application import Application
+
 from lighter_api.dialects.logs import LogPage
 
 LIVY_VERSION = "0.8.0-incubating"

@@ -10,7 +10,9 @@ class LogPage:
     lines: list[str]
 
 
-def log_page(text: str | None, offset: int | None, size: int | None, *, default_size: int | None) -> LogPage:
+def log_page(
+    text: str | None, offset: int | None, size: int | None, *, default_size: int | None
+) -> LogPage:
     """Lines [offset, offset+size); without an offset, the last `size` (or `default_size`) lines."""
     lines = text.splitlines() if text else []
     total = len(lines)

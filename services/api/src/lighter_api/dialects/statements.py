@@ -3,6 +3,7 @@
 from typing import Any
 
 from lighter_common.domain.statement import Statement
+
 from lighter_api.dialects.timestamps import epoch_millis, lighter_time
 
 

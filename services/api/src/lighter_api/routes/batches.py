@@ -3,6 +3,8 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
+from lighter_common.domain.application import ApplicationType
+from lighter_common.domain.submit_params import SubmitParams
 
 from lighter_api import applications
 from lighter_api.deps import BusDep, SettingsDep, StoreDep
@@ -14,8 +16,6 @@ from lighter_api.dialects.lighter import (
     render_page,
 )
 from lighter_api.dialects.logs import log_page
-from lighter_common.domain.application import ApplicationType
-from lighter_common.domain.submit_params import SubmitParams
 
 router = APIRouter(prefix="/lighter/api/batches", tags=["batches"])
 BATCH = (ApplicationType.BATCH,)

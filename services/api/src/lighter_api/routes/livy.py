@@ -4,6 +4,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
+from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.submit_params import SubmitParams
 
 from lighter_api import applications, statements
 from lighter_api.deps import BusDep, SettingsDep, StoreDep
@@ -11,8 +13,6 @@ from lighter_api.dialects import livy
 from lighter_api.dialects.logs import log_page
 from lighter_api.dialects.statements import render_statement
 from lighter_api.routes.sessions import SESSION_TYPES, StatementRequest
-from lighter_common.domain.application import Application, ApplicationType
-from lighter_common.domain.submit_params import SubmitParams
 
 router = APIRouter(prefix="/livy", tags=["livy"])
 BATCH = (ApplicationType.BATCH,)

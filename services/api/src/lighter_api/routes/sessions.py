@@ -7,6 +7,9 @@ lines: what sparkmagic expects when pointed at /lighter/api.
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
+from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.errors import Conflict
+from lighter_common.domain.submit_params import SubmitParams
 from pydantic import BaseModel, ConfigDict
 
 from lighter_api import applications, statements
@@ -20,9 +23,6 @@ from lighter_api.dialects.lighter import (
 )
 from lighter_api.dialects.logs import log_page
 from lighter_api.dialects.statements import render_statement
-from lighter_common.domain.application import Application, ApplicationType
-from lighter_common.domain.errors import Conflict
-from lighter_common.domain.submit_params import SubmitParams
 
 router = APIRouter(prefix="/lighter/api/sessions", tags=["sessions"])
 SESSION_TYPES = (ApplicationType.SESSION, ApplicationType.PERMANENT_SESSION)
