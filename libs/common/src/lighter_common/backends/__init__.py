@@ -1,0 +1,24 @@
+"""Backends run Spark applications; `open_backend` picks the one the settings name.
+
+Adapters are imported on demand: the local backend's supervisor runs inside every driver
+and must not pay for what it does not use.
+"""
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lighter_common.backends.base import Backend
+    from lighter_common.settings import Settings
+
+
+def open_backend(settings: "Settings") -> "Backend":
+    """The backend `settings.backend` names: "local" or "simulated"."""
+    if settings.backend == "simulated":
+        from lighter_common.backends.simulated import SimulatedBackend
+
+        return SimulatedBackend(settings)
+    if settings.backend == "local":
+        from lighter_common.backends.local import LocalBackend
+
+        return LocalBackend(settings)
+    raise ValueError(f"unknown backend {settings.backend!r}")
