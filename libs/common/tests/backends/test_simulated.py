@@ -1,5 +1,6 @@
 import asyncio
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from lighter_common.backends import open_backend
 from lighter_common.backends.base import DriverPhase, LaunchContext
 from lighter_common.backends.simulated import SimulatedBackend, SimulatedPlan
 from lighter_common.domain.application import Application, ApplicationType
-from lighter_common.domain.submit_params import SubmitParams
+from lighter_common.domain.submit_params import ConfValue, SubmitParams
 from lighter_common.settings import Settings
 
 
@@ -22,8 +23,8 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
-def batch(conf: dict[str, str | float] | None = None, **fields: object) -> Application:
-    params = SubmitParams(file="pi.py", conf=conf or {})
+def batch(conf: Mapping[str, ConfValue] | None = None, **fields: object) -> Application:
+    params = SubmitParams(file="pi.py", conf=dict(conf or {}))
     return Application(type=ApplicationType.BATCH, submit_params=params, **fields)
 
 
@@ -78,7 +79,7 @@ async def test_launch_is_idempotent_from_started_at(settings: Settings) -> None:
     assert first == second
     plan = SimulatedPlan.parse(first.backend_ref)
     assert plan is not None
-    assert plan.launched_ms == int(app.started_at.timestamp() * 1000)  # type: ignore[union-attr]
+    assert plan.launched_ms == int(app.started_at.timestamp() * 1000)
     recorded = app.model_copy(update={"backend_ref": first.backend_ref})
     assert (await backend.status(recorded)).phase is DriverPhase.SUCCEEDED
 
