@@ -18,6 +18,10 @@ from lighter_common.messages import Command
 Handler = Callable[[Command], Awaitable[None]]
 
 
+class BusError(Exception):
+    """The bus did not take a message: refused by the broker, or unreachable for too long."""
+
+
 class Bus(Protocol):
     async def publish(self, queue: str, command: Command) -> None: ...
 
