@@ -1,0 +1,164 @@
+"""A real RabbitMQ broker for the tests (a pytest plugin).
+
+Where the broker comes from, first match wins:
+1. `LIGHTER_TEST_RABBITMQ_URL`;
+2. a broker already answering at amqp://guest:guest@127.0.0.1:5672/;
+3. Debian's `rabbitmq-server -detached`, started here and left running for later sessions
+   (other test sessions on the machine may be using it);
+4. a `rabbitmq` container through testcontainers, when Docker runs.
+Otherwise the session fails, saying how to get one.
+
+`rabbitmq.stop()` / `start()` / `restart()` stop and start the broker's AMQP application
+(`rabbitmqctl stop_app` / `start_app`): every connection drops, the listener closes, and
+durable queues with their persistent messages come back on start. The Erlang node stays up,
+so it is quick. Only fault tests use them, and every client of that broker sees the restart.
+"""
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from urllib.parse import urlsplit
+
+import pytest
+
+LOCAL_URL = "amqp://guest:guest@127.0.0.1:5672/"
+CONTAINER_IMAGE = "rabbitmq:3.13"
+STARTUP_TIMEOUT = 60.0
+HOW_TO_GET_ONE = (
+    "No RabbitMQ broker for the tests. Either set LIGHTER_TEST_RABBITMQ_URL=amqp://…, "
+    "run one on 127.0.0.1:5672, install Debian's server (`apt-get install rabbitmq-server`; "
+    "the tests start it), or run Docker so testcontainers can start a container."
+)
+
+Control = Callable[[str], None]
+
+
+class RabbitMQServer:
+    """A broker the tests reach at `url`, with a way to stop and start its AMQP application."""
+
+    def __init__(self, url: str, control: Control | None) -> None:
+        self.url = url
+        self._control = control
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self._run, "stop_app")
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self._run, "start_app")
+        await asyncio.to_thread(_wait_until_answering, self.url, STARTUP_TIMEOUT)
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    def _run(self, command: str) -> None:
+        if self._control is None:
+            pytest.fail(
+                f"Cannot restart the RabbitMQ at {self.url}: it is neither local (no "
+                "rabbitmqctl here) nor a container of this session."
+            )
+        self._control(command)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq() -> Iterator[RabbitMQServer]:
+    url = os.environ.get("LIGHTER_TEST_RABBITMQ_URL")
+    if url:
+        yield RabbitMQServer(url, _rabbitmqctl if _is_local(url) and _has_rabbitmqctl() else None)
+        return
+    if _answers(LOCAL_URL):
+        yield RabbitMQServer(LOCAL_URL, _rabbitmqctl if _has_rabbitmqctl() else None)
+        return
+    if shutil.which("rabbitmq-server", path=_SBIN_PATH):
+        _start_debian_server()
+        yield RabbitMQServer(LOCAL_URL, _rabbitmqctl)
+        return
+    if _docker_runs():
+        yield from _container()
+        return
+    pytest.fail(HOW_TO_GET_ONE)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url(rabbitmq: RabbitMQServer) -> str:
+    return rabbitmq.url
+
+
+_SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+
+
+def _has_rabbitmqctl() -> bool:
+    return shutil.which("rabbitmqctl", path=_SBIN_PATH) is not None
+
+
+def _rabbitmqctl(command: str) -> None:
+    executable = shutil.which("rabbitmqctl", path=_SBIN_PATH)
+    assert executable is not None
+    subprocess.run([executable, command], check=True, capture_output=True, timeout=120)
+
+
+def _start_debian_server() -> None:
+    executable = shutil.which("rabbitmq-server", path=_SBIN_PATH)
+    assert executable is not None
+    started = subprocess.run([executable, "-detached"], capture_output=True, text=True)
+    if started.returncode != 0:
+        pytest.fail(f"`rabbitmq-server -detached` failed: {started.stderr or started.stdout}")
+    _wait_until_answering(LOCAL_URL, STARTUP_TIMEOUT)
+
+
+def _docker_runs() -> bool:
+    try:
+        import docker
+
+        docker.from_env().ping()
+    except Exception:
+        return False
+    return True
+
+
+def _container() -> Iterator[RabbitMQServer]:
+    from testcontainers.core.container import DockerContainer
+
+    container = DockerContainer(CONTAINER_IMAGE).with_exposed_ports(5672)
+    container.start()
+    try:
+        host = container.get_container_host_ip()
+        url = f"amqp://guest:guest@{host}:{container.get_exposed_port(5672)}/"
+        _wait_until_answering(url, STARTUP_TIMEOUT)
+
+        def control(command: str) -> None:
+            result = container.exec(["rabbitmqctl", command])
+            if result.exit_code != 0:
+                raise RuntimeError(f"rabbitmqctl {command} failed: {result.output!r}")
+
+        yield RabbitMQServer(url, control)
+    finally:
+        container.stop()
+
+
+def _is_local(url: str) -> bool:
+    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def _wait_until_answering(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not _answers(url):
+        if time.monotonic() > deadline:
+            pytest.fail(f"RabbitMQ at {url} did not answer within {timeout:g}s. {HOW_TO_GET_ONE}")
+        time.sleep(0.25)
+
+
+def _answers(url: str) -> bool:
+    """True when an AMQP 0-9-1 server answers the protocol header with Connection.Start."""
+    parts = urlsplit(url)
+    address = (parts.hostname or "127.0.0.1", parts.port or 5672)
+    with suppress(OSError), socket.create_connection(address, timeout=2) as connection:
+        connection.sendall(b"AMQP\x00\x00\x09\x01")
+        # A method frame (type 1) on channel 0 opens the server's Connection.Start.
+        return connection.recv(3) == b"\x01\x00\x00"
+    return False
