@@ -70,6 +70,22 @@ def test_expiry_reason(app: Application, expected: str | None) -> None:
     assert expiry_reason(app, NOW, default_idle_timeout=DEFAULT) == expected
 
 
+def test_a_recent_heartbeat_keeps_a_session_alive() -> None:
+    app = session(idle_minutes=2, heartbeat_timeout_in_second=60)
+    app.heartbeat_at = NOW - timedelta(seconds=30)
+    assert expiry_reason(app, NOW, default_idle_timeout=DEFAULT) is None
+    app.heartbeat_at = NOW - timedelta(seconds=90)
+    assert expiry_reason(app, NOW, default_idle_timeout=DEFAULT) is not None
+
+
+def test_a_heartbeat_is_no_activity() -> None:
+    app = session(idle_minutes=91)
+    app.heartbeat_at = NOW
+    assert expiry_reason(app, NOW, default_idle_timeout=DEFAULT) == (
+        "idle timeout: no activity for 90m"
+    )
+
+
 def test_a_session_asked_to_die_is_not_expired_again() -> None:
     app = session(idle_minutes=200).model_copy(update={"kill_requested": True})
     assert expiry_reason(app, NOW, default_idle_timeout=DEFAULT) is None

@@ -1,10 +1,11 @@
 """When a session has been left alone too long, and why it ends.
 
-Two clocks, both measured from the session's last activity (a client touching it or a
-statement finishing; its creation when nothing happened since):
-- the idle timeout (`idleTimeout`, else `ttl`, else the service default) — not while a
-  statement is executing;
-- Livy's heartbeat (`heartbeatTimeoutInSecond`, when above zero) — even while busy, since it
+Two clocks:
+- the idle timeout (`idleTimeout`, else `ttl`, else the service default), from the last
+  activity: a statement submitted or finished, else the session's creation. It does not run
+  while a statement is executing;
+- Livy's heartbeat (`heartbeatTimeoutInSecond`, when above zero), from the last contact of a
+  client: a heartbeat or any activity, else the creation. It runs even while busy, since it
   means the client that owned the session is gone.
 Permanent sessions never time out.
 """
@@ -26,9 +27,11 @@ def expiry_reason(app: Application, now: datetime, *, default_idle_timeout: floa
     """Why `app` should be ended at `now`, or None while it may live on."""
     if not _may_expire(app):
         return None
-    idle_for = (now - (app.last_activity_at or app.created_at)).total_seconds()
+    last_activity = app.last_activity_at or app.created_at
+    idle_for = (now - last_activity).total_seconds()
     heartbeat = app.submit_params.heartbeat_timeout_in_second or 0
-    if heartbeat > 0 and idle_for > heartbeat:
+    last_contact = max(last_activity, app.heartbeat_at or last_activity)
+    if heartbeat > 0 and (now - last_contact).total_seconds() > heartbeat:
         return f"heartbeat timeout: no client contact for {heartbeat}s"
     timeout = idle_timeout_seconds(app.submit_params, default_idle_timeout)
     if timeout > 0 and idle_for > timeout and app.state is not ApplicationState.BUSY:
