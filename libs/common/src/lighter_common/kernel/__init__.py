@@ -1,0 +1,11 @@
+"""The kernel: the main program of every session's Spark driver.
+
+`kernel.py` is shipped as a file, not imported: spark-submit runs it inside the driver, where
+only the standard library and pyspark are available.
+"""
+
+from pathlib import Path
+
+KERNEL_PATH: Path = Path(__file__).with_name("kernel.py")
+
+__all__ = ["KERNEL_PATH"]

@@ -1,0 +1,827 @@
+"""The Lighter kernel: the main program of a session's Spark driver.
+
+spark-submit runs this file (standard library and pyspark only) with:
+  LIGHTER_KERNEL_URL          base URL of the service serving /kernel/sessions/...
+  LIGHTER_SESSION_ID          the session's id
+  LIGHTER_KERNEL_SECRET       sent as `Authorization: Bearer <secret>`
+  LIGHTER_SESSION_GENERATION  which driver of the session this is (an integer)
+  LIGHTER_SESSION_KIND        pyspark | sql: how statements without a kind of their own run
+and optionally LIGHTER_KERNEL_UNREACHABLE_TIMEOUT (seconds, default 600) and
+LIGHTER_SQL_MAX_ROWS (default 1000).
+
+Statements run in the main thread, so that a SIGINT interrupts any Python code, even a
+`time.sleep`. Two background threads talk to the endpoint: the poller long-polls for
+statements and cancels (every poll is also the heartbeat), the reporter posts progress and
+results, retrying a result until the endpoint takes it. The kernel exits cleanly, stopping
+Spark, when the endpoint says the session is over (404/410), and with an error when the
+endpoint stays unreachable for too long.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import builtins
+import collections
+import datetime
+import decimal
+import http.client
+import io
+import json
+import linecache
+import logging
+import math
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from typing import Any
+
+logger = logging.getLogger("lighter.kernel")
+
+POLL_HTTP_TIMEOUT = 90.0  # above any sensible server-side long-poll timeout
+REQUEST_HTTP_TIMEOUT = 30.0
+PROGRESS_INTERVAL = 1.0
+CANCEL_POLL_PAUSE = 1.0  # between polls that only repeat a cancel already acted on
+STOP_GRACE = 60.0  # how long user code may ignore being interrupted at shutdown
+PYTHON_KINDS = frozenset({"pyspark", "python"})
+TABLE_MIME = "application/vnd.livy.table.v1+json"
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration and the endpoint
+
+
+@dataclass(frozen=True)
+class Config:
+    url: str
+    session_id: str
+    secret: str
+    generation: int
+    session_kind: str
+    unreachable_timeout: float
+    sql_max_rows: int
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> Config:
+        return cls(
+            url=env["LIGHTER_KERNEL_URL"].rstrip("/"),
+            session_id=env["LIGHTER_SESSION_ID"],
+            secret=env["LIGHTER_KERNEL_SECRET"],
+            generation=int(env.get("LIGHTER_SESSION_GENERATION", "0")),
+            session_kind=env.get("LIGHTER_SESSION_KIND", "pyspark") or "pyspark",
+            unreachable_timeout=float(env.get("LIGHTER_KERNEL_UNREACHABLE_TIMEOUT", "600")),
+            sql_max_rows=int(env.get("LIGHTER_SQL_MAX_ROWS", "1000")),
+        )
+
+
+class SessionOver(Exception):
+    """The endpoint no longer knows this driver: the session ended or was replaced."""
+
+
+class Rejected(Exception):
+    """The endpoint refused a request for good (a wrong secret, a malformed request)."""
+
+
+class Unavailable(Exception):
+    """The endpoint could not be reached, or failed; worth trying again."""
+
+
+class Endpoint:
+    """The session-manager's kernel endpoint, as this driver's session sees it."""
+
+    def __init__(self, config: Config) -> None:
+        self._base = f"{config.url}/kernel/sessions/{config.session_id}"
+        self._headers = {
+            "Authorization": f"Bearer {config.secret}",
+            "Content-Type": "application/json",
+        }
+        self._generation = config.generation
+        self._last_contact = time.monotonic()
+        self._lock = threading.Lock()
+
+    def silent_for(self) -> float:
+        """Seconds since the endpoint last answered."""
+        with self._lock:
+            return time.monotonic() - self._last_contact
+
+    def poll(self, *, busy: bool, app_id: str | None, ui_url: str | None) -> dict[str, Any]:
+        body = {"busy": busy, "appId": app_id, "sparkUiUrl": ui_url}
+        return self._post("/poll", body, POLL_HTTP_TIMEOUT)
+
+    def progress(self, statement_id: int, progress: float) -> None:
+        self._post(f"/statements/{statement_id}/progress", {"progress": progress})
+
+    def result(self, statement_id: int, state: str, output: dict[str, Any]) -> None:
+        self._post(f"/statements/{statement_id}/result", {"state": state, "output": output})
+
+    def _post(
+        self, path: str, body: dict[str, Any], timeout: float = REQUEST_HTTP_TIMEOUT
+    ) -> dict[str, Any]:
+        data = json.dumps({"generation": self._generation, **body}).encode()
+        request = urllib.request.Request(
+            self._base + path, data=data, headers=self._headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                text = response.read()
+        except urllib.error.HTTPError as error:
+            self._contacted()
+            if error.code in (404, 410):
+                raise SessionOver(f"{error.code} on {path}") from error
+            if error.code >= 500 or error.code == 429:
+                raise Unavailable(f"{error.code} on {path}") from error
+            raise Rejected(f"{error.code} on {path}: {error.read()[:500]!r}") from error
+        except (OSError, http.client.HTTPException) as error:
+            raise Unavailable(f"{type(error).__name__}: {error}") from error
+        self._contacted()
+        return json.loads(text) if text else {}
+
+    def _contacted(self) -> None:
+        with self._lock:
+            self._last_contact = time.monotonic()
+
+
+# ---------------------------------------------------------------------------------------------
+# Statements in hand
+
+
+@dataclass
+class Statement:
+    id: int
+    code: str
+    kind: str | None
+
+    @property
+    def job_group(self) -> str:
+        return f"lighter-{self.id}"
+
+
+@dataclass
+class Finished:
+    statement_id: int
+    state: str  # available | error | cancelled
+    output: dict[str, Any]
+
+
+class StatementBoard:
+    """The statements this driver holds, from receipt until their result is delivered.
+
+    The driver is busy while it holds any: the endpoint hands out the next statement only
+    when the previous one's result is in, so one runs at a time and none runs twice.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._pending: collections.deque[Statement] = collections.deque()
+        self._seen: set[int] = set()
+        self._held = 0
+        self.running: Statement | None = None
+        self.cancel_requested: set[int] = set()
+
+    @property
+    def busy(self) -> bool:
+        with self._changed:
+            return self._held > 0
+
+    def receive(self, statement: Statement) -> bool:
+        """Queue a statement; False when it was received before (a repeated delivery)."""
+        with self._changed:
+            if statement.id in self._seen:
+                return False
+            self._seen.add(statement.id)
+            self._held += 1
+            self._pending.append(statement)
+            self._changed.notify_all()
+            return True
+
+    def take(self, timeout: float) -> Statement | None:
+        """The next statement to run (it becomes `running`), or None after `timeout`."""
+        with self._changed:
+            if not self._pending:
+                self._changed.wait(timeout)
+            if not self._pending:
+                return None
+            self.running = self._pending.popleft()
+            return self.running
+
+    def finish_running(self) -> None:
+        with self._changed:
+            self.running = None
+
+    def request_cancel(self, statement_id: int) -> str | None:
+        """'running' or 'pending' when the statement is held and not yet cancelled, else None."""
+        with self._changed:
+            if statement_id in self.cancel_requested:
+                return "running" if self._is_running(statement_id) else None
+            if self._is_running(statement_id):
+                self.cancel_requested.add(statement_id)
+                return "running"
+            for statement in self._pending:
+                if statement.id == statement_id:
+                    self._pending.remove(statement)
+                    self.cancel_requested.add(statement_id)
+                    return "pending"
+            return None
+
+    def is_cancelled(self, statement_id: int) -> bool:
+        with self._changed:
+            return statement_id in self.cancel_requested
+
+    def delivered(self) -> None:
+        with self._changed:
+            self._held -= 1
+
+    def _is_running(self, statement_id: int) -> bool:
+        return self.running is not None and self.running.id == statement_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs: Livy's shapes
+
+
+def ok_output(statement_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    return {"status": "ok", "execution_count": statement_id, "data": data}
+
+
+def error_output(
+    statement_id: int, ename: str, evalue: str, trace: list[str] | None = None
+) -> dict[str, Any]:
+    return {
+        "status": "error",
+        "execution_count": statement_id,
+        "ename": ename,
+        "evalue": evalue,
+        "traceback": trace or [],
+    }
+
+
+def exception_output(statement_id: int, error: BaseException, filename: str) -> dict[str, Any]:
+    """The error as Livy reports it, its trace starting at the statement's own code."""
+    frames = traceback.extract_tb(error.__traceback__)
+    for index, frame in enumerate(frames):
+        if frame.filename == filename:
+            frames = traceback.StackSummary.from_list(frames[index:])
+            break
+    else:
+        frames = traceback.StackSummary.from_list([])
+    trace = ["Traceback (most recent call last):\n", *frames.format()] if frames else []
+    if type(error).__module__ == __name__:  # the kernel's own errors, named without a module
+        trace.append(f"{type(error).__name__}: {error}\n")
+    else:
+        trace += traceback.format_exception_only(type(error), error)
+    return error_output(statement_id, type(error).__name__, str(error), trace)
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON can carry it (dates and decimals as text, NaN as null)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, decimal.Decimal | datetime.date | datetime.time):
+        return str(value)
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode()
+    if hasattr(value, "asDict"):  # a Spark Row
+        return {k: json_value(v) for k, v in value.asDict(recursive=True).items()}
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_value(v) for v in value]
+    return str(value)
+
+
+def text_table(columns: list[str], rows: list[list[Any]], truncated: bool) -> str:
+    """Rows drawn as Spark's `show()` draws them."""
+    cells = [[_cell_text(v) for v in row] for row in rows]
+    widths = [
+        max([3, len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(columns)
+    ]
+    rule = "+" + "+".join("-" * w for w in widths) + "+"
+    lines = [
+        rule,
+        "|" + "|".join(n.rjust(w) for n, w in zip(columns, widths, strict=True)) + "|",
+        rule,
+    ]
+    lines += [
+        "|" + "|".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) + "|" for row in cells
+    ]
+    lines.append(rule)
+    if truncated:
+        lines.append(f"only showing top {len(rows)} rows")
+    return "\n".join(lines) + "\n"
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(value).lower()
+    text = str(value)
+    return text if len(text) <= 20 else text[:17] + "..."
+
+
+_TABLE_TYPES: list[tuple[type, str]] = [
+    (bool, "BOOLEAN_TYPE"),
+    (int, "INT_TYPE"),
+    (float, "DOUBLE_TYPE"),
+    (decimal.Decimal, "DECIMAL_TYPE"),
+    (datetime.datetime, "TIMESTAMP_TYPE"),
+    (datetime.date, "DATE_TYPE"),
+    (str, "STRING_TYPE"),
+    (list, "ARRAY_TYPE"),
+    (tuple, "ARRAY_TYPE"),
+    (dict, "MAP_TYPE"),
+]
+
+
+def _table_type(value: Any) -> str:
+    if value is None:
+        return "NULL_TYPE"
+    for python_type, name in _TABLE_TYPES:
+        if isinstance(value, python_type):
+            return name
+    return "STRING_TYPE"
+
+
+def livy_table(value: Any, max_rows: int) -> dict[str, Any]:
+    """`%table`: rows (sequences, dicts, Spark Rows or a DataFrame) as Livy's table."""
+    if hasattr(value, "schema") and hasattr(value, "take"):  # a Spark DataFrame
+        value = value.take(max_rows)
+    rows = list(value) if isinstance(value, list | tuple) else [value]
+    types: dict[Any, str] = {}
+    keyed_rows: list[dict[Any, Any]] = []
+    for row in rows:
+        if hasattr(row, "asDict"):
+            row = row.asDict(recursive=True)
+        if isinstance(row, dict):
+            keyed = dict(row)
+        elif isinstance(row, list | tuple):
+            keyed = dict(enumerate(row))
+        else:
+            keyed = {0: row}
+        for key, cell in keyed.items():
+            types[key] = _merged_type(types.get(key, "NULL_TYPE"), _table_type(cell))
+        keyed_rows.append(keyed)
+    keys = list(types)
+    return {
+        "headers": [{"name": str(key), "type": types[key]} for key in keys],
+        "data": [[json_value(row.get(key)) for key in keys] for row in keyed_rows],
+    }
+
+
+def _merged_type(seen: str, new: str) -> str:
+    if new in ("NULL_TYPE", seen):
+        return seen
+    if seen == "NULL_TYPE":
+        return new
+    if {seen, new} == {"INT_TYPE", "DOUBLE_TYPE"}:
+        return "DOUBLE_TYPE"
+    raise TypeError("table rows have different types")
+
+
+def matplot_png(value: Any) -> str:
+    """`%matplot`: a matplotlib figure (or the pyplot module) as base64 PNG."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as error:
+        raise ImportError(
+            "%matplot needs matplotlib, which is not installed on this driver"
+        ) from error
+    figure = value.gcf() if hasattr(value, "gcf") else value
+    if not hasattr(figure, "savefig"):
+        raise TypeError(f"%matplot needs a matplotlib figure, not {type(value).__name__}")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Running code
+
+
+class UnknownMagic(Exception):
+    pass
+
+
+class UnsupportedKind(Exception):
+    pass
+
+
+@dataclass
+class Chunk:
+    """Part of a statement: Python source, or one `%magic <expression>` line."""
+
+    first_line: int  # 0-based, so errors point at the statement's own line numbers
+    source: str
+    magic: str | None = None
+
+
+def split_chunks(code: str, filename: str) -> list[Chunk]:
+    """Python, with lines starting with `%` taken as magics when the code is not Python."""
+    try:
+        ast.parse(code, filename)
+        return [Chunk(0, code)]
+    except SyntaxError:
+        lines = code.split("\n")
+        if not any(line.startswith("%") for line in lines):
+            raise
+    chunks: list[Chunk] = []
+    start = 0
+    block: list[str] = []
+    for number, line in enumerate(lines):
+        if line.startswith("%"):
+            if any(text.strip() for text in block):
+                chunks.append(Chunk(start, "\n".join(block)))
+            name, _, argument = line[1:].partition(" ")
+            chunks.append(Chunk(number, argument.strip(), magic=name.strip()))
+            start, block = number + 1, []
+        else:
+            block.append(line)
+    if any(text.strip() for text in block):
+        chunks.append(Chunk(start, "\n".join(block)))
+    return chunks
+
+
+@dataclass
+class Evaluation:
+    data: dict[str, Any] = field(default_factory=dict)
+    echo: str | None = None
+
+
+class Interpreter:
+    """Runs statements in the user namespace, in the calling (main) thread."""
+
+    def __init__(self, namespace: dict[str, Any], spark: Any, sql_max_rows: int) -> None:
+        self.namespace = namespace
+        self._spark = spark
+        self._sql_max_rows = sql_max_rows
+
+    def run_python(self, code: str, filename: str) -> Evaluation:
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        result = Evaluation()
+        for chunk in split_chunks(code, filename):
+            if chunk.magic is None:
+                result = self._python_chunk(chunk, filename)
+            else:
+                result = self._magic(chunk, filename)
+        return result
+
+    def run_sql(self, code: str) -> Evaluation:
+        frame = self._spark.sql(code)
+        rows = frame.take(self._sql_max_rows + 1)
+        truncated = len(rows) > self._sql_max_rows
+        rows = rows[: self._sql_max_rows]
+        data = [[json_value(v) for v in row] for row in rows]
+        text = text_table(list(frame.columns), data, truncated) if frame.columns else ""
+        payload = {"schema": frame.schema.jsonValue(), "data": data}
+        return Evaluation({"application/json": payload, "text/plain": text})
+
+    def _python_chunk(self, chunk: Chunk, filename: str) -> Evaluation:
+        source = "\n" * chunk.first_line + chunk.source
+        tree = ast.parse(source, filename, "exec")
+        last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        body = tree.body[:-1] if last is not None else tree.body
+        exec(compile(ast.Module(body, type_ignores=[]), filename, "exec"), self.namespace)
+        if last is None:
+            return Evaluation()
+        value = eval(compile(ast.Expression(last.value), filename, "eval"), self.namespace)
+        return Evaluation(echo=None if value is None else repr(value))
+
+    def _magic(self, chunk: Chunk, filename: str) -> Evaluation:
+        handlers: dict[str, Callable[[Any], dict[str, Any]]] = {
+            "json": self._json,
+            "table": lambda value: {TABLE_MIME: livy_table(value, self._sql_max_rows)},
+            "matplot": lambda value: {"image/png": matplot_png(value), "text/plain": ""},
+        }
+        handler = handlers.get(chunk.magic or "")
+        if handler is None:
+            raise UnknownMagic(f"unknown magic command '%{chunk.magic}'")
+        if not chunk.source:
+            raise SyntaxError(f"%{chunk.magic} needs an expression")
+        source = "\n" * chunk.first_line + chunk.source
+        value = eval(compile(source, filename, "eval"), self.namespace)
+        return Evaluation(handler(value))
+
+    @staticmethod
+    def _json(value: Any) -> dict[str, Any]:
+        json.dumps(value, allow_nan=False)  # raises for what JSON cannot carry
+        return {"application/json": value}
+
+
+class Executor:
+    """Runs one statement at a time in the main thread and turns what happens into an output.
+
+    A cancel interrupts the user code with SIGINT (our handler raises KeyboardInterrupt only
+    while user code runs and a cancel or a shutdown was asked for), and cancels the Spark
+    job group the statement's jobs run in.
+    """
+
+    def __init__(
+        self,
+        interpreter: Interpreter,
+        board: StatementBoard,
+        spark_context: Any,
+        session_kind: str,
+        stopping: threading.Event,
+    ) -> None:
+        self._interpreter = interpreter
+        self._board = board
+        self._sc = spark_context
+        self._session_kind = session_kind
+        self._stopping = stopping
+        self._main_thread = threading.main_thread().ident
+        self._interruptible = False
+
+    def install_signal_handler(self) -> None:
+        signal.signal(signal.SIGINT, self._on_sigint)
+
+    def interrupt(self, statement: Statement) -> None:
+        """From another thread: stop the statement's Spark jobs and its Python code."""
+        try:
+            self._sc.cancelJobGroup(statement.job_group)
+        except Exception:
+            logger.exception("could not cancel the job group of statement %s", statement.id)
+        if self._main_thread is not None:
+            signal.pthread_kill(self._main_thread, signal.SIGINT)
+
+    def run(self, statement: Statement) -> Finished:
+        filename = f"<statement-{statement.id}>"
+        kind = statement.kind or self._session_kind
+        stdout, stderr = io.StringIO(), io.StringIO()
+        try:
+            self._sc.setJobGroup(
+                statement.job_group, f"Lighter statement {statement.id}", interruptOnCancel=True
+            )
+            with redirect_stdout(stdout), redirect_stderr(stderr), self._user_code():
+                evaluation = self._evaluate(kind, statement.code, filename)
+        except BaseException as error:
+            if self._board.is_cancelled(statement.id) or self._stopping.is_set():
+                return cancelled(statement.id)
+            return Finished(statement.id, "error", exception_output(statement.id, error, filename))
+        if self._board.is_cancelled(statement.id):
+            return cancelled(statement.id)
+        text = stdout.getvalue() + stderr.getvalue()
+        data = dict(evaluation.data)
+        if evaluation.echo is not None:
+            text += evaluation.echo
+        if "text/plain" in data:
+            data["text/plain"] = text + data["text/plain"]
+        elif text or not data:
+            data["text/plain"] = text
+        return Finished(statement.id, "available", ok_output(statement.id, data))
+
+    def _evaluate(self, kind: str, code: str, filename: str) -> Evaluation:
+        if kind == "sql":
+            return self._interpreter.run_sql(code)
+        if kind in PYTHON_KINDS:
+            return self._interpreter.run_python(code, filename)
+        raise UnsupportedKind(f"this kernel runs pyspark and sql statements, not {kind!r}")
+
+    @contextmanager
+    def _user_code(self) -> Iterator[None]:
+        self._interruptible = True
+        try:
+            yield
+        finally:
+            self._interruptible = False
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        if not self._interruptible:
+            return
+        running = self._board.running
+        if self._stopping.is_set() or (running and self._board.is_cancelled(running.id)):
+            raise KeyboardInterrupt
+
+
+def cancelled(statement_id: int) -> Finished:
+    output = error_output(statement_id, "Cancelled", f"statement {statement_id} was cancelled")
+    return Finished(statement_id, "cancelled", output)
+
+
+# ---------------------------------------------------------------------------------------------
+# The kernel
+
+
+class Kernel:
+    def __init__(self, config: Config, spark: Any) -> None:
+        self._config = config
+        self._spark = spark
+        self._sc = spark.sparkContext
+        self._endpoint = Endpoint(config)
+        self._board = StatementBoard()
+        self._results: queue.Queue[Finished] = queue.Queue()
+        self._stopping = threading.Event()
+        self._exit_code = 0
+        interpreter = Interpreter(user_namespace(spark), spark, config.sql_max_rows)
+        self._executor = Executor(
+            interpreter, self._board, self._sc, config.session_kind, self._stopping
+        )
+
+    def run(self) -> int:
+        """Serve statements until the session ends; returns the process exit code."""
+        self._executor.install_signal_handler()
+        signal.signal(signal.SIGTERM, lambda signum, frame: self.stop(143, "terminated"))
+        for target, name in (
+            (self._poll_loop, "lighter-poll"),
+            (self._report_loop, "lighter-report"),
+        ):
+            threading.Thread(target=target, name=name, daemon=True).start()
+        logger.info("kernel ready for session %s", self._config.session_id)
+        while not self._stopping.is_set():
+            statement = self._board.take(timeout=0.5)
+            if statement is None:
+                continue
+            try:
+                finished = self._executor.run(statement)
+            finally:
+                self._board.finish_running()
+            self._results.put(finished)
+        return self._exit_code
+
+    def stop(self, exit_code: int, why: str) -> None:
+        if self._stopping.is_set():
+            return
+        (logger.info if exit_code == 0 else logger.error)("kernel stopping: %s", why)
+        self._exit_code = exit_code
+        self._stopping.set()
+        running = self._board.running
+        if running is not None:
+            self._executor.interrupt(running)
+        deadline = threading.Timer(STOP_GRACE, os._exit, args=(exit_code,))
+        deadline.daemon = True
+        deadline.start()
+
+    # The poller ------------------------------------------------------------------------------
+
+    def _poll_loop(self) -> None:
+        delay = 0.5
+        while not self._stopping.is_set():
+            try:
+                reply = self._endpoint.poll(
+                    busy=self._board.busy,
+                    app_id=self._sc.applicationId,
+                    ui_url=self._sc.uiWebUrl,
+                )
+            except SessionOver as error:
+                self.stop(0, f"the session is over ({error})")
+                return
+            except Rejected as error:
+                self.stop(1, f"the endpoint refused this kernel: {error}")
+                return
+            except Unavailable as error:
+                if self._gave_up_on_endpoint(f"polling failed: {error}"):
+                    return
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            except Exception:
+                logger.exception("poll failed")
+                self._stopping.wait(delay)
+                continue
+            delay = 0.5
+            received = self._receive(reply)
+            if reply.get("cancel") and not received:
+                self._stopping.wait(CANCEL_POLL_PAUSE)
+
+    def _receive(self, reply: dict[str, Any]) -> int:
+        received = 0
+        for item in reply.get("statements") or []:
+            statement = Statement(int(item["id"]), str(item["code"]), item.get("kind"))
+            if self._board.receive(statement):
+                received += 1
+        for statement_id in reply.get("cancel") or []:
+            self._cancel(int(statement_id))
+        return received
+
+    def _cancel(self, statement_id: int) -> None:
+        where = self._board.request_cancel(statement_id)
+        if where == "pending":
+            self._results.put(cancelled(statement_id))
+        elif where == "running" and self._board.running is not None:
+            # Asked again while still running: interrupt again (new jobs, swallowed signals).
+            self._executor.interrupt(self._board.running)
+
+    def _gave_up_on_endpoint(self, why: str) -> bool:
+        if self._endpoint.silent_for() > self._config.unreachable_timeout:
+            self.stop(1, f"the endpoint was unreachable for too long; last: {why}")
+            return True
+        logger.warning("%s; retrying", why)
+        return False
+
+    # The reporter ----------------------------------------------------------------------------
+
+    def _report_loop(self) -> None:
+        last_progress: tuple[int, float] | None = None
+        while not self._stopping.is_set():
+            try:
+                finished = self._results.get(timeout=PROGRESS_INTERVAL)
+            except queue.Empty:
+                last_progress = self._post_progress(last_progress)
+                continue
+            if self._deliver(finished):
+                self._board.delivered()
+
+    def _deliver(self, finished: Finished) -> bool:
+        delay = 0.5
+        while not self._stopping.is_set():
+            try:
+                self._endpoint.result(finished.statement_id, finished.state, finished.output)
+                return True
+            except SessionOver as error:
+                self.stop(0, f"the session is over ({error})")
+            except Rejected as error:
+                logger.error("result of statement %s refused: %s", finished.statement_id, error)
+                return True
+            except Unavailable as error:
+                if self._gave_up_on_endpoint(f"posting a result failed: {error}"):
+                    return False
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 10.0)
+        return False
+
+    def _post_progress(self, last: tuple[int, float] | None) -> tuple[int, float] | None:
+        running = self._board.running
+        if running is None:
+            return last
+        try:
+            progress = job_group_progress(self._sc, running.job_group)
+            if last != (running.id, progress):
+                self._endpoint.progress(running.id, progress)
+            return (running.id, progress)
+        except (Unavailable, Rejected, SessionOver) as error:
+            logger.debug("progress not posted: %s", error)
+        except Exception:
+            logger.exception("could not read the progress of statement %s", running.id)
+        return last
+
+
+def job_group_progress(sc: Any, job_group: str) -> float:
+    """Completed tasks over all tasks of the group's jobs, from Spark's status tracker."""
+    tracker = sc.statusTracker()
+    total = completed = 0
+    for job_id in tracker.getJobIdsForGroup(job_group):
+        job = tracker.getJobInfo(job_id)
+        if job is None:
+            continue
+        for stage_id in job.stageIds:
+            stage = tracker.getStageInfo(stage_id)
+            if stage is not None:
+                total += stage.numTasks
+                completed += stage.numCompletedTasks
+    return round(completed / total, 4) if total else 0.0
+
+
+def user_namespace(spark: Any) -> dict[str, Any]:
+    namespace: dict[str, Any] = {
+        "__name__": "__main__",
+        "__builtins__": builtins,
+        "spark": spark,
+        "sc": spark.sparkContext,
+        "sqlContext": spark,
+    }
+    try:
+        from pyspark.sql import SQLContext
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            namespace["sqlContext"] = SQLContext(spark.sparkContext, spark)
+    except Exception:
+        logger.info("SQLContext is not available; sqlContext is the SparkSession")
+    return namespace
+
+
+def configure_logging() -> None:
+    # Bound to the real stderr: statements swap sys.stderr to capture their output.
+    handler = logging.StreamHandler(sys.__stderr__)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def main() -> int:
+    configure_logging()
+    config = Config.from_env(dict(os.environ))
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.getOrCreate()
+    try:
+        return Kernel(config, spark).run()
+    finally:
+        logger.info("stopping Spark")
+        spark.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
