@@ -1,0 +1,191 @@
+"""Handing statements to kernels: the database is the truth, the bus only the doorbell.
+
+A kernel asks for work with a long-poll. A `waiting` statement becomes `running` by a
+compare-and-set that records the driver generation it went to, and only when the kernel
+holds nothing (no statement of its generation is running or cancelling): one at a time,
+oldest first, never twice. A kernel that says it holds nothing while a statement is running
+on its generation never received it (the answer was lost), so it is handed out again.
+
+The doorbell wakes the long-polls of this process at once; a long-poll also looks at the
+store every `recheck_interval`, so a doorbell rung on another replica is heard too.
+"""
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+
+from lighter_common.domain.application import Application, utcnow
+from lighter_common.domain.statement import Statement, StatementOutput
+from lighter_common.domain.states import StatementState
+from lighter_common.domain.transitions import previous_states, session_activity_state
+from lighter_common.store.base import Store
+from prometheus_client import Counter
+
+logger = logging.getLogger(__name__)
+
+DISPATCHED = Counter(
+    "lighter_statements_dispatched_total", "Statements handed to kernels", ["redelivered"]
+)
+_S = StatementState
+IN_FLIGHT_STATES = (_S.RUNNING, _S.CANCELLING)
+
+
+@dataclass
+class Work:
+    statements: list[Statement] = field(default_factory=list)
+    cancel: list[int] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.statements or self.cancel)
+
+
+class Doorbell:
+    """In-process wake-ups of the long-polls waiting on a session."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, set[asyncio.Event]] = {}
+
+    def ring(self, session_id: str) -> None:
+        for event in self._listeners.get(session_id, ()):
+            event.set()
+
+    @contextmanager
+    def listen(self, session_id: str) -> Iterator[asyncio.Event]:
+        event = asyncio.Event()
+        listeners = self._listeners.setdefault(session_id, set())
+        listeners.add(event)
+        try:
+            yield event
+        finally:
+            listeners.discard(event)
+            if not listeners:
+                self._listeners.pop(session_id, None)
+
+
+class Dispatcher:
+    def __init__(self, *, store: Store, recheck_interval: float = 1.0) -> None:
+        self._store = store
+        self._recheck_interval = recheck_interval
+        self.doorbell = Doorbell()
+
+    def ring(self, session_id: str) -> None:
+        self.doorbell.ring(session_id)
+
+    async def wait_for_work(
+        self, session: Application, *, generation: int, kernel_busy: bool, max_wait: float
+    ) -> Work:
+        """Statements to run and cancels to apply, as soon as there are any, or none."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max_wait
+        with self.doorbell.listen(session.id) as bell:
+            while True:
+                bell.clear()
+                work = await self.next_work(session, generation=generation, kernel_busy=kernel_busy)
+                remaining = deadline - loop.time()
+                if work or remaining <= 0:
+                    return work
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        bell.wait(), timeout=min(self._recheck_interval, remaining)
+                    )
+
+    async def next_work(self, session: Application, *, generation: int, kernel_busy: bool) -> Work:
+        """One look at the store: what this kernel should do now."""
+        in_flight, _ = await self._store.list_statements(session.id, states=IN_FLIGHT_STATES)
+        held: list[Statement] = []
+        for statement in in_flight:
+            if statement.dispatched_to == generation:
+                held.append(statement)
+            elif statement.state is _S.CANCELLING and statement.dispatched_to is None:
+                await self._settle_cancel(statement)
+        if not kernel_busy:
+            held = await self._settle_lost_cancels(held)
+        cancel = [s.id for s in held if s.state is _S.CANCELLING]
+        if held:
+            await self._show_activity(session, busy=True)
+            lost = [s for s in held if s.state is _S.RUNNING] if not kernel_busy else []
+            for statement in lost:
+                logger.warning(
+                    "handing a statement out again: its kernel never received it",
+                    extra={"session": session.id, "statement": statement.id},
+                )
+                DISPATCHED.labels(redelivered="true").inc()
+            return Work(statements=lost, cancel=cancel)
+        claimed = await self._claim_oldest_waiting(session.id, generation)
+        await self._show_activity(session, busy=claimed is not None)
+        return Work(statements=[claimed] if claimed else [])
+
+    async def statement_finished(self, session: Application) -> None:
+        """After a result: the session is idle again unless something else is in flight."""
+        _, in_flight = await self._store.list_statements(
+            session.id, states=IN_FLIGHT_STATES, limit=1
+        )
+        if in_flight == 0:
+            await self._show_activity(session, busy=False)
+        self.ring(session.id)
+
+    async def _claim_oldest_waiting(self, session_id: str, generation: int) -> Statement | None:
+        while True:
+            waiting, _ = await self._store.list_statements(
+                session_id, states=(_S.WAITING,), limit=1
+            )
+            if not waiting:
+                return None
+            claimed = await self._store.update_statement(
+                session_id,
+                waiting[0].id,
+                {"state": _S.RUNNING, "dispatched_to": generation, "started_at": utcnow()},
+                expected=(_S.WAITING,),
+            )
+            if claimed is not None:
+                DISPATCHED.labels(redelivered="false").inc()
+                logger.info(
+                    "statement dispatched",
+                    extra={"session": session_id, "statement": claimed.id},
+                )
+                return claimed
+            # Cancelled or claimed elsewhere meanwhile: look at the next one.
+
+    async def _settle_lost_cancels(self, held: list[Statement]) -> list[Statement]:
+        """A cancelling statement an idle kernel does not hold will never report: cancel it."""
+        kept = []
+        for statement in held:
+            if statement.state is _S.CANCELLING:
+                await self._settle_cancel(statement)
+            else:
+                kept.append(statement)
+        return kept
+
+    async def _settle_cancel(self, statement: Statement) -> None:
+        await self._store.update_statement(
+            statement.session_id,
+            statement.id,
+            {
+                "state": _S.CANCELLED,
+                "completed_at": utcnow(),
+                "output": cancelled_output(statement.id, "cancelled before it ran"),
+            },
+            expected=(_S.CANCELLING,),
+        )
+
+    async def _show_activity(self, session: Application, *, busy: bool) -> None:
+        target = session_activity_state(busy)
+        if session.state is target or session.state not in previous_states(target):
+            return
+        updated = await self._store.update_application(
+            session.id, {"state": target}, expected=previous_states(target)
+        )
+        if updated is not None:
+            session.state = updated.state
+
+
+def cancelled_output(statement_id: int, why: str) -> StatementOutput:
+    return StatementOutput(
+        status="error",
+        execution_count=statement_id,
+        ename="Cancelled",
+        evalue=f"statement {statement_id} was {why}",
+        traceback=[],
+    )

@@ -1,0 +1,201 @@
+"""The HTTP endpoint session drivers (the kernel) call home to.
+
+Every request carries `Authorization: Bearer <the session's kernel secret>` and the driver's
+`generation`. 401: wrong secret; 404: no such session; 410: the session is finished or
+deleted, or the caller is an older driver of it — the kernel exits when it sees 404 or 410.
+
+- `POST /kernel/sessions/{id}/poll` `{"generation", "busy", "appId", "sparkUiUrl"}`: the
+  heartbeat and the long-poll. Answers as soon as there is work, else after
+  `kernel_poll_timeout`: `{"statements": [{"id", "code", "kind"}], "cancel": [ids]}`.
+- `POST /kernel/sessions/{id}/statements/{sid}/progress` `{"generation", "progress"}`.
+- `POST /kernel/sessions/{id}/statements/{sid}/result` `{"generation", "state", "output"}`:
+  idempotent, so the kernel can repeat it until it gets an answer.
+"""
+
+import hmac
+import logging
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, HTTPException, status
+from lighter_common.domain.application import Application, utcnow
+from lighter_common.domain.statement import StatementOutput
+from lighter_common.domain.states import FINISHED_STATES, ApplicationState, StatementState
+from lighter_common.domain.transitions import previous_statement_states
+from lighter_common.settings import Settings
+from lighter_common.store.base import Store
+from prometheus_client import Counter
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from lighter_session_manager.dispatch import Dispatcher
+
+logger = logging.getLogger(__name__)
+
+POLLS = Counter("lighter_kernel_polls_total", "Long-polls answered to kernels")
+RESULTS = Counter("lighter_statement_results_total", "Statement results recorded", ["state"])
+UNFINISHED_STATES = frozenset(ApplicationState) - FINISHED_STATES
+_S = StatementState
+
+
+class _KernelRequest(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    generation: int
+
+
+class PollRequest(_KernelRequest):
+    busy: bool = False
+    app_id: str | None = None
+    spark_ui_url: str | None = None
+
+
+class StatementOrder(BaseModel):
+    id: int
+    code: str
+    kind: str | None
+
+
+class PollReply(BaseModel):
+    statements: list[StatementOrder]
+    cancel: list[int]
+
+
+class ProgressReport(_KernelRequest):
+    progress: float = Field(ge=0.0, le=1.0)
+
+
+class ResultReport(_KernelRequest):
+    state: Literal["available", "error", "cancelled"]
+    output: StatementOutput | None = None
+
+
+class Acknowledged(BaseModel):
+    state: str
+
+
+Authorization = Annotated[str | None, Header()]
+
+
+def kernel_router(*, store: Store, dispatcher: Dispatcher, settings: Settings) -> APIRouter:
+    router = APIRouter(prefix="/kernel/sessions/{session_id}", tags=["kernel"])
+
+    async def authenticate(
+        session_id: str, authorization: str | None, generation: int
+    ) -> Application:
+        session = await store.get_application(session_id)
+        if session is None or not session.type.is_session:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no session {session_id}")
+        if not _secret_matches(authorization, session.kernel_secret):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong kernel secret")
+        if session.deleted or session.state.is_finished or generation != session.generation:
+            raise HTTPException(
+                status.HTTP_410_GONE, f"session {session_id} is over for this driver"
+            )
+        return session
+
+    @router.post("/poll")
+    async def poll(
+        session_id: str, request: PollRequest, authorization: Authorization = None
+    ) -> PollReply:
+        session = await authenticate(session_id, authorization, request.generation)
+        session = await _heartbeat(store, session, request)
+        work = await dispatcher.wait_for_work(
+            session,
+            generation=request.generation,
+            kernel_busy=request.busy,
+            max_wait=settings.kernel_poll_timeout,
+        )
+        POLLS.inc()
+        return PollReply(
+            statements=[StatementOrder(id=s.id, code=s.code, kind=s.kind) for s in work.statements],
+            cancel=work.cancel,
+        )
+
+    @router.post("/statements/{statement_id}/progress")
+    async def progress(
+        session_id: str,
+        statement_id: int,
+        report: ProgressReport,
+        authorization: Authorization = None,
+    ) -> Acknowledged:
+        await authenticate(session_id, authorization, report.generation)
+        updated = await store.update_statement(
+            session_id, statement_id, {"progress": report.progress}, expected=(_S.RUNNING,)
+        )
+        return Acknowledged(state=updated.state if updated else "ignored")
+
+    @router.post("/statements/{statement_id}/result")
+    async def result(
+        session_id: str,
+        statement_id: int,
+        report: ResultReport,
+        authorization: Authorization = None,
+    ) -> Acknowledged:
+        session = await authenticate(session_id, authorization, report.generation)
+        statement = await store.get_statement(session_id, statement_id)
+        if statement is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no statement {statement_id}")
+        if statement.state.is_finished:
+            return Acknowledged(state=statement.state)  # a repeated post
+        if statement.dispatched_to != report.generation:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "the statement was not handed to this driver"
+            )
+        target = _result_state(statement.state, _S(report.state))
+        changes: dict[str, object] = {
+            "state": target,
+            "output": report.output,
+            "completed_at": utcnow(),
+        }
+        if target is _S.AVAILABLE:
+            changes["progress"] = 1.0
+        recorded = await store.update_statement(
+            session_id, statement_id, changes, expected=previous_statement_states(target)
+        )
+        if recorded is None:
+            current = await store.get_statement(session_id, statement_id)
+            if current is None or not current.state.is_finished:
+                raise HTTPException(status.HTTP_409_CONFLICT, "the statement moved meanwhile")
+            return Acknowledged(state=current.state)
+        RESULTS.labels(state=target.value).inc()
+        logger.info(
+            "statement finished",
+            extra={"session": session_id, "statement": statement_id, "state": target.value},
+        )
+        await store.update_application(
+            session_id, {"last_activity_at": utcnow()}, expected=UNFINISHED_STATES
+        )
+        await dispatcher.statement_finished(session)
+        return Acknowledged(state=target)
+
+    return router
+
+
+def _secret_matches(authorization: str | None, secret: str | None) -> bool:
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not given or not secret:
+        return False
+    return hmac.compare_digest(given.strip().encode(), secret.encode())
+
+
+def _result_state(current: StatementState, reported: StatementState) -> StatementState:
+    # A cancel asked for while the statement was completing: it stays cancelled, output kept.
+    if current is _S.CANCELLING and reported is _S.AVAILABLE:
+        return _S.CANCELLED
+    return reported
+
+
+async def _heartbeat(store: Store, session: Application, request: PollRequest) -> Application:
+    changes: dict[str, object] = {"contacted_at": utcnow()}
+    if request.app_id and request.app_id != session.app_id:
+        changes["app_id"] = request.app_id
+    if request.spark_ui_url and request.spark_ui_url != session.app_info.spark_ui_url:
+        changes["app_info"] = session.app_info.model_copy(
+            update={"spark_ui_url": request.spark_ui_url}
+        )
+    updated = await store.update_application(
+        session.id, changes, expected=UNFINISHED_STATES, only_if={"generation": request.generation}
+    )
+    if updated is None:
+        raise HTTPException(status.HTTP_410_GONE, f"session {session.id} is over for this driver")
+    return updated

@@ -1,0 +1,94 @@
+"""The session-manager: statements to kernels, settled statements, timeouts, permanent sessions.
+
+Commands ring the dispatcher's doorbell (a statement submitted or cancelled) or settle the
+statements of a session that ended or came back on a new driver. A loop ends inactive
+sessions; one replica at a time runs it, under a store lease.
+"""
+
+import asyncio
+import logging
+import uuid
+
+from lighter_common.bus.base import Bus
+from lighter_common.domain.application import utcnow
+from lighter_common.messages import (
+    SESSION_MANAGER_QUEUE,
+    CancelStatement,
+    Command,
+    SessionFinished,
+    StatementSubmitted,
+)
+from lighter_common.settings import Settings
+from lighter_common.store.base import Store
+
+from lighter_session_manager.dispatch import Dispatcher
+from lighter_session_manager.permanent import ensure_permanent_sessions
+from lighter_session_manager.settle import settle_statements
+from lighter_session_manager.timeouts import end_expired_sessions
+
+logger = logging.getLogger(__name__)
+
+TIMEOUTS_LEASE = "session-manager.timeouts"
+
+
+class SessionManager:
+    def __init__(self, *, store: Store, bus: Bus, settings: Settings) -> None:
+        self._store = store
+        self._bus = bus
+        self._settings = settings
+        self._replica = f"session-manager-{uuid.uuid4().hex[:8]}"
+        self.dispatcher = Dispatcher(store=store)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await ensure_permanent_sessions(
+            store=self._store,
+            bus=self._bus,
+            specs=self._settings.permanent_sessions,
+            backend=self._settings.backend,
+        )
+        await self._bus.consume(SESSION_MANAGER_QUEUE, self.handle)
+        self._task = asyncio.create_task(self._timeouts_loop(), name="session-timeouts")
+        logger.info("session-manager started", extra={"replica": self._replica})
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def handle(self, command: Command) -> None:
+        if isinstance(command, StatementSubmitted | CancelStatement):
+            self._handle_statement_change(command.session_id)
+        elif isinstance(command, SessionFinished):
+            await self._handle_session_finished(command.session_id)
+
+    def _handle_statement_change(self, session_id: str) -> None:
+        self.dispatcher.ring(session_id)
+
+    async def _handle_session_finished(self, session_id: str) -> None:
+        session = await self._store.get_application(session_id)
+        if session is None:
+            return
+        await settle_statements(self._store, session)
+        self.dispatcher.ring(session_id)
+
+    async def _timeouts_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.session_check_interval)
+            try:
+                await self.run_once()
+            except Exception:
+                logger.exception("session timeout pass failed")
+
+    async def run_once(self) -> list[str]:
+        """One timeout pass, when this replica holds the lease; returns the sessions ended."""
+        lease_seconds = max(3 * self._settings.session_check_interval, 10.0)
+        if not await self._store.acquire_lease(TIMEOUTS_LEASE, self._replica, lease_seconds):
+            return []
+        return await end_expired_sessions(
+            store=self._store,
+            bus=self._bus,
+            now=utcnow(),
+            default_idle_timeout=self._settings.session_timeout_interval,
+        )
