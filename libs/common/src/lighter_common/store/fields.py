@@ -1,0 +1,39 @@
+"""Model attribute names and values, as a stored document spells them.
+
+Callers of the store name fields the pydantic way (`backend_ref`, `app_info`) and pass enums,
+datetimes, nested models or plain dicts; documents hold camelCase keys and serialized values.
+"""
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, TypeAdapter
+
+
+def document_fields(
+    model: type[BaseModel],
+    values: Mapping[str, Any],
+    *,
+    mode: Literal["python", "json"],
+) -> dict[str, Any]:
+    """Document keys and values for `values`, validated against the model's fields.
+
+    `mode="python"` keeps datetimes as datetimes (for BSON); `mode="json"` gives JSON types.
+    Raises ValueError on a name the model does not have.
+    """
+    document: dict[str, Any] = {}
+    for name, value in values.items():
+        key, adapter = _field(model, name)
+        document[key] = adapter.dump_python(
+            adapter.validate_python(value), mode=mode, by_alias=True
+        )
+    return document
+
+
+@cache
+def _field(model: type[BaseModel], name: str) -> tuple[str, TypeAdapter[Any]]:
+    info = model.model_fields.get(name)
+    if info is None or info.annotation is None:
+        raise ValueError(f"{model.__name__} has no field {name!r}")
+    return info.alias or name, TypeAdapter(info.annotation)
