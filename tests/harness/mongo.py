@@ -1,0 +1,184 @@
+"""A real MongoDB-protocol server for the tests (a pytest plugin).
+
+Where the server comes from, first match wins:
+1. `LIGHTER_TEST_MONGO_URL`;
+2. FerretDB v1 with its SQLite backend, started here in a temporary directory on a free port
+   (`ferretdb` on the PATH, or in ~/go/bin) and stopped at the end of the session;
+3. a `mongo` container through testcontainers, when Docker runs.
+Otherwise the session fails, saying how to get one.
+
+Fixtures: `mongo_url` (session), `mongo_is_ferretdb` (session), `mongo_store` (a MongoStore on
+a fresh database, dropped afterwards) and `sqlite_store` (a SqliteStore in a fresh file).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from lighter_common.store.mongo import MongoStore
+from lighter_common.store.sqlite import SqliteStore
+from pymongo import AsyncMongoClient, MongoClient
+from pymongo.errors import PyMongoError
+
+FERRETDB_VERSION = "v1.24.2"
+CONTAINER_IMAGE = "mongo:7"
+STARTUP_TIMEOUT = 30.0
+# `go install …/cmd/ferretdb@v1.24.2` builds a binary that panics at start for want of
+# build/version/version.txt, a file FerretDB's release tooling writes; this builds it with one.
+FERRETDB_BUILD = (
+    'd=$(mktemp -d) && cp -r "$(go mod download -json '
+    f"github.com/FerretDB/FerretDB@{FERRETDB_VERSION} "
+    '| sed -n \'s/^\\t"Dir": "\\(.*\\)",$/\\1/p\')"/. "$d" && chmod -R u+w "$d" '
+    f'&& echo {FERRETDB_VERSION} > "$d/build/version/version.txt" '
+    '&& (cd "$d" && go build -o ~/go/bin/ferretdb ./cmd/ferretdb) && rm -rf "$d"'
+)
+HOW_TO_GET_ONE = (
+    "No MongoDB-protocol server for the tests. Either set LIGHTER_TEST_MONGO_URL=mongodb://…, "
+    f"install FerretDB {FERRETDB_VERSION} as ~/go/bin/ferretdb (the tests start it): "
+    f"`{FERRETDB_BUILD}`, or run Docker so testcontainers can start a container."
+)
+
+
+@pytest.fixture(scope="session")
+def mongo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("LIGHTER_TEST_MONGO_URL")
+    if url:
+        yield url
+        return
+    executable = _ferretdb_executable()
+    if executable is not None:
+        yield from _ferretdb(executable, tmp_path_factory.mktemp("ferretdb"))
+        return
+    if _docker_runs():
+        yield from _container()
+        return
+    pytest.fail(HOW_TO_GET_ONE)
+
+
+@pytest.fixture(scope="session")
+def mongo_is_ferretdb(mongo_url: str) -> bool:
+    """True when the server is FerretDB, whose updates are not atomic (see test_store.py)."""
+    client: MongoClient[dict[str, object]]
+    with MongoClient(mongo_url) as client:
+        return "ferretdbVersion" in client.admin.command("buildInfo")
+
+
+@pytest.fixture
+async def mongo_store(mongo_url: str) -> AsyncIterator[MongoStore]:
+    database = f"lighter_test_{uuid.uuid4().hex[:12]}"
+    store = await MongoStore.connect(mongo_url, database)
+    try:
+        yield store
+    finally:
+        await store.close()
+        client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+        try:
+            await client.drop_database(database)
+        finally:
+            await client.close()
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    store = await SqliteStore.open(tmp_path / "lighter.db")
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+def _ferretdb_executable() -> Path | None:
+    on_path = shutil.which("ferretdb")
+    if on_path is not None:
+        return Path(on_path)
+    installed = Path.home() / "go" / "bin" / "ferretdb"
+    return installed if installed.is_file() else None
+
+
+def _ferretdb(executable: Path, directory: Path) -> Iterator[str]:
+    port = _free_port()
+    url = f"mongodb://127.0.0.1:{port}/"
+    output = directory / "ferretdb.log"
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(executable),
+                "--handler=sqlite",
+                f"--sqlite-url=file:{directory}/",
+                f"--state-dir={directory}",
+                f"--listen-addr=127.0.0.1:{port}",
+                "--debug-addr=127.0.0.1:0",
+                "--telemetry=disable",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_answering(url, process, output)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_answering(url: str, process: subprocess.Popen[bytes], output: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not _answers(url):
+        if process.poll() is not None:
+            pytest.fail(
+                f"FerretDB exited with code {process.returncode} at start:\n"
+                f"{_tail(output)}\n{HOW_TO_GET_ONE}"
+            )
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"FerretDB at {url} did not answer within {STARTUP_TIMEOUT:g}s:\n"
+                f"{_tail(output)}\n{HOW_TO_GET_ONE}"
+            )
+        time.sleep(0.1)
+
+
+def _answers(url: str) -> bool:
+    client: MongoClient[dict[str, object]]
+    try:
+        with MongoClient(url, serverSelectionTimeoutMS=500, connectTimeoutMS=500) as client:
+            client.admin.command("ping")
+    except PyMongoError:
+        return False
+    return True
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _docker_runs() -> bool:
+    try:
+        import docker
+
+        docker.from_env().ping()
+    except Exception:
+        return False
+    return True
+
+
+def _container() -> Iterator[str]:
+    from testcontainers.mongodb import MongoDbContainer
+
+    with MongoDbContainer(CONTAINER_IMAGE) as container:
+        yield container.get_connection_url()
