@@ -13,10 +13,21 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# FerretDB v1's main package reads its version from build/version/version.txt, which the
+# module archive lacks: a plain `go install` builds a binary that panics at start. Build it
+# from the module source with that file in place.
 gobin="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
-if ! command -v ferretdb >/dev/null 2>&1 && [ ! -x "$gobin/ferretdb" ]; then
-  echo "building FerretDB"
-  go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2
+ferretdb_works() { "$1" --version >/dev/null 2>&1; }
+if ! { command -v ferretdb >/dev/null 2>&1 && ferretdb_works ferretdb; } && ! ferretdb_works "$gobin/ferretdb"; then
+  echo "building FerretDB v1.24.2"
+  src="$(go mod download -json github.com/FerretDB/FerretDB@v1.24.2 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+  build="$(mktemp -d)"
+  cp -r "$src/." "$build"
+  chmod -R u+w "$build"
+  echo v1.24.2 > "$build/build/version/version.txt"
+  mkdir -p "$gobin"
+  (cd "$build" && go build -o "$gobin/ferretdb" ./cmd/ferretdb)
+  rm -rf "$build"
 fi
 
 if ! command -v uv >/dev/null 2>&1; then
