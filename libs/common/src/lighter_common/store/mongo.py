@@ -251,6 +251,10 @@ def _application_filter(query: ApplicationQuery) -> Document:
         condition["backendRef"] = None if query.backend_ref_missing else {"$ne": None}
     if query.created_before is not None:
         condition["createdAt"] = {"$lt": query.created_before}
+    if query.started_before is not None:
+        condition["startedAt"] = {"$lt": query.started_before}
+    if query.kill_requested is not None:
+        condition["killRequested"] = query.kill_requested
     if query.search:
         pattern = {"$regex": re.escape(query.search), "$options": "i"}
         condition["$or"] = [{"submitParams.name": pattern}, {"_id": pattern}]

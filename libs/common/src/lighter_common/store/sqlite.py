@@ -292,6 +292,12 @@ def _application_filter(query: ApplicationQuery) -> tuple[str, list[Any]]:
     if query.created_before is not None:
         clauses.append("created_at < julianday(?)")
         parameters.append(query.created_before.isoformat())
+    if query.started_before is not None:
+        clauses.append("julianday(json_extract(doc, '$.startedAt')) < julianday(?)")
+        parameters.append(query.started_before.isoformat())
+    if query.kill_requested is not None:
+        clauses.append("json_extract(doc, '$.killRequested') = ?")
+        parameters.append(int(query.kill_requested))
     if query.search:
         # SQLite's lower() folds ASCII only: other letters match in the same case alone.
         clauses.append("(instr(lower(name), lower(?)) > 0 OR instr(lower(id), lower(?)) > 0)")
