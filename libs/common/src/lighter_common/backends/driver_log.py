@@ -17,7 +17,7 @@ _UI_PORT = re.compile(r"Successfully started service 'SparkUI' on port (?P<port>
 _DRIVER_ADDRESS = re.compile(r"NettyBlockTransferService: Server created on (?P<host>\S+):\d+")
 # "ValueError: …", "pyspark.errors.exceptions.captured.AnalysisException: …",
 # "java.lang.OutOfMemoryError: …", spark-submit's "Error: …".
-_EXCEPTION = re.compile(r"^(?:[A-Za-z_][\w$]*\.)*[A-Za-z_]\w*(?:Error|Exception)\b(?::.*)?$")
+_EXCEPTION = re.compile(r"^(?:[A-Za-z_][\w$]*\.)*\w*(?:Error|Exception)\b(?::.*)?$")
 _UNCAUGHT = re.compile(r"^Exception in thread ")
 _ERROR_LOG = re.compile(r"^\S+ \S+ ERROR ")
 
