@@ -399,3 +399,17 @@ async def test_lease_released_with_a_zero_ttl(store: Store) -> None:
     assert await store.acquire_lease("scheduler", "replica-a", ttl=0)
 
     assert await store.acquire_lease("scheduler", "replica-b", ttl=30)
+
+
+async def test_spark_conf_with_dotted_keys_round_trips(store: Store) -> None:
+    conf = {"spark.executor.memory": "2g", "spark.eventLog.enabled": True, "spark.x.n": 3}
+    app = Application(
+        type=ApplicationType.BATCH, submit_params=SubmitParams(file="a.py", conf=conf)
+    )
+    await store.insert_application(app)
+    stored = await store.get_application(app.id)
+    assert stored is not None and stored.submit_params.conf == conf
+    listed, _ = await store.list_applications(ApplicationQuery())
+    assert listed[0].submit_params.conf == conf
+    moved = await store.update_application(app.id, {"state": ApplicationState.STARTING})
+    assert moved is not None and moved.submit_params.conf == conf

@@ -102,7 +102,7 @@ def is_secret_key(key: str) -> bool:
     return bool(_SECRET_KEY.search(key))
 
 
-_DURATION = re.compile(r"^\s*([0-9]+)\s*(ms|s|m|min|h|d)?\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|min|h|d)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 
@@ -112,4 +112,4 @@ def parse_duration(text: str, bare_unit: str = "s") -> float:
     if not match:
         raise ValueError(f"'{text}' is not a duration such as 30s, 10m or 2h")
     unit = (match.group(2) or bare_unit).lower()
-    return int(match.group(1)) * _UNIT_SECONDS[unit]
+    return float(match.group(1)) * _UNIT_SECONDS[unit]

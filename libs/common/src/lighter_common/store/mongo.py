@@ -73,7 +73,7 @@ class MongoStore:
 
     async def insert_application(self, app: Application) -> Application:
         while True:
-            document = app.to_document()
+            document = _conf_as_pairs(app.to_document())
             if app.livy_id < 0:
                 document["livyId"] = await self._next_value(_LIVY_COUNTER)
             try:
@@ -82,7 +82,7 @@ class MongoStore:
                 if app.livy_id >= 0 or await self._application_exists(app.id):
                     raise Conflict(f"application {app.id} already exists") from None
                 continue
-            return Application.from_document(document)
+            return Application.from_document(_conf_as_mapping(document))
 
     async def _application_exists(self, app_id: str) -> bool:
         return await self._applications.find_one({"_id": app_id}, {"_id": True}) is not None
@@ -103,7 +103,7 @@ class MongoStore:
         )
         if query.limit is not None:
             cursor = cursor.limit(query.limit)
-        page = [Application.from_document(document) async for document in cursor]
+        page = [Application.from_document(_conf_as_mapping(doc)) async for doc in cursor]
         return page, await self._applications.count_documents(condition)
 
     async def count_applications(self, query: ApplicationQuery) -> int:
@@ -223,7 +223,23 @@ class MongoStore:
 
 
 def _application(document: Document | None) -> Application | None:
-    return None if document is None else Application.from_document(document)
+    return None if document is None else Application.from_document(_conf_as_mapping(document))
+
+
+# Spark conf keys contain dots ("spark.executor.memory"), which MongoDB discourages in field
+# names and FerretDB refuses: the conf is stored as a list of {key, value} pairs instead.
+def _conf_as_pairs(document: Document) -> Document:
+    params = dict(document["submitParams"])
+    params["conf"] = [{"key": k, "value": v} for k, v in params.get("conf", {}).items()]
+    return {**document, "submitParams": params}
+
+
+def _conf_as_mapping(document: Document) -> Document:
+    params = dict(document["submitParams"])
+    conf = params.get("conf", [])
+    if isinstance(conf, list):
+        params["conf"] = {pair["key"]: pair["value"] for pair in conf}
+    return {**document, "submitParams": params}
 
 
 def _statement(document: Document | None) -> Statement | None:
