@@ -1,0 +1,50 @@
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from lighter_common.bus.memory import MemoryBus
+from lighter_common.domain.application import (
+    Application,
+    ApplicationType,
+    new_kernel_secret,
+)
+from lighter_common.domain.states import ApplicationState
+from lighter_common.domain.submit_params import SubmitParams
+from lighter_common.settings import Settings
+from lighter_common.store.sqlite import SqliteStore
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = await SqliteStore.open(tmp_path / "db")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def bus() -> AsyncIterator[MemoryBus]:
+    memory = MemoryBus()
+    yield memory
+    await memory.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, kernel_poll_timeout=5.0, session_check_interval=0.1)
+
+
+def new_session(
+    state: ApplicationState = ApplicationState.STARTING,
+    *,
+    type: ApplicationType = ApplicationType.SESSION,
+    generation: int = 0,
+    **params: object,
+) -> Application:
+    return Application(
+        type=type,
+        state=state,
+        kind="pyspark",
+        submit_params=SubmitParams.model_validate(params),
+        kernel_secret=new_kernel_secret(),
+        generation=generation,
+    )

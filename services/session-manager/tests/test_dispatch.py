@@ -1,0 +1,172 @@
+import asyncio
+import time
+
+from lighter_common.domain.application import Application
+from lighter_common.domain.statement import Statement
+from lighter_common.domain.states import ApplicationState, StatementState
+from lighter_common.store.sqlite import SqliteStore
+from lighter_session_manager.dispatch import Dispatcher
+
+from .conftest import new_session
+
+S = StatementState
+
+
+async def add_session(store: SqliteStore, **kwargs: object) -> Application:
+    return await store.insert_application(new_session(**kwargs))
+
+
+async def submit(store: SqliteStore, session: Application, code: str) -> Statement:
+    return await store.insert_statement(Statement(session_id=session.id, id=-1, code=code))
+
+
+async def state_of(
+    store: SqliteStore, session: Application, statement: Statement
+) -> StatementState:
+    found = await store.get_statement(session.id, statement.id)
+    assert found is not None
+    return found.state
+
+
+async def test_hands_out_the_oldest_waiting_statement_one_at_a_time(store: SqliteStore) -> None:
+    session = await add_session(store, state=ApplicationState.IDLE)
+    first = await submit(store, session, "1")
+    await submit(store, session, "2")
+    dispatcher = Dispatcher(store=store)
+
+    work = await dispatcher.next_work(session, generation=0, kernel_busy=False)
+    assert [s.id for s in work.statements] == [first.id]
+    claimed = await store.get_statement(session.id, first.id)
+    assert claimed is not None
+    assert claimed.state is S.RUNNING
+    assert claimed.dispatched_to == 0
+    assert claimed.started_at is not None
+    reloaded = await store.get_application(session.id)
+    assert reloaded is not None and reloaded.state is ApplicationState.BUSY
+
+    busy = await dispatcher.next_work(session, generation=0, kernel_busy=True)
+    assert not busy
+
+
+async def test_the_next_statement_goes_out_once_the_result_is_in(store: SqliteStore) -> None:
+    session = await add_session(store, state=ApplicationState.IDLE)
+    first = await submit(store, session, "1")
+    second = await submit(store, session, "2")
+    dispatcher = Dispatcher(store=store)
+    await dispatcher.next_work(session, generation=0, kernel_busy=False)
+    await store.update_statement(session.id, first.id, {"state": S.AVAILABLE})
+
+    # The kernel's poll began while it still held the first statement.
+    work = await dispatcher.next_work(session, generation=0, kernel_busy=True)
+    assert [s.id for s in work.statements] == [second.id]
+
+
+async def test_a_statement_the_kernel_never_received_is_handed_out_again(
+    store: SqliteStore,
+) -> None:
+    session = await add_session(store, state=ApplicationState.IDLE)
+    lost = await submit(store, session, "1")
+    await submit(store, session, "2")
+    dispatcher = Dispatcher(store=store)
+    await dispatcher.next_work(session, generation=0, kernel_busy=False)
+
+    again = await dispatcher.next_work(session, generation=0, kernel_busy=False)
+    assert [s.id for s in again.statements] == [lost.id]
+    assert await state_of(store, session, lost) is S.RUNNING
+
+
+async def test_statements_of_an_older_driver_are_not_handed_to_a_new_one(
+    store: SqliteStore,
+) -> None:
+    session = await add_session(store, state=ApplicationState.STARTING, generation=1)
+    old = await submit(store, session, "old")
+    await store.update_statement(session.id, old.id, {"state": S.RUNNING, "dispatched_to": 0})
+    waiting = await submit(store, session, "new")
+
+    work = await Dispatcher(store=store).next_work(session, generation=1, kernel_busy=False)
+    assert [s.id for s in work.statements] == [waiting.id]
+
+
+async def test_cancels_go_to_the_kernel_running_the_statement(store: SqliteStore) -> None:
+    session = await add_session(store, state=ApplicationState.IDLE)
+    statement = await submit(store, session, "sleep")
+    dispatcher = Dispatcher(store=store)
+    await dispatcher.next_work(session, generation=0, kernel_busy=False)
+    await store.update_statement(session.id, statement.id, {"state": S.CANCELLING})
+
+    work = await dispatcher.next_work(session, generation=0, kernel_busy=True)
+    assert work.cancel == [statement.id]
+    assert work.statements == []
+
+
+async def test_a_cancel_nobody_can_apply_is_settled(store: SqliteStore) -> None:
+    session = await add_session(store, state=ApplicationState.IDLE)
+    never_dispatched = await submit(store, session, "a")
+    await store.update_statement(session.id, never_dispatched.id, {"state": S.CANCELLING})
+    dispatcher = Dispatcher(store=store)
+
+    await dispatcher.next_work(session, generation=0, kernel_busy=False)
+    assert await state_of(store, session, never_dispatched) is S.CANCELLED
+
+    lost = await submit(store, session, "b")
+    await dispatcher.next_work(session, generation=0, kernel_busy=False)
+    await store.update_statement(session.id, lost.id, {"state": S.CANCELLING})
+    work = await dispatcher.next_work(session, generation=0, kernel_busy=False)
+    assert work.cancel == []
+    assert await state_of(store, session, lost) is S.CANCELLED
+
+
+async def test_the_doorbell_wakes_a_waiting_poll(store: SqliteStore) -> None:
+    session = await add_session(store, state=ApplicationState.IDLE)
+    dispatcher = Dispatcher(store=store, recheck_interval=30.0)
+    started = time.monotonic()
+    poll = asyncio.create_task(
+        dispatcher.wait_for_work(session, generation=0, kernel_busy=False, max_wait=20.0)
+    )
+    await asyncio.sleep(0.2)
+    statement = await submit(store, session, "1")
+    dispatcher.ring(session.id)
+    work = await asyncio.wait_for(poll, 5.0)
+    assert [s.id for s in work.statements] == [statement.id]
+    assert time.monotonic() - started < 5.0
+
+
+async def test_a_poll_finds_work_without_the_doorbell(store: SqliteStore) -> None:
+    session = await add_session(store, state=ApplicationState.IDLE)
+    dispatcher = Dispatcher(store=store, recheck_interval=0.1)
+    poll = asyncio.create_task(
+        dispatcher.wait_for_work(session, generation=0, kernel_busy=False, max_wait=20.0)
+    )
+    await asyncio.sleep(0.2)
+    statement = await submit(store, session, "rung on another replica")
+    work = await asyncio.wait_for(poll, 5.0)
+    assert [s.id for s in work.statements] == [statement.id]
+
+
+async def test_a_poll_without_work_ends_at_its_deadline(store: SqliteStore) -> None:
+    session = await add_session(store, state=ApplicationState.STARTING)
+    dispatcher = Dispatcher(store=store, recheck_interval=0.1)
+    work = await dispatcher.wait_for_work(session, generation=0, kernel_busy=False, max_wait=0.3)
+    assert not work
+    reloaded = await store.get_application(session.id)
+    assert reloaded is not None and reloaded.state is ApplicationState.IDLE
+
+
+async def test_concurrent_polls_never_hand_out_a_statement_twice(store: SqliteStore) -> None:
+    sessions = [await add_session(store, state=ApplicationState.IDLE) for _ in range(3)]
+    for session in sessions:
+        for n in range(5):
+            await submit(store, session, str(n))
+    dispatchers = [Dispatcher(store=store) for _ in range(4)]
+    handed: list[tuple[str, int]] = []
+    for _ in range(5):
+        rounds = await asyncio.gather(
+            *(d.next_work(s, generation=0, kernel_busy=True) for s in sessions for d in dispatchers)
+        )
+        for work in rounds:
+            handed += [(s.session_id, s.id) for s in work.statements]
+        for session in sessions:
+            running, _ = await store.list_statements(session.id, states=(S.RUNNING,))
+            for statement in running:
+                await store.update_statement(session.id, statement.id, {"state": S.AVAILABLE})
+    assert len(handed) == len(set(handed)) == 15

@@ -1,0 +1,288 @@
+"""The real kernel on real Spark (local mode), against the real endpoint and SQLite store."""
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyspark
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from lighter_common.domain.application import Application
+from lighter_common.domain.statement import Statement
+from lighter_common.domain.states import ApplicationState, StatementState
+from lighter_common.kernel import KERNEL_PATH
+from lighter_common.settings import Settings
+from lighter_common.store.sqlite import SqliteStore
+from lighter_session_manager.dispatch import Dispatcher
+from lighter_session_manager.kernel_endpoint import kernel_router
+
+from .conftest import new_session
+
+pytestmark = pytest.mark.spark
+
+S = StatementState
+A = ApplicationState
+SPARK_START_TIMEOUT = 240.0
+STATEMENT_TIMEOUT = 120.0
+
+
+@dataclass
+class Kernel:
+    store: SqliteStore
+    dispatcher: Dispatcher
+    session: Application
+    process: asyncio.subprocess.Process
+    log: Path
+
+    async def submit(self, code: str, kind: str | None = None) -> Statement:
+        statement = await self.store.insert_statement(
+            Statement(session_id=self.session.id, id=-1, code=code, kind=kind)
+        )
+        self.dispatcher.ring(self.session.id)
+        return statement
+
+    async def run(self, code: str, kind: str | None = None) -> Statement:
+        return await self.finished(await self.submit(code, kind))
+
+    async def statement(self, statement: Statement) -> Statement:
+        found = await self.store.get_statement(self.session.id, statement.id)
+        assert found is not None
+        return found
+
+    async def finished(self, statement: Statement) -> Statement:
+        return await self.wait(
+            statement, lambda s: s.state.is_finished, f"statement {statement.id} to finish"
+        )
+
+    async def wait(self, statement: Statement, done: Any, what: str) -> Statement:
+        deadline = time.monotonic() + STATEMENT_TIMEOUT
+        while time.monotonic() < deadline:
+            found = await self.statement(statement)
+            if done(found):
+                return found
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"waited in vain for {what}; kernel log:\n{self.log_tail()}")
+
+    async def cancel(self, statement: Statement) -> None:
+        # What the API does for a running statement.
+        await self.store.update_statement(
+            self.session.id, statement.id, {"state": S.CANCELLING}, expected=(S.RUNNING,)
+        )
+        self.dispatcher.ring(self.session.id)
+
+    async def session_state(self) -> ApplicationState:
+        session = await self.store.get_application(self.session.id)
+        assert session is not None
+        return session.state
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-6000:] if self.log.exists() else ""
+
+
+def data(statement: Statement) -> dict[str, Any]:
+    assert statement.output is not None, statement
+    assert statement.state is S.AVAILABLE, statement.output
+    result: dict[str, Any] | None = statement.output.data
+    assert result is not None
+    return result
+
+
+async def serve_endpoint(
+    store: SqliteStore, dispatcher: Dispatcher
+) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+    settings = Settings(kernel_poll_timeout=2.0)
+    app = FastAPI()
+    app.include_router(kernel_router(store=store, dispatcher=dispatcher, settings=settings))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return server, task, port
+
+
+async def start_kernel(session: Application, port: int, log: Path) -> asyncio.subprocess.Process:
+    spark_home = Path(pyspark.__file__).parent
+    env = {
+        **os.environ,
+        "SPARK_HOME": str(spark_home),
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+        "LIGHTER_KERNEL_URL": f"http://127.0.0.1:{port}",
+        "LIGHTER_SESSION_ID": session.id,
+        "LIGHTER_KERNEL_SECRET": session.kernel_secret or "",
+        "LIGHTER_SESSION_GENERATION": str(session.generation),
+        "LIGHTER_SESSION_KIND": "pyspark",
+    }
+    with log.open("wb") as output:
+        return await asyncio.create_subprocess_exec(
+            str(spark_home / "bin" / "spark-submit"),
+            "--master",
+            "local[2]",
+            "--conf",
+            "spark.ui.port=0",
+            "--conf",
+            "spark.sql.shuffle.partitions=2",
+            str(KERNEL_PATH),
+            env=env,
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+@pytest.fixture(scope="module")
+async def kernel(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Kernel]:
+    directory = tmp_path_factory.mktemp("kernel")
+    store = await SqliteStore.open(directory / "db")
+    dispatcher = Dispatcher(store=store, recheck_interval=0.5)
+    session = await store.insert_application(new_session(A.STARTING))
+    server, server_task, port = await serve_endpoint(store, dispatcher)
+    process = await start_kernel(session, port, directory / "driver.log")
+    running = Kernel(store, dispatcher, session, process, directory / "driver.log")
+    try:
+        yield running
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+        server.should_exit = True
+        await server_task
+        await store.close()
+
+
+async def test_the_session_becomes_idle_once_spark_is_up(kernel: Kernel) -> None:
+    deadline = time.monotonic() + SPARK_START_TIMEOUT
+    while await kernel.session_state() is A.STARTING:
+        assert kernel.process.returncode is None, kernel.log_tail()
+        assert time.monotonic() < deadline, kernel.log_tail()
+        await asyncio.sleep(0.25)
+    session = await kernel.store.get_application(kernel.session.id)
+    assert session is not None
+    assert session.state is A.IDLE
+    assert session.app_id and session.app_id.startswith("local-")
+    assert session.app_info.spark_ui_url and session.app_info.spark_ui_url.startswith("http")
+    assert session.contacted_at is not None
+
+
+async def test_the_last_expression_is_echoed(kernel: Kernel) -> None:
+    assert data(await kernel.run("1+1")) == {"text/plain": "2"}
+    assert data(await kernel.run("x = None\nx")) == {"text/plain": ""}
+
+
+async def test_output_is_captured(kernel: Kernel) -> None:
+    assert data(await kernel.run('print("hi")')) == {"text/plain": "hi\n"}
+
+
+async def test_errors_come_back_as_livy_reports_them(kernel: Kernel) -> None:
+    statement = await kernel.run("undefined_name + 1")
+    assert statement.state is S.ERROR
+    output = statement.output
+    assert output is not None
+    assert output.status == "error"
+    assert output.execution_count == statement.id
+    assert output.ename == "NameError"
+    assert output.evalue == "name 'undefined_name' is not defined"
+    assert output.traceback is not None
+    assert output.traceback[0] == "Traceback (most recent call last):\n"
+    assert output.traceback[-1] == "NameError: name 'undefined_name' is not defined\n"
+    assert not any("kernel.py" in line for line in output.traceback)
+
+
+async def test_spark_is_bound(kernel: Kernel) -> None:
+    assert data(await kernel.run("spark.range(10).count()")) == {"text/plain": "10"}
+    assert data(await kernel.run("sc.parallelize([1, 2, 3]).sum()")) == {"text/plain": "6"}
+    assert data(await kernel.run("sqlContext.sql('SELECT 2').collect()[0][0]")) == {
+        "text/plain": "2"
+    }
+
+
+async def test_sql_statements_return_schema_and_rows(kernel: Kernel) -> None:
+    result = data(await kernel.run("SELECT 1 AS a", kind="sql"))
+    table = result["application/json"]
+    assert table["data"] == [[1]]
+    assert table["schema"]["type"] == "struct"
+    assert [field["name"] for field in table["schema"]["fields"]] == ["a"]
+    assert table["schema"]["fields"][0]["type"] == "integer"
+    assert "|  a|" in result["text/plain"]
+
+
+async def test_magics(kernel: Kernel) -> None:
+    assert data(await kernel.run('%json {"a": 1}')) == {"application/json": {"a": 1}}
+    rows = "rows = [{'name': 'x', 'n': 1}, {'name': 'y', 'n': 2}]\n%table rows"
+    assert data(await kernel.run(rows)) == {
+        "application/vnd.livy.table.v1+json": {
+            "headers": [
+                {"name": "name", "type": "STRING_TYPE"},
+                {"name": "n", "type": "INT_TYPE"},
+            ],
+            "data": [["x", 1], ["y", 2]],
+        }
+    }
+    matplot = await kernel.run("%matplot None")
+    assert matplot.state is S.ERROR
+    assert matplot.output is not None and "matplotlib" in (matplot.output.evalue or "")
+
+
+async def test_progress_is_reported_while_jobs_run(kernel: Kernel) -> None:
+    statement = await kernel.submit(
+        "import time\nsc.parallelize(range(6), 6).map(lambda x: time.sleep(2) or x).count()"
+    )
+    partial = await kernel.wait(
+        statement, lambda s: 0 < s.progress < 1 or s.state.is_finished, "some progress"
+    )
+    assert partial.state is S.RUNNING
+    assert 0 < partial.progress < 1
+    finished = await kernel.finished(statement)
+    assert data(finished) == {"text/plain": "6"}
+    assert finished.progress == 1.0
+
+
+async def test_a_sleeping_statement_is_cancelled_and_the_kernel_stays_usable(
+    kernel: Kernel,
+) -> None:
+    statement = await kernel.submit("import time\ntime.sleep(600)")
+    await kernel.wait(statement, lambda s: s.state is S.RUNNING, "the sleep to start")
+    assert await kernel.session_state() is A.BUSY
+    await asyncio.sleep(1.0)  # inside time.sleep by now
+    await kernel.cancel(statement)
+    cancelled = await kernel.finished(statement)
+    assert cancelled.state is S.CANCELLED
+    assert data(await kernel.run("40 + 2")) == {"text/plain": "42"}
+    assert await kernel.session_state() is A.IDLE
+
+
+async def test_a_spark_job_is_cancelled(kernel: Kernel) -> None:
+    statement = await kernel.submit('spark.range(10**12).selectExpr("sum(id % 10)").collect()')
+    await kernel.wait(statement, lambda s: s.state is S.RUNNING, "the job to start")
+    await asyncio.sleep(3.0)  # the job is running in the JVM by now
+    await kernel.cancel(statement)
+    cancelled = await kernel.finished(statement)
+    assert cancelled.state is S.CANCELLED
+    assert data(await kernel.run("spark.range(5).count()")) == {"text/plain": "5"}
+
+
+async def test_statements_run_in_order_one_at_a_time(kernel: Kernel) -> None:
+    code = "order = globals().get('order', []) + [{}]"
+    submitted = [await kernel.submit(code.format(n)) for n in range(5)]
+    for statement in submitted:
+        await kernel.finished(statement)
+    assert data(await kernel.run("order")) == {"text/plain": "[0, 1, 2, 3, 4]"}
+
+
+async def test_the_kernel_exits_cleanly_when_the_session_ends(kernel: Kernel) -> None:
+    await kernel.store.update_application(kernel.session.id, {"state": A.KILLED})
+    code = await asyncio.wait_for(kernel.process.wait(), 90)
+    assert code == 0, kernel.log_tail()
+    assert "stopping Spark" in kernel.log_tail()
