@@ -33,10 +33,42 @@ SPARK_START_TIMEOUT = 240.0
 STATEMENT_TIMEOUT = 120.0
 
 
+class EndpointServer:
+    """The kernel endpoint on uvicorn, in this process; it can go away and come back."""
+
+    def __init__(self, store: SqliteStore, dispatcher: Dispatcher) -> None:
+        app = FastAPI()
+        settings = Settings(kernel_poll_timeout=2.0)
+        app.include_router(kernel_router(store=store, dispatcher=dispatcher, settings=settings))
+        self._app = app
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        config = uvicorn.Config(
+            self._app, host="127.0.0.1", port=self.port, log_config=None, lifespan="off"
+        )
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        for _ in range(200):
+            if self._server.started:
+                break
+            await asyncio.sleep(0.05)
+        assert self._server.started, "the endpoint did not start"
+        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        assert self._server is not None and self._task is not None
+        self._server.should_exit = True
+        await self._task
+
+
 @dataclass
 class Kernel:
     store: SqliteStore
     dispatcher: Dispatcher
+    endpoint: EndpointServer
     session: Application
     process: asyncio.subprocess.Process
     log: Path
@@ -94,24 +126,6 @@ def data(statement: Statement) -> dict[str, Any]:
     return result
 
 
-async def serve_endpoint(
-    store: SqliteStore, dispatcher: Dispatcher
-) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
-    settings = Settings(kernel_poll_timeout=2.0)
-    app = FastAPI()
-    app.include_router(kernel_router(store=store, dispatcher=dispatcher, settings=settings))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, task, port
-
-
 async def start_kernel(session: Application, port: int, log: Path) -> asyncio.subprocess.Process:
     spark_home = Path(pyspark.__file__).parent
     env = {
@@ -148,17 +162,17 @@ async def kernel(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Kern
     store = await SqliteStore.open(directory / "db")
     dispatcher = Dispatcher(store=store, recheck_interval=0.5)
     session = await store.insert_application(new_session(A.STARTING))
-    server, server_task, port = await serve_endpoint(store, dispatcher)
-    process = await start_kernel(session, port, directory / "driver.log")
-    running = Kernel(store, dispatcher, session, process, directory / "driver.log")
+    endpoint = EndpointServer(store, dispatcher)
+    await endpoint.start()
+    process = await start_kernel(session, endpoint.port, directory / "driver.log")
+    running = Kernel(store, dispatcher, endpoint, session, process, directory / "driver.log")
     try:
         yield running
     finally:
         if process.returncode is None:
             os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
-        server.should_exit = True
-        await server_task
+        await endpoint.stop()
         await store.close()
 
 
@@ -279,6 +293,16 @@ async def test_statements_run_in_order_one_at_a_time(kernel: Kernel) -> None:
     for statement in submitted:
         await kernel.finished(statement)
     assert data(await kernel.run("order")) == {"text/plain": "[0, 1, 2, 3, 4]"}
+
+
+async def test_a_result_survives_a_restart_of_the_endpoint(kernel: Kernel) -> None:
+    statement = await kernel.submit("import time\ntime.sleep(2)\n'done'")
+    await kernel.wait(statement, lambda s: s.state is S.RUNNING, "the statement to start")
+    await kernel.endpoint.stop()
+    await asyncio.sleep(5.0)  # the result is ready while nobody listens
+    await kernel.endpoint.start()
+    assert data(await kernel.finished(statement)) == {"text/plain": "'done'"}
+    assert data(await kernel.run("'still here'")) == {"text/plain": "'still here'"}
 
 
 async def test_the_kernel_exits_cleanly_when_the_session_ends(kernel: Kernel) -> None:
