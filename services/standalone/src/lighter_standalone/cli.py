@@ -3,7 +3,8 @@
 import argparse
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from lighter_common.service.logs import configure_logging
 from lighter_common.settings import Settings
@@ -11,7 +12,7 @@ from lighter_common.settings import Settings
 SERVICES = ("standalone", "api", "submitter", "tracker", "session-manager")
 
 
-def _runner(service: str) -> Callable[[Settings], Awaitable[None]]:
+def _runner(service: str) -> Callable[[Settings], Coroutine[Any, Any, None]]:
     # Imported on demand so one service does not load the others.
     if service == "api":
         from lighter_api.main import run as run_api

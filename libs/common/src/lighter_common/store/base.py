@@ -22,8 +22,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from lighter_common.domain.application import Application, ApplicationType
-from lighter_common.domain.states import ApplicationState, StatementState
 from lighter_common.domain.statement import Statement
+from lighter_common.domain.states import ApplicationState, StatementState
 
 
 @dataclass(frozen=True)
