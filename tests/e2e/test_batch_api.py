@@ -159,3 +159,33 @@ def test_configuration_health_metrics_and_openapi(
     assert root["status"] == "ok"
     assert "lighter_api_requests_total" in httpx.get(lighter.url + "/metrics").text
     assert "/lighter/api/batches" in httpx.get(lighter.url + "/openapi.json").json()["paths"]
+
+
+def test_a_batch_over_capacity_waits_and_says_why(lighter_factory: LighterFactory) -> None:
+    lighter = lighter_factory.start(
+        "standalone",
+        backend="simulated",
+        extra={"LIGHTER_MAX_RUNNING_JOBS": "1", "LIGHTER_SIMULATED_RUN_SECONDS": "600"},
+    )
+    try:
+        with httpx.Client(base_url=lighter.url + "/lighter/api", timeout=30) as client:
+            first = client.post("/batches", json={"file": "a.py"}).json()
+            second = client.post("/batches", json={"file": "b.py"}).json()
+            wait_for(
+                client, f"/batches/{first['id']}", lambda b: b["state"] == "running", timeout=30
+            )
+            waiting = wait_for(
+                client,
+                f"/batches/{second['id']}",
+                lambda b: b["stateReason"] is not None,
+                timeout=30,
+            )
+            assert waiting["state"] == "not_started"
+            assert waiting["stateReason"] == "waiting: 1 jobs running, the limit is 1"
+            assert client.delete(f"/batches/{first['id']}").status_code == 200
+            started = wait_for(
+                client, f"/batches/{second['id']}", lambda b: b["state"] == "running", timeout=30
+            )
+            assert started["stateReason"] is None
+    finally:
+        lighter.stop_all()

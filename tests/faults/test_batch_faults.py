@@ -112,3 +112,30 @@ def test_services_reconnect_after_a_rabbitmq_restart(
                 )
     finally:
         lighter.stop_all()
+
+
+@pytest.mark.spark
+def test_two_submitter_replicas_never_launch_a_batch_twice(
+    spark_cluster: LighterProcesses,
+) -> None:
+    spark_cluster.start("submitter", replica="submitter-2")
+    try:
+        with _client(spark_cluster) as client:
+            ids = [
+                _submit(
+                    client, {"name": f"twin-{n}", "file": str(EXAMPLES / "pi.py"), "args": ["1"]}
+                )
+                for n in range(4)
+            ]
+            for batch_id in ids:
+                final = wait_for(
+                    client, f"/batches/{batch_id}", lambda b: b["state"] in FINISHED, timeout=400
+                )
+                assert final["state"] == "success", final
+                log = str(client.get(f"/batches/{batch_id}/log").json()["log"])
+                assert log.count("Pi is roughly") == 1
+        launched = [p.name for p in (spark_cluster.data_dir / "apps").iterdir()]
+        for batch_id in ids:
+            assert sum(name.startswith(batch_id) for name in launched) == 1
+    finally:
+        spark_cluster.kill("submitter-2", signal.SIGTERM)

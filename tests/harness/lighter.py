@@ -59,22 +59,26 @@ class LighterProcesses:
         for service in self.services:
             self.start(service)
 
-    def _service_env(self) -> dict[str, str]:
+    def _service_env(self, service: str, name: str) -> dict[str, str]:
         env = {**os.environ, **self.env}
-        for service, variable in HEALTH_PORT_SETTINGS.items():
-            if service in self.ports:
-                env[variable] = str(self.ports[service])
+        for other, variable in HEALTH_PORT_SETTINGS.items():
+            if other in self.ports:
+                env[variable] = str(self.ports[other])
+        env[HEALTH_PORT_SETTINGS[service]] = str(self.ports[name])
         return env
 
-    def start(self, service: str) -> None:
-        log = open(self.data_dir / f"{service}.log", "ab")  # noqa: SIM115 - owned by the child
-        self.processes[service] = subprocess.Popen(
+    def start(self, service: str, *, replica: str | None = None) -> None:
+        """Start `service`; with `replica`, one more process of it under that name."""
+        name = replica or service
+        self.ports.setdefault(name, free_port())
+        log = open(self.data_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "lighter_standalone", service],
-            env=self._service_env(),
+            env=self._service_env(service, name),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        self.wait_healthy(service)
+        self.wait_healthy(name)
 
     def wait_healthy(self, service: str) -> None:
         url = f"http://127.0.0.1:{self.ports[service]}/health"
