@@ -286,6 +286,26 @@ async def test_open_bus_follows_the_settings(rabbitmq_url: str) -> None:
         await rabbitmq.close()
 
 
+async def test_memory_bus_drain_waits_for_follow_up_commands() -> None:
+    bus = MemoryBus()
+    tracked = Received()
+
+    async def launch(command: Command) -> None:
+        assert isinstance(command, LaunchApplication)
+        await asyncio.sleep(0.01)
+        await bus.publish(TRACKER_QUEUE, TrackApplication(app_id=command.app_id))
+
+    await bus.consume(SUBMITTER_QUEUE, launch)
+    await bus.consume(TRACKER_QUEUE, tracked.handler)
+    for app_id in ("a", "b"):
+        await bus.publish(SUBMITTER_QUEUE, LaunchApplication(app_id=app_id))
+
+    await bus.drain()
+
+    assert by_body(tracked.commands) == by_body([TrackApplication(app_id=i) for i in "ab"])
+    await bus.close()
+
+
 async def test_a_closed_memory_bus_refuses_to_publish() -> None:
     bus = MemoryBus()
     await bus.close()
@@ -295,26 +315,43 @@ async def test_a_closed_memory_bus_refuses_to_publish() -> None:
 
 
 async def test_rabbitmq_clients_recover_from_a_broker_restart(rabbitmq: RabbitMQServer) -> None:
+    """Publishing waits through the restart, the consumer resumes, and the message a handler
+    held while the broker went away comes again (its ack was lost with the connection)."""
     buses = RabbitMQBuses(rabbitmq.url)
     try:
         bus = await buses.open()
         received = Received()
-        await bus.consume(SUBMITTER_QUEUE, received.handler)
+        holding, restarted = asyncio.Event(), asyncio.Event()
+
+        async def handler(command: Command) -> None:
+            assert isinstance(command, LaunchApplication)
+            if command.app_id == "held":
+                holding.set()
+                await restarted.wait()
+            await received.handler(command)
+
+        await bus.consume(SUBMITTER_QUEUE, handler)
         await bus.publish(SUBMITTER_QUEUE, LaunchApplication(app_id="before"))
-        await received.wait_for(1)
+        await bus.publish(SUBMITTER_QUEUE, LaunchApplication(app_id="held"))
+        async with asyncio.timeout(DELIVERY_TIMEOUT):
+            await holding.wait()
 
         await rabbitmq.stop()
         during = asyncio.create_task(
             bus.publish(SUBMITTER_QUEUE, LaunchApplication(app_id="during"))
         )
         await rabbitmq.start()
+        restarted.set()
         async with asyncio.timeout(60):
             await during
             await bus.publish(SUBMITTER_QUEUE, LaunchApplication(app_id="after"))
-        await received.wait_for(3, within=60)
+        await received.wait_for(5, within=60)
 
+        expected = ("before", "held", "held", "during", "after")
         assert by_body(received.commands) == by_body(
-            [LaunchApplication(app_id=app_id) for app_id in ("before", "during", "after")]
+            [LaunchApplication(app_id=app_id) for app_id in expected]
         )
+        async with asyncio.timeout(30):
+            await bus.close()
     finally:
         await buses.close()

@@ -6,6 +6,7 @@ would not survive RabbitMQ does not survive here either.
 
 import asyncio
 import logging
+from collections import deque
 from dataclasses import dataclass
 
 from lighter_common.bus.base import BusError, Handler
@@ -22,8 +23,9 @@ class DeadLetter:
 
 
 class MemoryBus:
-    def __init__(self, *, concurrency: int = 64) -> None:
-        self.dead_letters: list[DeadLetter] = []
+    def __init__(self, *, concurrency: int = 64, dead_letter_limit: int = 1000) -> None:
+        # The newest dead letters, for inspection; a long-lived process must not grow forever.
+        self.dead_letters: deque[DeadLetter] = deque(maxlen=dead_letter_limit)
         self._concurrency = concurrency
         self._queues: dict[str, asyncio.Queue[bytes]] = {}
         self._consumers: set[asyncio.Task[None]] = set()
@@ -56,7 +58,10 @@ class MemoryBus:
             raise BusError("the bus is closed")
 
     async def drain(self) -> None:
-        """Wait until every message published so far, and any they lead to, is settled."""
+        """Wait until every message published so far, and any they lead to, is settled.
+
+        A message on a queue that nobody consumes keeps it waiting.
+        """
         async with self._settled:
             await self._settled.wait_for(lambda: self._unsettled == 0)
 

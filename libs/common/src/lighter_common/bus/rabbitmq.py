@@ -41,7 +41,9 @@ DEAD_LETTER_SUFFIX = ".dead"
 _CONNECTION_LOSS = (ConnectionError, ChannelInvalidStateError, TimeoutError, AMQPError)
 _REFUSALS = (DeliveryError, ChannelPreconditionFailed)
 _RETRY_PAUSE = 0.2
-_CLOSE_TIMEOUT = 5.0
+# How long to wait for the broker to answer an ack or a consumer cancel: these wait for a
+# connection that may be gone (an ack queued on a lost connection never completes).
+_REPLY_TIMEOUT = 5.0
 
 
 class RabbitMQBus:
@@ -112,13 +114,12 @@ class RabbitMQBus:
         deadline = loop.time() + self._publish_timeout
         while True:
             try:
-                await self._declare(name)
-                await self._publisher.default_exchange.publish(
-                    message,
-                    routing_key=name,
-                    mandatory=True,
-                    timeout=max(deadline - loop.time(), _RETRY_PAUSE),
-                )
+                # Bounded as a whole: a robust channel waits for its connection unasked.
+                async with asyncio.timeout_at(max(deadline, loop.time() + _RETRY_PAUSE)):
+                    await self._declare(name)
+                    await self._publisher.default_exchange.publish(
+                        message, routing_key=name, mandatory=True
+                    )
                 return
             except PublishError as error:
                 raise BusError(f"RabbitMQ could not route a message to {name}") from error
@@ -215,18 +216,15 @@ async def _declare_queue(channel: AbstractRobustChannel, name: str) -> AbstractQ
 
 async def _cancel(queue: AbstractQueue, tag: str) -> None:
     try:
-        # Bounded, because a robust channel first waits for a lost broker to come back.
-        await asyncio.wait_for(queue.cancel(tag), timeout=_CLOSE_TIMEOUT)
+        await asyncio.wait_for(queue.cancel(tag), timeout=_REPLY_TIMEOUT)
     except _CONNECTION_LOSS as error:
         logger.warning("Could not cancel the consumer of %s: %r", queue.name, error)
 
 
 async def _settle(message: AbstractIncomingMessage, *, ack: bool) -> None:
     try:
-        if ack:
-            await message.ack()
-        else:
-            await message.reject(requeue=False)
+        settling = message.ack() if ack else message.reject(requeue=False)
+        await asyncio.wait_for(settling, timeout=_REPLY_TIMEOUT)
     except _CONNECTION_LOSS as error:
         # The broker requeues what the lost channel held: the message comes again.
         logger.warning("Could not settle a message (%r); it will be redelivered", error)
