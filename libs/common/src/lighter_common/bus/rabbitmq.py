@@ -77,7 +77,10 @@ class RabbitMQBus:
         connect_timeout: float = 30.0,
         reconnect_interval: float = 1.0,
     ) -> "RabbitMQBus":
-        """Connect, retrying for `connect_timeout` so a service may start before its broker."""
+        """Connect, retrying for `connect_timeout` so a service may start before its broker.
+
+        `prefix` goes before every queue name, so that test runs sharing a broker stay apart.
+        """
         deadline = asyncio.get_running_loop().time() + connect_timeout
         while True:
             try:
