@@ -8,7 +8,13 @@ from lighter_common.settings import Settings
 
 from lighter_session_manager.main import run
 
-settings = Settings()
-configure_logging("session-manager", log_format=settings.log_format, level=settings.log_level)
-with contextlib.suppress(KeyboardInterrupt):
-    asyncio.run(run(settings))
+
+def main() -> None:
+    settings = Settings()
+    configure_logging("session-manager", log_format=settings.log_format, level=settings.log_level)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(settings))
+
+
+if __name__ == "__main__":
+    main()
