@@ -21,15 +21,17 @@ def _services(request: Request) -> Services:
     return services
 
 
-def _store(request: Request) -> Store:
+# Dependencies are coroutines: FastAPI runs a plain `def` dependency on a worker thread,
+# which would cost every request a thread hop per dependency.
+async def _store(request: Request) -> Store:
     return _services(request).store
 
 
-def _bus(request: Request) -> Bus:
+async def _bus(request: Request) -> Bus:
     return _services(request).bus
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return _services(request).settings
 
 
