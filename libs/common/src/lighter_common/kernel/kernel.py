@@ -666,13 +666,12 @@ class Kernel:
 
     def _poll_loop(self) -> None:
         delay = 0.5
+        # Read once: they never change, and polling must go on without the JVM (killed under
+        # this process), so that the endpoint can tell an orphaned kernel to exit.
+        app_id, ui_url = self._sc.applicationId, self._sc.uiWebUrl
         while not self._stopping.is_set():
             try:
-                reply = self._endpoint.poll(
-                    busy=self._board.busy,
-                    app_id=self._sc.applicationId,
-                    ui_url=self._sc.uiWebUrl,
-                )
+                reply = self._endpoint.poll(busy=self._board.busy, app_id=app_id, ui_url=ui_url)
             except SessionOver as error:
                 self.stop(0, f"the session is over ({error})")
                 return

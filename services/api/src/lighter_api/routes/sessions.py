@@ -92,12 +92,15 @@ async def list_sessions(
 @router.get("/{session_id}")
 async def get_session(session_id: str, request: Request, store: StoreDep) -> dict[str, Any]:
     app = await applications.find_application(store, session_id, SESSION_TYPES)
+    # sparkmagic's heartbeat reads the session: heartbeatTimeoutInSecond counts from here.
+    await applications.record_heartbeat(store, app)
     return await _session_view(store, app, request)
 
 
 @router.get("/{session_id}/state")
 async def get_session_state(session_id: str, store: StoreDep) -> dict[str, Any]:
     app = await applications.find_application(store, session_id, SESSION_TYPES)
+    await applications.record_heartbeat(store, app)
     return {"id": app.id, "state": app.state.value}
 
 
