@@ -249,6 +249,13 @@ async def test_magics(kernel: Kernel) -> None:
     assert matplot.output is not None and "matplotlib" in (matplot.output.evalue or "")
 
 
+async def test_a_huge_output_is_cut(kernel: Kernel) -> None:
+    text = data(await kernel.run('print("x" * 3_000_000)'))["text/plain"]
+    assert text.startswith("xxx")
+    assert "[output truncated: " in text
+    assert len(text) < 1_000_000
+
+
 async def test_progress_is_reported_while_jobs_run(kernel: Kernel) -> None:
     statement = await kernel.submit(
         "import time\nsc.parallelize(range(6), 6).map(lambda x: time.sleep(2) or x).count()"

@@ -6,8 +6,8 @@ spark-submit runs this file (standard library and pyspark only) with:
   LIGHTER_KERNEL_SECRET       sent as `Authorization: Bearer <secret>`
   LIGHTER_SESSION_GENERATION  which driver of the session this is (an integer)
   LIGHTER_SESSION_KIND        pyspark | sql: how statements without a kind of their own run
-and optionally LIGHTER_KERNEL_UNREACHABLE_TIMEOUT (seconds, default 600) and
-LIGHTER_SQL_MAX_ROWS (default 1000).
+and optionally LIGHTER_KERNEL_UNREACHABLE_TIMEOUT (seconds, default 600),
+LIGHTER_SQL_MAX_ROWS (default 1000) and LIGHTER_KERNEL_MAX_OUTPUT_BYTES (default 1000000).
 
 Statements run in the main thread, so that a SIGINT interrupts any Python code, even a
 `time.sleep`. Two background threads talk to the endpoint: the poller long-polls for
@@ -70,6 +70,7 @@ class Config:
     session_kind: str
     unreachable_timeout: float
     sql_max_rows: int
+    max_output_bytes: int
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Config:
@@ -81,6 +82,7 @@ class Config:
             session_kind=env.get("LIGHTER_SESSION_KIND", "pyspark") or "pyspark",
             unreachable_timeout=float(env.get("LIGHTER_KERNEL_UNREACHABLE_TIMEOUT", "600")),
             sql_max_rows=int(env.get("LIGHTER_SQL_MAX_ROWS", "1000")),
+            max_output_bytes=int(env.get("LIGHTER_KERNEL_MAX_OUTPUT_BYTES", "1000000")),
         )
 
 
@@ -604,6 +606,23 @@ class Executor:
             raise KeyboardInterrupt
 
 
+def within_size(finished: Finished, max_bytes: int) -> Finished:
+    """The result, its text cut (or, for other outputs, an error) when over `max_bytes`."""
+    size = len(json.dumps(finished.output, default=str).encode())
+    if size <= max_bytes:
+        return finished
+    data = finished.output.get("data") or {}
+    if finished.state == "available" and set(data) == {"text/plain"}:
+        note = f"\n[output truncated: {size} bytes are over the limit of {max_bytes}]"
+        # Half the limit in raw bytes: JSON escapes can make the text grow again.
+        text = data["text/plain"].encode()[: max_bytes // 2].decode(errors="ignore")
+        output = ok_output(finished.statement_id, {"text/plain": text + note})
+        return Finished(finished.statement_id, finished.state, output)
+    why = f"the output is {size} bytes, over the limit of {max_bytes}; show less of it"
+    output = error_output(finished.statement_id, "OutputTooLarge", why)
+    return Finished(finished.statement_id, "error", output)
+
+
 def cancelled(statement_id: int) -> Finished:
     output = error_output(statement_id, "Cancelled", f"statement {statement_id} was cancelled")
     return Finished(statement_id, "cancelled", output)
@@ -690,7 +709,8 @@ class Kernel:
                 continue
             delay = 0.5
             received = self._receive(reply)
-            if reply.get("cancel") and not received:
+            if not received and (reply.get("cancel") or reply.get("statements")):
+                # Only repeats of what this kernel already acts on: do not spin.
                 self._stopping.wait(CANCEL_POLL_PAUSE)
 
     def _receive(self, reply: dict[str, Any]) -> int:
@@ -732,6 +752,7 @@ class Kernel:
                 self._board.delivered()
 
     def _deliver(self, finished: Finished) -> bool:
+        finished = within_size(finished, self._config.max_output_bytes)
         delay = 0.5
         while not self._stopping.is_set():
             try:
@@ -741,7 +762,15 @@ class Kernel:
                 self.stop(0, f"the session is over ({error})")
             except Rejected as error:
                 logger.error("result of statement %s refused: %s", finished.statement_id, error)
-                return True
+                if finished.output.get("ename") == "OutputRejected":
+                    return True
+                # Still tell the session what happened, or the statement would stay running.
+                why = f"Lighter refused the statement's result: {error}"
+                finished = Finished(
+                    finished.statement_id,
+                    "error",
+                    error_output(finished.statement_id, "OutputRejected", why),
+                )
             except Unavailable as error:
                 if self._gave_up_on_endpoint(f"posting a result failed: {error}"):
                     return False
@@ -809,8 +838,33 @@ def configure_logging() -> None:
     logger.propagate = False
 
 
+def route_pyspark_warnings() -> None:
+    """PySpark's own warnings (notices about its API) go to the driver log, not to the output.
+
+    Clients read the printed output of `df.toJSON()` back line by line (sparkmagic's %%sql,
+    pylivy's download), and PySpark warns about that very call.
+    """
+    show = warnings.showwarning
+    marker = os.sep + "pyspark" + os.sep
+
+    def showwarning(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        if file is None and marker in filename:
+            file = sys.__stderr__
+        show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = showwarning
+
+
 def main() -> int:
     configure_logging()
+    route_pyspark_warnings()
     config = Config.from_env(dict(os.environ))
     from pyspark.sql import SparkSession
 
