@@ -1,0 +1,199 @@
+"""`python -m bench`: run the benchmarks, print the figures, write them to bench/results/."""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import shutil
+import tempfile
+import traceback
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from bench.machine import machine_facts
+from bench.report import markdown, write_results
+from bench.servers import Infrastructure, Lighter, Mode, infrastructure, running_lighter
+from bench.statements import SETTINGS as STATEMENT_SETTINGS
+from bench.statements import StatementOptions, measure_statements
+from bench.status_delay import StatusDelayOptions, measure_status_delay
+from bench.status_delay import settings_for as status_settings
+from bench.submissions import SETTINGS as SUBMISSION_SETTINGS
+from bench.submissions import SubmissionOptions, measure_submissions
+
+BENCHMARKS = ("submissions", "status_delay", "statements")
+MODES: tuple[Mode, ...] = ("standalone", "distributed")
+Measure = Callable[[Lighter], Awaitable[dict[str, Any]]]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smoke run of about 2 minutes")
+    parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument("--name", help="results file name (default: full or quick)")
+    parser.add_argument("--keep", action="store_true", help="keep data directories and logs")
+    parser.add_argument(
+        "--tracker-interval", type=float, help="LIGHTER_TRACKER_INTERVAL (default: Lighter's)"
+    )
+    submissions = parser.add_argument_group("submissions")
+    submissions.add_argument("--clients", type=int, default=32, help="concurrent requests")
+    submissions.add_argument("--load-processes", type=int, default=2)
+    submissions.add_argument("--warmup", type=float, help="seconds before measuring (3)")
+    submissions.add_argument("--duration", type=float, help="measured seconds (20)")
+    status = parser.add_argument_group("status delay")
+    status.add_argument("--applications", type=int, help="batches running at once (2000)")
+    status.add_argument("--run-base", type=float, help="run time of the first batch, s (30)")
+    status.add_argument("--run-step", type=float, help="each next batch runs longer by, s (0.02)")
+    status.add_argument("--start-seconds", type=float, default=0.5)
+    status.add_argument("--poll-interval", type=float, default=0.2, help="seconds")
+    statements = parser.add_argument_group("statements")
+    statements.add_argument("--statements", type=int, help="per session (200)")
+    statements.add_argument("--sessions", type=int, help="concurrent sessions (4)")
+    statements.add_argument("--statement-poll-ms", type=float, default=3.0)
+    args = parser.parse_args(argv)
+    full = not args.quick
+    defaults = {
+        "warmup": 3.0 if full else 1.0,
+        "duration": 20.0 if full else 5.0,
+        "applications": 2000 if full else 300,
+        "run_base": 30.0 if full else 12.0,
+        "run_step": 0.02,
+        "statements": 200 if full else 20,
+        "sessions": 4 if full else 2,
+    }
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    args.name = args.name or ("full" if full else "quick")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    work_dir = Path(tempfile.mkdtemp(prefix="lighter-bench-"))
+    run: dict[str, Any] = {
+        "name": args.name,
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        "machine": machine_facts(),
+        "options": {key: value for key, value in vars(args).items() if key != "keep"},
+        "results": {},
+        "errors": {},
+    }
+    try:
+        asyncio.run(run_benchmarks(args, work_dir, run))
+    finally:
+        if args.keep:
+            print(f"data directories and logs kept in {work_dir}")
+        else:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    figures, table = write_results(run, args.name)
+    print(json.dumps(run["results"], indent=2))
+    print(markdown(run))
+    print(f"figures: {figures}\ntable: {table}")
+
+
+async def run_benchmarks(args: argparse.Namespace, work_dir: Path, run: dict[str, Any]) -> None:
+    plan = benchmark_plan(args)
+    needs_servers = any(mode == "distributed" for _, mode, _, _ in plan)
+    with _infrastructure_if(needs_servers, work_dir) as infra:
+        for benchmark, mode, settings, measure in plan:
+            await _measure(run, benchmark, mode, work_dir, settings, infra, measure)
+
+
+def benchmark_plan(args: argparse.Namespace) -> list[tuple[str, Mode, dict[str, str], Measure]]:
+    """Which benchmark runs in which mode, with which Lighter settings, in order."""
+    common = {"LIGHTER_LOG_LEVEL": "INFO"}
+    if args.tracker_interval is not None:
+        common["LIGHTER_TRACKER_INTERVAL"] = str(args.tracker_interval)
+    submissions = SubmissionOptions(
+        clients=args.clients,
+        load_processes=args.load_processes,
+        warmup=args.warmup,
+        duration=args.duration,
+        backlog_timeout=30.0,
+    )
+    status = StatusDelayOptions(
+        applications=args.applications,
+        start_seconds=args.start_seconds,
+        run_base=args.run_base,
+        run_step=args.run_step,
+        poll_interval=args.poll_interval,
+        give_up_after=30.0,
+    )
+    statements = StatementOptions(
+        statements=args.statements,
+        concurrent_sessions=args.sessions,
+        poll_interval=args.statement_poll_ms / 1000,
+        session_start_timeout=180.0,
+    )
+    plan: list[tuple[str, Mode, dict[str, str], Measure]] = []
+    for mode in args.modes:
+        if "submissions" in args.only:
+            plan.append(
+                (
+                    "submissions",
+                    mode,
+                    {**common, **SUBMISSION_SETTINGS},
+                    partial(measure_submissions, options=submissions),
+                )
+            )
+        if "status_delay" in args.only:
+            plan.append(
+                (
+                    "status_delay",
+                    mode,
+                    {**common, **status_settings(status)},
+                    partial(measure_status_delay, options=status),
+                )
+            )
+    if "statements" in args.only:
+        # Real Spark: standalone mode only, the zero-dependency way sessions are run locally.
+        plan.append(
+            (
+                "statements",
+                "standalone",
+                {**common, **STATEMENT_SETTINGS},
+                partial(measure_statements, options=statements),
+            )
+        )
+    return plan
+
+
+@contextlib.contextmanager
+def _infrastructure_if(needed: bool, work_dir: Path) -> Iterator[Infrastructure | None]:
+    if not needed:
+        yield None
+        return
+    with infrastructure(work_dir) as infra:
+        yield infra
+
+
+async def _measure(
+    run: dict[str, Any],
+    benchmark: str,
+    mode: Mode,
+    work_dir: Path,
+    settings: Mapping[str, str],
+    infra: Infrastructure | None,
+    measure: Measure,
+) -> None:
+    print(f"== {benchmark}, {mode}", flush=True)
+    lighter: Lighter | None = None
+    try:
+        with running_lighter(mode, work_dir, settings, infra) as lighter:
+            figures = await measure(lighter)
+        run["results"].setdefault(benchmark, {})[mode] = figures
+        print(json.dumps(figures), flush=True)
+    except Exception:
+        error = traceback.format_exc()
+        if lighter is not None:
+            error += "\n" + "\n".join(lighter.log(s) for s in lighter.services)
+        run["errors"][f"{benchmark}/{mode}"] = error
+        print(error, flush=True)
+
+
+if __name__ == "__main__":
+    main()

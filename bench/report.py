@@ -1,0 +1,164 @@
+"""Writing the figures: the whole run as JSON, and a short readable table in latest.md."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).parent / "results"
+
+Row = Callable[[dict[str, Any]], list[str]]
+
+
+def write_results(run: dict[str, Any], name: str) -> tuple[Path, Path]:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = run["started_at"].replace(":", "").replace("-", "")
+    figures = RESULTS_DIR / f"{name}-{stamp}.json"
+    figures.write_text(json.dumps(run, indent=2) + "\n")
+    table = RESULTS_DIR / "latest.md"
+    table.write_text(markdown(run))
+    return figures, table
+
+
+def markdown(run: dict[str, Any]) -> str:
+    machine = run["machine"]
+    lines = [
+        "# Lighter benchmark figures",
+        "",
+        f"Run `{run['name']}` started {run['started_at']} UTC on {machine['cpus']} CPUs, "
+        f"load average {_loads(machine['load_average'])} at start. Simulated backend for "
+        "batches; real Spark (local[1]) for statements. Each benchmark runs against a fresh "
+        "Lighter. CPU: share of one core per process during the measurement.",
+        "",
+    ]
+    results = run["results"]
+    lines += _section(
+        "Submissions (`POST /lighter/api/batches`)",
+        [
+            "mode",
+            "clients (load procs)",
+            "accepted/s",
+            "p50 ms",
+            "p99 ms",
+            "rejected",
+            "CPU",
+            "load avg after",
+        ],
+        results.get("submissions", {}),
+        _submission_row,
+    )
+    lines += _section(
+        "Status delay (planned end → API shows `success`)",
+        [
+            "mode",
+            "batches submitted",
+            "running at first end",
+            "observed / missed",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "tracker tick mean ms",
+            "poll req/s",
+            "CPU",
+            "load avg after",
+        ],
+        results.get("status_delay", {}),
+        _status_row,
+    )
+    lines += _statement_section(results.get("statements", {}))
+    errors = run.get("errors") or {}
+    if errors:
+        lines += ["## Failures", ""]
+        lines += [f"- `{where}`: {error.splitlines()[0][:300]}" for where, error in errors.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _section(title: str, header: list[str], by_mode: dict[str, Any], row: Row) -> list[str]:
+    if not by_mode:
+        return []
+    lines = [f"## {title}", "", _cells(header), _cells(["---"] * len(header))]
+    lines += [_cells([mode, *row(figures)]) for mode, figures in by_mode.items()]
+    return [*lines, ""]
+
+
+def _submission_row(figures: dict[str, Any]) -> list[str]:
+    latency = figures["latency"]
+    return [
+        f"{figures['clients']} ({figures['load_processes']})",
+        str(figures["accepted_per_second"]),
+        str(latency.get("p50_ms", "-")),
+        str(latency.get("p99_ms", "-")),
+        str(figures["rejected"]),
+        _shares(figures["cpu_share"]),
+        _loads(figures["load_average_after"]),
+    ]
+
+
+def _status_row(figures: dict[str, Any]) -> list[str]:
+    delay = figures["delay"]
+    return [
+        f"{figures['submitted']} of {figures['applications']}",
+        str(figures["running_at_first_end"]),
+        f"{figures['observed']} / {figures['missed']}",
+        str(delay.get("p50_ms", "-")),
+        str(delay.get("p99_ms", "-")),
+        str(delay.get("max_ms", "-")),
+        str(figures["tracker_tick"].get("mean_ms", "-")),
+        str(figures["poll_requests_per_second"]),
+        _shares(figures["cpu_share"]),
+        _loads(figures["load_average_after"]),
+    ]
+
+
+def _statement_section(by_mode: dict[str, Any]) -> list[str]:
+    if not by_mode:
+        return []
+    header = [
+        "mode",
+        "sessions",
+        "statements",
+        "session start s",
+        "round trip p50 / p99 ms",
+        "kernel span p50 ms",
+        "service overhead p50 / p99 ms",
+        "CPU",
+        "load avg after",
+    ]
+    lines = ["## Statement round trip (`1+1`)", "", _cells(header), _cells(["---"] * len(header))]
+    for mode, figures in by_mode.items():
+        starts = figures["session_start"]
+        for key, start in (
+            ("one_session", starts["one_session_seconds"]),
+            (next(k for k in figures if k.endswith("_sessions")), starts["concurrent_seconds"]),
+        ):
+            case = figures[key]
+            trip, overhead = case["round_trip"], case["service_overhead"]
+            lines.append(
+                _cells(
+                    [
+                        mode,
+                        str(case["sessions"]),
+                        str(case["statements"]),
+                        ", ".join(f"{s:g}" for s in start),
+                        f"{trip.get('p50_ms', '-')} / {trip.get('p99_ms', '-')}",
+                        str(case["kernel_span"].get("p50_ms", "-")),
+                        f"{overhead.get('p50_ms', '-')} / {overhead.get('p99_ms', '-')}",
+                        _shares(case["cpu_share"]),
+                        _loads(case["load_average_after"]),
+                    ]
+                )
+            )
+    return [*lines, ""]
+
+
+def _cells(values: list[str]) -> str:
+    return "| " + " | ".join(values) + " |"
+
+
+def _shares(shares: dict[str, float]) -> str:
+    return ", ".join(f"{name} {share:.2f}" for name, share in shares.items())
+
+
+def _loads(values: list[float]) -> str:
+    return " / ".join(f"{value:.2f}" for value in values)
