@@ -50,6 +50,13 @@ def test_a_finished_state_carries_the_reason() -> None:
     assert change is not None and change.reason == "exit code 1"
 
 
+def test_a_session_ended_for_a_reason_keeps_it() -> None:
+    app = make(SESSION, A.IDLE, kill=True).model_copy(update={"state_reason": "idle timeout"})
+    change = next_state(app, DriverStatus(P.KILLED, reason="killed"))
+    assert change is not None
+    assert (change.state, change.reason) == (A.KILLED, "idle timeout")
+
+
 def test_a_permanent_session_whose_driver_died_is_revived() -> None:
     change = next_state(make(PERMANENT, A.IDLE), DriverStatus(P.MISSING, reason="vanished"))
     assert change is not None and change.revive and change.state is A.NOT_STARTED

@@ -29,7 +29,11 @@ def next_state(app: Application, status: DriverStatus) -> StateChange | None:
         return StateChange(_A.NOT_STARTED, reason, revive=True)
     if target is None or target == app.state or not can_transition(app.state, target):
         return None
-    return StateChange(target, status.reason if target.is_finished else None)
+    if not target.is_finished:
+        return StateChange(target, None)
+    # Asked to die for a reason (an idle timeout, say): that reason outlives the driver's.
+    asked = app.state_reason if app.kill_requested and target is _A.KILLED else None
+    return StateChange(target, asked or status.reason)
 
 
 def _revives(app: Application, target: ApplicationState) -> bool:
