@@ -25,6 +25,7 @@ import builtins
 import collections
 import datetime
 import decimal
+import faulthandler
 import http.client
 import io
 import json
@@ -651,10 +652,12 @@ class Kernel:
         """Serve statements until the session ends; returns the process exit code."""
         self._executor.install_signal_handler()
         signal.signal(signal.SIGTERM, lambda signum, frame: self.stop(143, "terminated"))
-        for target, name in (
+        threads = (
             (self._poll_loop, "lighter-poll"),
             (self._report_loop, "lighter-report"),
-        ):
+            (self._watch_jvm, "lighter-jvm-watch"),
+        )
+        for target, name in threads:
             threading.Thread(target=target, name=name, daemon=True).start()
         logger.info("kernel ready for session %s", self._config.session_id)
         while not self._stopping.is_set():
@@ -680,6 +683,14 @@ class Kernel:
         deadline = threading.Timer(STOP_GRACE, os._exit, args=(exit_code,))
         deadline.daemon = True
         deadline.start()
+
+    def _watch_jvm(self) -> None:
+        """spark-submit's JVM is this process's parent: without it there is no driver left."""
+        parent = os.getppid()
+        while not self._stopping.wait(1.0):
+            if os.getppid() != parent:
+                self.stop(1, "the driver's JVM is gone")
+                return
 
     # The poller ------------------------------------------------------------------------------
 
@@ -864,6 +875,8 @@ def route_pyspark_warnings() -> None:
 
 def main() -> int:
     configure_logging()
+    # `kill -USR1 <pid>` prints every thread's stack: how to see where a driver is stuck.
+    faulthandler.register(signal.SIGUSR1, file=sys.__stderr__ or sys.stderr, all_threads=True)
     route_pyspark_warnings()
     config = Config.from_env(dict(os.environ))
     from pyspark.sql import SparkSession
@@ -873,7 +886,10 @@ def main() -> int:
         return Kernel(config, spark).run()
     finally:
         logger.info("stopping Spark")
-        spark.stop()
+        try:
+            spark.stop()
+        except Exception as error:  # the JVM may be gone already
+            logger.warning("Spark did not stop cleanly: %s", error)
 
 
 if __name__ == "__main__":
