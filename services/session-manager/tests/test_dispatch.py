@@ -170,3 +170,27 @@ async def test_concurrent_polls_never_hand_out_a_statement_twice(store: SqliteSt
             for statement in running:
                 await store.update_statement(session.id, statement.id, {"state": S.AVAILABLE})
     assert len(handed) == len(set(handed)) == 15
+
+
+async def test_a_statement_handed_out_during_a_long_poll_shows_the_session_busy(
+    store: SqliteStore,
+) -> None:
+    session = await add_session(store, state=ApplicationState.IDLE)
+    first = await submit(store, session, "1")
+    dispatcher = Dispatcher(store=store, recheck_interval=30.0)
+    await dispatcher.next_work(session, generation=0, kernel_busy=False)
+    poll = asyncio.create_task(
+        dispatcher.wait_for_work(session, generation=0, kernel_busy=True, max_wait=20.0)
+    )
+    await asyncio.sleep(0.2)
+    await store.update_statement(session.id, first.id, {"state": S.AVAILABLE})
+    await dispatcher.statement_finished(session)
+    idle = await store.get_application(session.id)
+    assert idle is not None and idle.state is ApplicationState.IDLE
+
+    second = await submit(store, session, "2")
+    dispatcher.ring(session.id)
+    work = await asyncio.wait_for(poll, 5.0)
+    assert [s.id for s in work.statements] == [second.id]
+    busy = await store.get_application(session.id)
+    assert busy is not None and busy.state is ApplicationState.BUSY

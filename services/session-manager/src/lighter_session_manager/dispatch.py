@@ -36,6 +36,7 @@ IN_FLIGHT_STATES = (_S.RUNNING, _S.CANCELLING)
 class Work:
     statements: list[Statement] = field(default_factory=list)
     cancel: list[int] = field(default_factory=list)
+    busy: bool = False  # the kernel holds a statement, or is being handed one
 
     def __bool__(self) -> bool:
         return bool(self.statements or self.cancel)
@@ -80,9 +81,13 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_wait
         with self.doorbell.listen(session.id) as bell:
+            first_look = True
             while True:
                 bell.clear()
                 work = await self.next_work(session, generation=generation, kernel_busy=kernel_busy)
+                if first_look:
+                    await self._show_activity(session.id, busy=work.busy)
+                    first_look = False
                 remaining = deadline - loop.time()
                 if work or remaining <= 0:
                     return work
@@ -104,7 +109,6 @@ class Dispatcher:
             held = await self._settle_lost_cancels(held)
         cancel = [s.id for s in held if s.state is _S.CANCELLING]
         if held:
-            await self._show_activity(session, busy=True)
             lost = [s for s in held if s.state is _S.RUNNING] if not kernel_busy else []
             for statement in lost:
                 logger.warning(
@@ -112,10 +116,12 @@ class Dispatcher:
                     extra={"session": session.id, "statement": statement.id},
                 )
                 DISPATCHED.labels(redelivered="true").inc()
-            return Work(statements=lost, cancel=cancel)
+            return Work(statements=lost, cancel=cancel, busy=True)
         claimed = await self._claim_oldest_waiting(session.id, generation)
-        await self._show_activity(session, busy=claimed is not None)
-        return Work(statements=[claimed] if claimed else [])
+        if claimed is None:
+            return Work()
+        await self._show_activity(session.id, busy=True)
+        return Work(statements=[claimed], busy=True)
 
     async def statement_finished(self, session: Application) -> None:
         """After a result: the session is idle again unless something else is in flight."""
@@ -123,7 +129,7 @@ class Dispatcher:
             session.id, states=IN_FLIGHT_STATES, limit=1
         )
         if in_flight == 0:
-            await self._show_activity(session, busy=False)
+            await self._show_activity(session.id, busy=False)
         self.ring(session.id)
 
     async def _claim_oldest_waiting(self, session_id: str, generation: int) -> Statement | None:
@@ -170,15 +176,12 @@ class Dispatcher:
             expected=(_S.CANCELLING,),
         )
 
-    async def _show_activity(self, session: Application, *, busy: bool) -> None:
+    async def _show_activity(self, session_id: str, *, busy: bool) -> None:
+        # A compare-and-set that usually matches nothing: the state is already right.
         target = session_activity_state(busy)
-        if session.state is target or session.state not in previous_states(target):
-            return
-        updated = await self._store.update_application(
-            session.id, {"state": target}, expected=previous_states(target)
+        await self._store.update_application(
+            session_id, {"state": target}, expected=previous_states(target)
         )
-        if updated is not None:
-            session.state = updated.state
 
 
 def cancelled_output(statement_id: int, why: str) -> StatementOutput:
