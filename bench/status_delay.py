@@ -89,6 +89,7 @@ async def measure_status_delay(lighter: Lighter, options: StatusDelayOptions) ->
         "ended_otherwise": len(observer.other_ends),
         "delay": summary_ms(delays),
         "poll_requests": observer.requests,
+        "poll_latency": summary_ms(observer.poll_latencies),
         "poll_requests_per_second": round(
             observer.requests / max(observer.polling_seconds, 1e-9), 1
         ),
@@ -152,7 +153,8 @@ async def _submit(client: httpx.AsyncClient, options: StatusDelayOptions) -> _Su
 
 
 class _Observer:
-    """Polls each batch from its planned end until the API says it ended."""
+    """Polls each batch from its planned end until the API says it ended (one task a batch,
+    so a slow answer about one batch does not hold up the others)."""
 
     def __init__(
         self, client: httpx.AsyncClient, store: Store, ids: list[str], options: StatusDelayOptions
@@ -160,73 +162,65 @@ class _Observer:
         self._client = client
         self._store = store
         self._options = options
-        self._unseen = set(ids)
-        self._ends: dict[str, float] = {}  # epoch seconds each driver ends, from its reference
+        self._ids = ids
+        self._slots = asyncio.Semaphore(POLL_CONCURRENCY)
         self.delays: dict[str, float] = {}
         self.other_ends: dict[str, str] = {}
-        self.requests = 0
+        self.poll_latencies: list[float] = []
         self.polling_seconds = 0.0
         self.running_at_first_end: int | None = None
 
+    @property
+    def requests(self) -> int:
+        return len(self.poll_latencies)
+
     async def run(self) -> None:
-        last_refresh = 0.0
-        polling_started: float | None = None
-        slots = asyncio.Semaphore(POLL_CONCURRENCY)
-        while self._unseen:
-            round_started = time.monotonic()
-            if len(self._ends) < len(self._unseen) + len(self.delays) + len(self.other_ends) and (
-                round_started - last_refresh >= STORE_REFRESH_SECONDS
-            ):
-                await self._read_plans()
-                last_refresh = round_started
-            now = time.time()
-            due = [app_id for app_id in self._unseen if self._ends.get(app_id, now + 1) <= now]
-            if due and self.running_at_first_end is None:
-                self.running_at_first_end = await self._count_running()
-            if due and polling_started is None:
-                polling_started = round_started
-            given_up = [a for a in due if now - self._ends[a] > self._options.give_up_after]
-            self._unseen.difference_update(given_up)
-            await asyncio.gather(
-                *(self._poll(app_id, slots) for app_id in due if app_id in self._unseen)
-            )
-            if self._no_more_to_expect(now):
-                break
-            elapsed = time.monotonic() - round_started
-            await asyncio.sleep(max(0.0, self._options.poll_interval - elapsed))
-        if polling_started is not None:
-            self.polling_seconds = time.monotonic() - polling_started
+        """Watch each batch as soon as its backend reference shows where it ends."""
+        started = time.monotonic()
+        wanted, watched = set(self._ids), set[str]()
+        watchers: list[asyncio.Task[None]] = []
+        deadline = started + self._options.run_base + self._options.give_up_after
+        while watched != wanted and time.monotonic() < deadline:
+            for app_id, end in (await self._read_plans()).items():
+                if app_id in wanted and app_id not in watched:
+                    watched.add(app_id)
+                    watchers.append(asyncio.create_task(self._watch(app_id, end)))
+            if watched != wanted:
+                await asyncio.sleep(STORE_REFRESH_SECONDS)
+        await asyncio.gather(*watchers)
+        self.polling_seconds = time.monotonic() - started
 
-    def _no_more_to_expect(self, now: float) -> bool:
-        """Every batch without a known plan is hopeless once the last plan is long over."""
-        if not self._unseen or not self._ends:
-            return not self._unseen
-        last_end = max(self._ends.values())
-        return now - last_end > self._options.give_up_after + STORE_REFRESH_SECONDS
-
-    async def _read_plans(self) -> None:
+    async def _read_plans(self) -> dict[str, float]:
+        """Planned ends (epoch seconds) of the batches that have a backend reference."""
         apps, _ = await self._store.list_applications(
             ApplicationQuery(types=(ApplicationType.BATCH,), backend_ref_missing=False, limit=None)
         )
+        ends: dict[str, float] = {}
         for app in apps:
             plan = SimulatedPlan.parse(app.backend_ref)
-            if plan is not None and app.id not in self._ends:
-                self._ends[app.id] = plan.launched_ms / 1000 + plan.start_seconds + plan.run_seconds
+            if plan is not None:
+                ends[app.id] = plan.launched_ms / 1000 + plan.start_seconds + plan.run_seconds
+        return ends
 
-    async def _poll(self, app_id: str, slots: asyncio.Semaphore) -> None:
-        async with slots:
-            response = await self._client.get(f"{BATCHES}/{app_id}/state")
-        seen_at = time.time()
-        self.requests += 1
-        if response.status_code != 200:
-            return
-        state = response.json()["state"]
-        if state == "success":
-            self.delays[app_id] = seen_at - self._ends[app_id]
-            self._unseen.discard(app_id)
-        elif state in ("error", "dead", "killed"):
-            self.other_ends[app_id] = state
-            self._unseen.discard(app_id)
+    async def _watch(self, app_id: str, end: float) -> None:
+        await asyncio.sleep(max(0.0, end - time.time()))
+        if self.running_at_first_end is None:
+            self.running_at_first_end = -1  # being counted
+            self.running_at_first_end = await self._count_running()
+        while time.time() - end < self._options.give_up_after:
+            async with self._slots:
+                sent = time.monotonic()
+                response = await self._client.get(f"{BATCHES}/{app_id}/state")
+                self.poll_latencies.append(time.monotonic() - sent)
+            seen_at = time.time()
+            state = response.json()["state"] if response.status_code == 200 else None
+            if state == "success":
+                self.delays[app_id] = seen_at - end
+                return
+            if state in ("error", "dead", "killed"):
+                self.other_ends[app_id] = str(state)
+                return
+            await asyncio.sleep(self._options.poll_interval)
 
     async def _count_running(self) -> int:
         response = await self._client.get(BATCHES, params={"state": "running", "size": 0})
