@@ -24,7 +24,7 @@ async def end_expired_sessions(
     *, store: Store, bus: Bus, now: datetime, default_idle_timeout: float
 ) -> list[str]:
     """Ask for the end of every session expired at `now`; returns their ids."""
-    sessions, _ = await store.list_applications(
+    sessions = await store.find_applications(
         ApplicationQuery(
             types=(ApplicationType.SESSION,),
             states=tuple(ALIVE_STATES),

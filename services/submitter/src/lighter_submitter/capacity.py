@@ -26,7 +26,7 @@ async def read_occupancy(store: Store) -> Occupancy:
 
 
 async def pending_applications(store: Store) -> list[Application]:
-    apps, _ = await store.list_applications(
+    apps = await store.find_applications(
         ApplicationQuery(
             states=(ApplicationState.NOT_STARTED,),
             deleted=False,

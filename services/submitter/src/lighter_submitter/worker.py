@@ -143,7 +143,7 @@ class Submitter:
     async def _relaunch_interrupted(self) -> None:
         """Claimed but never recorded: the submitter died mid-launch. Launch again, once."""
         cutoff = utcnow() - timedelta(seconds=self._settings.launch_timeout)
-        stale, _ = await self._store.list_applications(
+        stale = await self._store.find_applications(
             ApplicationQuery(
                 states=(ApplicationState.STARTING,),
                 backend_ref_missing=True,
@@ -165,7 +165,7 @@ class Submitter:
                 self._spawn_launch(renewed)
 
     async def _repeat_kills(self) -> None:
-        wanted, _ = await self._store.list_applications(
+        wanted = await self._store.find_applications(
             ApplicationQuery(
                 states=(ApplicationState.NOT_STARTED, *ALIVE_STATES),
                 kill_requested=True,

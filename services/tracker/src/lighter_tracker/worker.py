@@ -2,17 +2,17 @@
 
 Each tick reads every launched, unfinished application, asks the backend for all their
 statuses at once and applies the changes by compare-and-set. A process that died while the
-tracker was down is settled on its first tick; a `TrackApplication` command makes the next
-tick happen at once.
+tracker was down is settled on its first tick. A `TrackApplication` command has the tracker
+look at that one application at once.
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 
-from lighter_common.backends.base import Backend
+from lighter_common.backends.base import Backend, DriverStatus
 from lighter_common.bus.base import Bus
+from lighter_common.domain.application import Application
 from lighter_common.domain.states import ALIVE_STATES
 from lighter_common.messages import TRACKER_QUEUE, Command, TrackApplication
 from lighter_common.settings import Settings
@@ -28,6 +28,7 @@ TRACKED = Gauge("lighter_tracker_applications", "Launched, unfinished applicatio
 CHANGES = Counter("lighter_tracker_state_changes_total", "Documents changed by the tracker")
 TICK_SECONDS = Histogram("lighter_tracker_tick_seconds", "Duration of one tracking pass")
 LOG_REFRESH_SECONDS = 5.0
+RECONCILE_CONCURRENCY = 16
 
 
 class Tracker:
@@ -57,22 +58,40 @@ class Tracker:
 
     async def _handle(self, command: Command) -> None:
         if isinstance(command, TrackApplication):
-            self._wake.set()
+            await self.track_one(command.app_id)
 
     async def _loop(self) -> None:
         while True:
+            started = time.monotonic()
             try:
                 await self.tick()
             except Exception:
                 logger.exception("tracking pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._settings.tracker_interval)
-            self._wake.clear()
+            elapsed = time.monotonic() - started
+            await asyncio.sleep(max(self._settings.tracker_interval - elapsed, 0.05))
+
+    async def track_one(self, app_id: str) -> bool:
+        """Look at one application now, without waiting for the next pass."""
+        app = await self._store.get_application(app_id)
+        if app is None or not app.state.is_alive or not app.backend_ref:
+            return False
+        status = await self._backend.status(app)
+        return await self._reconcile(app, status)
+
+    async def _reconcile(self, app: Application, status: DriverStatus) -> bool:
+        return await reconcile(
+            store=self._store,
+            bus=self._bus,
+            backend=self._backend,
+            settings=self._settings,
+            app=app,
+            status=status,
+        )
 
     async def tick(self) -> int:
         """One pass over every tracked application; returns how many documents changed."""
         started = time.perf_counter()
-        apps, _ = await self._store.list_applications(
+        apps = await self._store.find_applications(
             ApplicationQuery(
                 states=tuple(ALIVE_STATES),
                 backend_ref_missing=False,
@@ -85,24 +104,16 @@ class Tracker:
         if not apps:
             return 0
         statuses = await self._backend.statuses(apps)
-        changed = 0
-        running = []
-        for app in apps:
-            status = statuses.get(app.id)
-            if status is None:
-                continue
-            if await reconcile(
-                store=self._store,
-                bus=self._bus,
-                backend=self._backend,
-                settings=self._settings,
-                app=app,
-                status=status,
-            ):
-                changed += 1
-            if not status.phase.ended:
-                running.append(app)
-        await self._logs.refresh(running)
+        limit = asyncio.Semaphore(RECONCILE_CONCURRENCY)
+
+        async def reconcile_one(app: Application, status: DriverStatus) -> bool:
+            async with limit:
+                return await self._reconcile(app, status)
+
+        pairs = [(app, statuses[app.id]) for app in apps if app.id in statuses]
+        results = await asyncio.gather(*(reconcile_one(app, status) for app, status in pairs))
+        changed = sum(results)
+        await self._logs.refresh([app for app, status in pairs if not status.phase.ended])
         CHANGES.inc(changed)
         TICK_SECONDS.observe(time.perf_counter() - started)
         return changed

@@ -55,9 +55,10 @@ class Store(Protocol):
 
     async def get_application_by_livy_id(self, livy_id: int) -> Application | None: ...
 
-    async def list_applications(
-        self, query: ApplicationQuery
-    ) -> tuple[list[Application], int]: ...
+    async def list_applications(self, query: ApplicationQuery) -> tuple[list[Application], int]: ...
+
+    async def find_applications(self, query: ApplicationQuery) -> list[Application]:
+        """`list_applications` without the count, for loops that do not need it."""
 
     async def count_applications(self, query: ApplicationQuery) -> int: ...
 

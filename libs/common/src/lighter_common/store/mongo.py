@@ -9,6 +9,7 @@ it keeps ids unique on MongoDB-protocol servers whose updates are not atomic (Fe
 reads and then writes a document inside findAndModify).
 """
 
+import asyncio
 import re
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,10 @@ from lighter_common.store.fields import document_fields
 Document = dict[str, Any]
 
 _LIVY_COUNTER = "livyId"
+# Livy ids are reserved in blocks, so a busy API process pays one counter update per block
+# rather than per submission. Ids stay unique (and the unique index guards them); across
+# replicas they are not handed out in creation order.
+LIVY_ID_BLOCK = 64
 
 
 class MongoStore:
@@ -40,6 +45,7 @@ class MongoStore:
         self._logs: AsyncCollection[Document] = db["logs"]
         self._counters: AsyncCollection[Document] = db["counters"]
         self._leases: AsyncCollection[Document] = db["leases"]
+        self._livy_ids = _IdBlock()
 
     @classmethod
     async def connect(cls, url: str, database: str) -> Self:
@@ -75,7 +81,7 @@ class MongoStore:
         while True:
             document = _conf_as_pairs(app.to_document())
             if app.livy_id < 0:
-                document["livyId"] = await self._next_value(_LIVY_COUNTER)
+                document["livyId"] = await self._next_livy_id()
             try:
                 await self._applications.insert_one(document)
             except DuplicateKeyError:
@@ -94,6 +100,9 @@ class MongoStore:
         return _application(await self._applications.find_one({"livyId": livy_id}))
 
     async def list_applications(self, query: ApplicationQuery) -> tuple[list[Application], int]:
+        return await self.find_applications(query), await self.count_applications(query)
+
+    async def find_applications(self, query: ApplicationQuery) -> list[Application]:
         condition = _application_filter(query)
         direction = ASCENDING if query.oldest_first else DESCENDING
         cursor = (
@@ -103,8 +112,7 @@ class MongoStore:
         )
         if query.limit is not None:
             cursor = cursor.limit(query.limit)
-        page = [Application.from_document(_conf_as_mapping(doc)) async for doc in cursor]
-        return page, await self._applications.count_documents(condition)
+        return [Application.from_document(_conf_as_mapping(doc)) async for doc in cursor]
 
     async def count_applications(self, query: ApplicationQuery) -> int:
         return await self._applications.count_documents(_application_filter(query))
@@ -205,13 +213,23 @@ class MongoStore:
             return False
         return True
 
-    async def _next_value(self, counter: str) -> int:
-        """The counter's next value, starting at 0 (Livy numbers sessions from 0)."""
+    async def _next_livy_id(self) -> int:
+        async with self._livy_ids.lock:
+            if not self._livy_ids.available:
+                end = await self._next_value(_LIVY_COUNTER, LIVY_ID_BLOCK) + LIVY_ID_BLOCK
+                self._livy_ids.refill(end - LIVY_ID_BLOCK, end)
+            return self._livy_ids.take()
+
+    async def _next_value(self, counter: str, step: int = 1) -> int:
+        """The counter's next value, starting at 0 (Livy numbers sessions from 0).
+
+        With `step` > 1 the values [result, result + step) are reserved for the caller.
+        """
         while True:
             try:
                 document = await self._counters.find_one_and_update(
                     {"_id": counter},
-                    {"$inc": {"next": 1}},
+                    {"$inc": {"next": step}},
                     upsert=True,
                     return_document=ReturnDocument.AFTER,
                 )
@@ -219,7 +237,28 @@ class MongoStore:
                 # Two first uses raced to create the counter; it exists now, so increment it.
                 continue
             assert document is not None  # an upsert returning the document after finds one
-            return int(document["next"]) - 1
+            return int(document["next"]) - step
+
+
+class _IdBlock:
+    """A range of reserved ids handed out one by one."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self._next = 0
+        self._end = 0
+
+    @property
+    def available(self) -> bool:
+        return self._next < self._end
+
+    def refill(self, start: int, end: int) -> None:
+        self._next, self._end = start, end
+
+    def take(self) -> int:
+        value = self._next
+        self._next += 1
+        return value
 
 
 def _application(document: Document | None) -> Application | None:

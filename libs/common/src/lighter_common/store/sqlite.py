@@ -139,6 +139,9 @@ class SqliteStore:
         return Application.model_validate_json(rows[0][0]) if rows else None
 
     async def list_applications(self, query: ApplicationQuery) -> tuple[list[Application], int]:
+        return await self.find_applications(query), await self.count_applications(query)
+
+    async def find_applications(self, query: ApplicationQuery) -> list[Application]:
         where, parameters = _application_filter(query)
         direction = "ASC" if query.oldest_first else "DESC"
         rows = await self._query(
@@ -146,8 +149,7 @@ class SqliteStore:
             f" ORDER BY created_at {direction}, livy_id {direction} LIMIT ? OFFSET ?",
             (*parameters, -1 if query.limit is None else query.limit, query.offset),
         )
-        page = [Application.model_validate_json(row[0]) for row in rows]
-        return page, await self.count_applications(query)
+        return [Application.model_validate_json(row[0]) for row in rows]
 
     async def count_applications(self, query: ApplicationQuery) -> int:
         where, parameters = _application_filter(query)
