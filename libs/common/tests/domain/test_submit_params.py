@@ -74,7 +74,14 @@ def test_redacted_hides_secret_values_only() -> None:
 
 @pytest.mark.parametrize(
     ("text", "unit", "seconds"),
-    [("30s", "s", 30), ("10m", "s", 600), ("2h", "s", 7200), ("90", "m", 5400), ("5", "s", 5), ("0.5", "s", 0.5)],
+    [
+        ("30s", "s", 30),
+        ("10m", "s", 600),
+        ("2h", "s", 7200),
+        ("90", "m", 5400),
+        ("5", "s", 5),
+        ("0.5", "s", 0.5),
+    ],
 )
 def test_parse_duration(text: str, unit: str, seconds: float) -> None:
     assert parse_duration(text, bare_unit=unit) == seconds
