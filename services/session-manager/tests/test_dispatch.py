@@ -194,3 +194,19 @@ async def test_a_statement_handed_out_during_a_long_poll_shows_the_session_busy(
     assert [s.id for s in work.statements] == [second.id]
     busy = await store.get_application(session.id)
     assert busy is not None and busy.state is ApplicationState.BUSY
+
+
+async def test_a_long_poll_of_a_replaced_driver_hands_nothing_out(store: SqliteStore) -> None:
+    session = await add_session(store, state=ApplicationState.IDLE)
+    dispatcher = Dispatcher(store=store, recheck_interval=0.1)
+    old_poll = asyncio.create_task(
+        dispatcher.wait_for_work(session, generation=0, kernel_busy=False, max_wait=1.0)
+    )
+    await asyncio.sleep(0.2)
+    await store.update_application(
+        session.id, {"generation": 1, "state": ApplicationState.NOT_STARTED}
+    )
+    statement = await submit(store, session, "for the new driver")
+    dispatcher.ring(session.id)
+    assert not await old_poll
+    assert await state_of(store, session, statement) is S.WAITING

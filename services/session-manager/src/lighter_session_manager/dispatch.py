@@ -98,6 +98,8 @@ class Dispatcher:
 
     async def next_work(self, session: Application, *, generation: int, kernel_busy: bool) -> Work:
         """One look at the store: what this kernel should do now."""
+        if not await self._is_current(session.id, generation):
+            return Work()  # a long-poll outlived its driver; the next poll hears 410
         in_flight, _ = await self._store.list_statements(session.id, states=IN_FLIGHT_STATES)
         held: list[Statement] = []
         for statement in in_flight:
@@ -120,8 +122,36 @@ class Dispatcher:
         claimed = await self._claim_oldest_waiting(session.id, generation)
         if claimed is None:
             return Work()
+        if not await self._is_current(session.id, generation):
+            # The driver was replaced or the session ended while claiming: nobody will run it.
+            await self._fail_orphan(claimed)
+            return Work()
         await self._show_activity(session.id, busy=True)
         return Work(statements=[claimed], busy=True)
+
+    async def _is_current(self, session_id: str, generation: int) -> bool:
+        session = await self._store.get_application(session_id)
+        return (
+            session is not None
+            and session.generation == generation
+            and not session.deleted
+            and not session.state.is_finished
+        )
+
+    async def _fail_orphan(self, statement: Statement) -> None:
+        output = StatementOutput(
+            status="error",
+            execution_count=statement.id,
+            ename="SessionError",
+            evalue="session driver died",
+            traceback=[],
+        )
+        await self._store.update_statement(
+            statement.session_id,
+            statement.id,
+            {"state": _S.ERROR, "output": output, "completed_at": utcnow()},
+            expected=(_S.RUNNING,),
+        )
 
     async def statement_finished(self, session: Application) -> None:
         """After a result: the session is idle again unless something else is in flight."""
