@@ -73,6 +73,19 @@ async def test_statements_of_a_finished_session_are_cancelled(
     assert output.evalue is not None and "session ended (dead)" in output.evalue
 
 
+async def test_a_lost_session_finished_command_is_made_up_for_by_the_sweep(
+    store: SqliteStore, bus: MemoryBus, settings: Settings
+) -> None:
+    ended = new_session(A.DEAD).model_copy(update={"finished_at": utcnow()})
+    session = await store.insert_application(ended)
+    await statements_in(store, session, S.RUNNING, S.WAITING)
+    manager = SessionManager(store=store, bus=bus, settings=settings)
+
+    await manager.run_once()
+
+    assert await states_of(store, session) == [S.CANCELLED, S.CANCELLED]
+
+
 async def test_a_revived_permanent_session_fails_only_what_ran_on_the_old_driver(
     store: SqliteStore, bus: MemoryBus, settings: Settings
 ) -> None:

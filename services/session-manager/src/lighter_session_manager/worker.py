@@ -2,15 +2,18 @@
 
 Commands ring the dispatcher's doorbell (a statement submitted or cancelled) or settle the
 statements of a session that ended or came back on a new driver. A loop ends inactive
-sessions; one replica at a time runs it, under a store lease.
+sessions, and settles the statements of sessions that ended lately, in case their command
+was lost; one replica at a time runs it, under a store lease.
 """
 
 import asyncio
 import logging
 import uuid
+from datetime import datetime, timedelta
 
 from lighter_common.bus.base import Bus
-from lighter_common.domain.application import utcnow
+from lighter_common.domain.application import ApplicationType, utcnow
+from lighter_common.domain.states import FINISHED_STATES
 from lighter_common.messages import (
     SESSION_MANAGER_QUEUE,
     CancelStatement,
@@ -19,7 +22,7 @@ from lighter_common.messages import (
     StatementSubmitted,
 )
 from lighter_common.settings import Settings
-from lighter_common.store.base import Store
+from lighter_common.store.base import ApplicationQuery, Store
 
 from lighter_session_manager.dispatch import Dispatcher
 from lighter_session_manager.permanent import ensure_permanent_sessions
@@ -29,6 +32,8 @@ from lighter_session_manager.timeouts import end_expired_sessions
 logger = logging.getLogger(__name__)
 
 TIMEOUTS_LEASE = "session-manager.timeouts"
+SETTLE_LOOKBACK = timedelta(minutes=10)
+SESSION_TYPES = (ApplicationType.SESSION, ApplicationType.PERMANENT_SESSION)
 
 
 class SessionManager:
@@ -86,9 +91,26 @@ class SessionManager:
         lease_seconds = max(3 * self._settings.session_check_interval, 10.0)
         if not await self._store.acquire_lease(TIMEOUTS_LEASE, self._replica, lease_seconds):
             return []
-        return await end_expired_sessions(
+        now = utcnow()
+        ended = await end_expired_sessions(
             store=self._store,
             bus=self._bus,
-            now=utcnow(),
+            now=now,
             default_idle_timeout=self._settings.session_timeout_interval,
         )
+        await self._settle_recently_finished(now)
+        return ended
+
+    async def _settle_recently_finished(self, now: datetime) -> None:
+        """Settle statements of sessions whose SessionFinished command was lost."""
+        finished = await self._store.find_applications(
+            ApplicationQuery(
+                types=SESSION_TYPES,
+                states=tuple(FINISHED_STATES),
+                finished_after=now - SETTLE_LOOKBACK,
+                include_deleted=True,
+                limit=None,
+            )
+        )
+        for session in finished:
+            await settle_statements(self._store, session)

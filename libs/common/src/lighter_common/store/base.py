@@ -36,6 +36,7 @@ class ApplicationQuery:
     backend_ref_missing: bool | None = None
     created_before: datetime | None = None
     started_before: datetime | None = None
+    finished_after: datetime | None = None
     kill_requested: bool | None = None
     oldest_first: bool = False
     offset: int = 0

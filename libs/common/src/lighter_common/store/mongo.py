@@ -308,6 +308,8 @@ def _application_filter(query: ApplicationQuery) -> Document:
         condition["createdAt"] = {"$lt": query.created_before}
     if query.started_before is not None:
         condition["startedAt"] = {"$lt": query.started_before}
+    if query.finished_after is not None:
+        condition["finishedAt"] = {"$gt": query.finished_after}
     if query.kill_requested is not None:
         condition["killRequested"] = query.kill_requested
     if query.search:

@@ -297,6 +297,9 @@ def _application_filter(query: ApplicationQuery) -> tuple[str, list[Any]]:
     if query.started_before is not None:
         clauses.append("julianday(json_extract(doc, '$.startedAt')) < julianday(?)")
         parameters.append(query.started_before.isoformat())
+    if query.finished_after is not None:
+        clauses.append("julianday(json_extract(doc, '$.finishedAt')) > julianday(?)")
+        parameters.append(query.finished_after.isoformat())
     if query.kill_requested is not None:
         clauses.append("json_extract(doc, '$.killRequested') = ?")
         parameters.append(int(query.kill_requested))
