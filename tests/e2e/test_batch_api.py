@@ -189,3 +189,10 @@ def test_a_batch_over_capacity_waits_and_says_why(lighter_factory: LighterFactor
             assert started["stateReason"] is None
     finally:
         lighter.stop_all()
+
+
+def test_the_kernel_is_served_for_spark_images(lighter: LighterProcesses) -> None:
+    response = httpx.get(lighter.url + "/lighter/jobs/kernel.py")
+    assert response.status_code == 200
+    compile(response.text, "kernel.py", "exec")
+    assert "LIGHTER_KERNEL_URL" in response.text

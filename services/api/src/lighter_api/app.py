@@ -10,7 +10,7 @@ from lighter_api.body_limit import BodyLimitMiddleware
 from lighter_api.deps import Services
 from lighter_api.errors import install_error_handlers
 from lighter_api.metrics import MetricsMiddleware
-from lighter_api.routes import batches, configuration, livy, sessions
+from lighter_api.routes import batches, configuration, kernel_file, livy, sessions
 
 
 def create_app(*, store: Store, bus: Bus, settings: Settings) -> FastAPI:
@@ -26,6 +26,7 @@ def create_app(*, store: Store, bus: Bus, settings: Settings) -> FastAPI:
     app.include_router(batches.router)
     app.include_router(sessions.router)
     app.include_router(livy.router)
+    app.include_router(kernel_file.router)
     app.include_router(health_router({"store": store.ping, "bus": bus.ping}))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
