@@ -53,7 +53,9 @@ def test_a_statement_running_through_a_session_manager_restart_still_ends(
         time.sleep(3)
         lighter.start("session-manager")
 
-        final: dict[str, Any] = wait_for(http, statement, lambda s: s["state"] in FINISHED_STATEMENT, timeout=90)
+        final: dict[str, Any] = wait_for(
+            http, statement, lambda s: s["state"] in FINISHED_STATEMENT, timeout=90
+        )
         assert final["state"] == "available", final
         assert final["output"]["data"]["text/plain"] == "42"
         wait_for(http, path, lambda s: s["state"] == "idle", timeout=30)

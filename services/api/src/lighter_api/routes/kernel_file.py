@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
-
 from lighter_common.kernel import KERNEL_PATH
 
 router = APIRouter(prefix="/lighter/jobs", tags=["sessions"])
