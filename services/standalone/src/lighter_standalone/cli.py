@@ -1,12 +1,10 @@
 """The `lighter` command: one subcommand per service, plus `standalone` for all in one."""
 
 import argparse
-import asyncio
-import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from lighter_common.service.logs import configure_logging
+from lighter_common.service.runner import run_service
 from lighter_common.settings import Settings
 
 SERVICES = ("standalone", "api", "submitter", "tracker", "session-manager")
@@ -43,10 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("service", choices=SERVICES, nargs="?", default="standalone")
     args = parser.parse_args(argv)
-    settings = Settings()
-    configure_logging(args.service, log_format=settings.log_format, level=settings.log_level)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_runner(args.service)(settings))
+    run_service(args.service, _runner(args.service))
 
 
 if __name__ == "__main__":

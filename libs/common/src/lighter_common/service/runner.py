@@ -1,10 +1,16 @@
 """Running a service: its workers beside an HTTP server, until a signal stops both."""
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+
+from lighter_common.service.logs import configure_logging
+from lighter_common.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +37,11 @@ async def serve(
         if on_stop is not None:
             await on_stop()
         logger.info("stopped")
+
+
+def run_service(service: str, run: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
+    """A service's process: settings from the environment, logging, run until a signal."""
+    settings = Settings()
+    configure_logging(service, log_format=settings.log_format, level=settings.log_level)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(settings))
