@@ -1,6 +1,7 @@
 import asyncio
 import time
 
+import pytest
 from lighter_common.domain.application import Application
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState, StatementState
@@ -209,4 +210,24 @@ async def test_a_long_poll_of_a_replaced_driver_hands_nothing_out(store: SqliteS
     statement = await submit(store, session, "for the new driver")
     dispatcher.ring(session.id)
     assert not await old_poll
+    assert await state_of(store, session, statement) is S.WAITING
+
+
+async def test_a_claim_that_races_a_driver_replacement_is_handed_back(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = await add_session(store, state=ApplicationState.IDLE)
+    dispatcher = Dispatcher(store=store)
+    statement = await submit(store, session, "1 + 1")
+    claim = dispatcher._claim_oldest_waiting
+
+    async def claim_then_replace_the_driver(session_id: str, generation: int) -> Statement | None:
+        claimed = await claim(session_id, generation)
+        await store.update_application(
+            session.id, {"generation": 1, "state": ApplicationState.NOT_STARTED}
+        )
+        return claimed
+
+    monkeypatch.setattr(dispatcher, "_claim_oldest_waiting", claim_then_replace_the_driver)
+    assert not await dispatcher.next_work(session, generation=0, kernel_busy=False)
     assert await state_of(store, session, statement) is S.WAITING

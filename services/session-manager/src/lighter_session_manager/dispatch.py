@@ -19,7 +19,11 @@ from dataclasses import dataclass, field
 from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.statement import Statement, StatementOutput
 from lighter_common.domain.states import StatementState
-from lighter_common.domain.transitions import previous_states, session_activity_state
+from lighter_common.domain.transitions import (
+    previous_statement_states,
+    previous_states,
+    session_activity_state,
+)
 from lighter_common.store.base import Store
 from prometheus_client import Counter
 
@@ -123,8 +127,10 @@ class Dispatcher:
         if claimed is None:
             return Work()
         if not await self._is_current(session.id, generation):
-            # The driver was replaced or the session ended while claiming: nobody will run it.
-            await self._fail_orphan(claimed)
+            # The driver was replaced or the session ended while claiming: this claim reached
+            # no driver, so the statement waits again for the current one (or is settled
+            # with the session).
+            await self._return_claim(claimed)
             return Work()
         await self._show_activity(session.id, busy=True)
         return Work(statements=[claimed], busy=True)
@@ -138,20 +144,15 @@ class Dispatcher:
             and not session.state.is_finished
         )
 
-    async def _fail_orphan(self, statement: Statement) -> None:
-        output = StatementOutput(
-            status="error",
-            execution_count=statement.id,
-            ename="SessionError",
-            evalue="session driver died",
-            traceback=[],
-        )
-        await self._store.update_statement(
+    async def _return_claim(self, statement: Statement) -> None:
+        returned = await self._store.update_statement(
             statement.session_id,
             statement.id,
-            {"state": _S.ERROR, "output": output, "completed_at": utcnow()},
-            expected=(_S.RUNNING,),
+            {"state": _S.WAITING, "dispatched_to": None, "started_at": None},
+            expected=previous_statement_states(_S.WAITING),
         )
+        if returned is not None:
+            self.ring(statement.session_id)
 
     async def statement_finished(self, session: Application) -> None:
         """After a result: the session is idle again unless something else is in flight."""

@@ -32,7 +32,8 @@ _APPLICATION_PREVIOUS: dict[ApplicationState, frozenset[ApplicationState]] = {
 
 _S = StatementState
 _STATEMENT_PREVIOUS: dict[StatementState, frozenset[StatementState]] = {
-    _S.WAITING: frozenset(),
+    # A claim that reached no driver (it was replaced meanwhile) is handed back.
+    _S.WAITING: frozenset({_S.RUNNING}),
     _S.RUNNING: frozenset({_S.WAITING}),
     _S.AVAILABLE: frozenset({_S.WAITING, _S.RUNNING}),
     _S.ERROR: frozenset({_S.WAITING, _S.RUNNING, _S.CANCELLING}),
