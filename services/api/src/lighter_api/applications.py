@@ -1,6 +1,7 @@
 """What the API does to applications: create, find, list, delete. Dialects render the results."""
 
 from collections.abc import Collection
+from datetime import timedelta
 
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import (
@@ -129,5 +130,19 @@ async def delete_application(*, store: Store, bus: Bus, app: Application) -> Non
 
 
 async def record_heartbeat(store: Store, app: Application) -> None:
-    """A Livy client looked at the session: it is still wanted (heartbeatTimeoutInSecond)."""
-    await store.update_application(app.id, {"heartbeat_at": utcnow()})
+    """A client looked at the session: it is still wanted (heartbeatTimeoutInSecond).
+
+    Written only for sessions that asked for a heartbeat, and at most a few times per
+    timeout, so that clients polling a session do not turn every read into a write.
+    """
+    timeout = app.submit_params.heartbeat_timeout_in_second or 0
+    if timeout <= 0:
+        return
+    now = utcnow()
+    if app.heartbeat_at is not None and now - app.heartbeat_at < _heartbeat_spacing(timeout):
+        return
+    await store.update_application(app.id, {"heartbeat_at": now})
+
+
+def _heartbeat_spacing(timeout_seconds: int) -> timedelta:
+    return timedelta(seconds=min(max(timeout_seconds / 4, 0.5), 15))

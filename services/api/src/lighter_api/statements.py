@@ -30,7 +30,6 @@ async def submit_statement(
     statement = await store.insert_statement(
         Statement(session_id=session.id, id=-1, code=code, kind=kind)
     )
-    await store.update_application(session.id, {"last_activity_at": utcnow()})
     await bus.publish(
         SESSION_MANAGER_QUEUE,
         StatementSubmitted(session_id=session.id, statement_id=statement.id),

@@ -210,9 +210,10 @@ class Dispatcher:
     async def _show_activity(self, session_id: str, *, busy: bool) -> None:
         # A compare-and-set that usually matches nothing: the state is already right.
         target = session_activity_state(busy)
-        await self._store.update_application(
-            session_id, {"state": target}, expected=previous_states(target)
-        )
+        changes: dict[str, object] = {"state": target}
+        if busy:
+            changes["last_activity_at"] = utcnow()  # a statement started: the session is in use
+        await self._store.update_application(session_id, changes, expected=previous_states(target))
 
 
 def cancelled_output(statement_id: int, why: str) -> StatementOutput:
