@@ -168,6 +168,9 @@ def exercise_notebook(
         controller.cleanup_endpoint(endpoint)
         controller.delete_session_by_name("notebook")
     assert controller.get_client_keys() == []
+    # Deleting by id or endpoint goes through a new client object; the notebook's own one
+    # would keep its heartbeat thread polling after the test's Lighter is gone.
+    session._stop_heartbeat_thread()
     with httpx.Client(base_url=lighter.url, headers=http_headers, timeout=30) as http:
         assert http.get(session_path).status_code == 404
         listed = http.get(f"{base}/sessions").json()["sessions"]

@@ -1,10 +1,8 @@
 """The tracker as its own process: `lighter tracker`."""
 
-from fastapi import FastAPI
 from lighter_common.backends import open_backend
 from lighter_common.bus import open_bus
-from lighter_common.service.health import health_router
-from lighter_common.service.runner import serve
+from lighter_common.service.runner import serve_worker
 from lighter_common.settings import Settings
 from lighter_common.store import open_store
 
@@ -15,16 +13,12 @@ async def run(settings: Settings) -> None:
     store = await open_store(settings)
     bus = await open_bus(settings)
     backend = open_backend(settings)
-    tracker = Tracker(store=store, bus=bus, backend=backend, settings=settings)
-    app = FastAPI(title="Lighter tracker")
-    app.include_router(health_router({"store": store.ping, "bus": bus.ping}))
-
-    async def stop() -> None:
-        await tracker.stop()
-        await bus.close()
-        await backend.close()
-        await store.close()
-
-    await serve(
-        app, host=settings.host, port=settings.tracker_port, on_start=tracker.start, on_stop=stop
+    await serve_worker(
+        Tracker(store=store, bus=bus, backend=backend, settings=settings),
+        name="tracker",
+        port=settings.tracker_port,
+        settings=settings,
+        store=store,
+        bus=bus,
+        closers=[backend.close],
     )

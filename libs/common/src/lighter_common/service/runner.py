@@ -3,14 +3,17 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Protocol
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
+from lighter_common.bus.base import Bus
+from lighter_common.service.health import health_router
 from lighter_common.service.logs import configure_logging
 from lighter_common.settings import Settings
+from lighter_common.store.base import Store
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,37 @@ async def serve(
         if on_stop is not None:
             await on_stop()
         logger.info("stopped")
+
+
+class Worker(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def serve_worker(
+    worker: Worker,
+    *,
+    name: str,
+    port: int,
+    settings: Settings,
+    store: Store,
+    bus: Bus,
+    routers: Sequence[APIRouter] = (),
+    closers: Sequence[Callable[[], Awaitable[None]]] = (),
+) -> None:
+    """A worker service's process: the worker, /health and /metrics (and `routers`) on `port`."""
+    app = FastAPI(title=f"Lighter {name}")
+    app.include_router(health_router({"store": store.ping, "bus": bus.ping}))
+    for router in routers:
+        app.include_router(router)
+
+    async def stop() -> None:
+        await worker.stop()
+        for close in (bus.close, *closers, store.close):
+            await close()
+
+    await serve(app, host=settings.host, port=port, on_start=worker.start, on_stop=stop)
 
 
 def run_service(service: str, run: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
