@@ -10,7 +10,14 @@ from lighter_api.body_limit import BodyLimitMiddleware
 from lighter_api.deps import Services
 from lighter_api.errors import install_error_handlers
 from lighter_api.metrics import MetricsMiddleware
-from lighter_api.routes import batches, configuration, kernel_file, livy, sessions
+from lighter_api.routes import (
+    configuration,
+    kernel_file,
+    lighter,
+    lighter_statements,
+    livy,
+    livy_statements,
+)
 
 
 def create_app(*, store: Store, bus: Bus, settings: Settings) -> FastAPI:
@@ -23,9 +30,13 @@ def create_app(*, store: Store, bus: Bus, settings: Settings) -> FastAPI:
     app.state.services = Services(store=store, bus=bus, settings=settings)
     install_error_handlers(app)
     app.include_router(configuration.router)
-    app.include_router(batches.router)
-    app.include_router(sessions.router)
-    app.include_router(livy.router)
+    app.include_router(lighter.batches)
+    app.include_router(lighter.sessions)
+    app.include_router(lighter_statements.router)
+    app.include_router(livy.version_router)
+    app.include_router(livy.batches)
+    app.include_router(livy.sessions)
+    app.include_router(livy_statements.router)
     app.include_router(kernel_file.router)
     app.include_router(health_router({"store": store.ping, "bus": bus.ping}))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

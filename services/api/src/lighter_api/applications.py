@@ -1,57 +1,68 @@
-"""What the API does to applications: create, find, list, delete. Dialects render the results."""
+"""What the API does to applications: submit, find, list, delete. Dialects parse and render.
+
+An application is named by a Lighter id (a string) or by a Livy id (an integer): an `AppRef`.
+A `Resource` says which kinds of application a route serves (batches or sessions).
+"""
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import timedelta
 
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import (
+    BATCH_TYPES,
+    SESSION_TYPES,
     Application,
     ApplicationType,
+    new_application_id,
     new_kernel_secret,
     utcnow,
 )
-from lighter_common.domain.errors import InvalidRequest, NotFound
+from lighter_common.domain.errors import Conflict, InvalidRequest, NotFound
+from lighter_common.domain.statement import DEFAULT_KIND, kind_problem
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.messages import SUBMITTER_QUEUE, KillApplication, LaunchApplication
 from lighter_common.settings import Settings
 from lighter_common.store.base import ApplicationQuery, Store
 
-SESSION_KINDS = frozenset({"pyspark", "python", "sql"})
-DEFAULT_SESSION_KIND = "pyspark"
+from lighter_api.announce import announce
+
+AppRef = str | int
 
 
-async def submit_batch(
-    *, store: Store, bus: Bus, settings: Settings, params: SubmitParams
+@dataclass(frozen=True)
+class Resource:
+    noun: str
+    types: tuple[ApplicationType, ...]
+
+
+BATCHES = Resource("Batch", BATCH_TYPES)
+SESSIONS = Resource("Session", SESSION_TYPES)
+
+
+def new_application(
+    resource: Resource, params: SubmitParams, *, settings: Settings, app_id: str | None = None
 ) -> Application:
-    if not params.file:
-        raise InvalidRequest("Field 'file' is required")
-    app = Application(
-        type=ApplicationType.BATCH,
-        submit_params=params,
-        backend=settings.backend,
-        owner=params.proxy_user,
-    )
-    return await _insert_and_announce(store, bus, app)
-
-
-async def submit_session(
-    *,
-    store: Store,
-    bus: Bus,
-    settings: Settings,
-    params: SubmitParams,
-    session_id: str | None = None,
-) -> Application:
-    kind = params.kind or DEFAULT_SESSION_KIND
-    if kind not in SESSION_KINDS:
-        raise InvalidRequest(
-            f"Session kind '{kind}' is not supported; use one of {', '.join(sorted(SESSION_KINDS))}"
+    """The document a submission creates (not stored yet); raises InvalidRequest on bad input."""
+    chosen = {"id": app_id or new_application_id()}
+    if resource is BATCHES:
+        if not params.file:
+            raise InvalidRequest("Field 'file' is required")
+        return Application(
+            **chosen,
+            type=ApplicationType.BATCH,
+            submit_params=params,
+            backend=settings.backend,
+            owner=params.proxy_user,
         )
-    app_type = ApplicationType.PERMANENT_SESSION if params.permanent else ApplicationType.SESSION
+    kind = params.kind or DEFAULT_KIND
+    if (problem := kind_problem(kind, of="Session")) is not None:
+        raise InvalidRequest(problem)
     now = utcnow()
-    app = Application(
-        type=app_type,
+    return Application(
+        **chosen,
+        type=ApplicationType.PERMANENT_SESSION if params.permanent else ApplicationType.SESSION,
         submit_params=params.model_copy(update={"kind": kind}),
         kind=kind,
         backend=settings.backend,
@@ -61,72 +72,91 @@ async def submit_session(
         last_activity_at=now,
         heartbeat_at=now,
     )
-    if session_id is not None:
-        app = app.model_copy(update={"id": session_id})
-    return await _insert_and_announce(store, bus, app)
 
 
-async def _insert_and_announce(store: Store, bus: Bus, app: Application) -> Application:
+async def insert_and_announce(store: Store, bus: Bus, app: Application) -> Application:
+    """Store the application, then ask the submitter to launch it.
+
+    Raises Conflict when the id is taken. Once stored, the application is accepted: a launch
+    command the bus does not take is left to the submitter's sweep.
+    """
     stored = await store.insert_application(app)
-    # If this publish is lost, the submitter's sweep still finds the document.
-    await bus.publish(SUBMITTER_QUEUE, LaunchApplication(app_id=stored.id))
+    await announce(bus, SUBMITTER_QUEUE, LaunchApplication(app_id=stored.id))
     return stored
 
 
-async def find_application(
-    store: Store, app_id: str, types: Collection[ApplicationType]
-) -> Application:
-    app = await store.get_application(app_id)
-    if app is None or app.deleted or app.type not in types:
-        noun = "Session" if ApplicationType.SESSION in types else "Batch"
-        raise NotFound(f"{noun} '{app_id}' not found")
-    return app
-
-
-async def find_by_livy_id(
-    store: Store, livy_id: int, types: Collection[ApplicationType]
-) -> Application:
-    app = await store.get_application_by_livy_id(livy_id)
-    if app is None or app.deleted or app.type not in types:
-        noun = "Session" if ApplicationType.SESSION in types else "Batch"
-        raise NotFound(f"{noun} {livy_id} not found")
-    return app
-
-
-def parse_states(values: Collection[str]) -> list[ApplicationState]:
-    states: list[ApplicationState] = []
-    for value in values:
-        for name in value.split(","):
-            name = name.strip().lower()
-            if not name:
-                continue
-            try:
-                states.append(ApplicationState(name))
-            except ValueError:
-                allowed = ", ".join(s.value for s in ApplicationState)
-                raise InvalidRequest(f"'{name}' is not a state; use one of {allowed}") from None
-    return states
-
-
-async def list_applications(
-    store: Store,
+async def submit(
     *,
-    types: Collection[ApplicationType],
+    store: Store,
+    bus: Bus,
+    settings: Settings,
+    resource: Resource,
+    params: SubmitParams,
+    app_id: str | None = None,
+) -> Application:
+    app = new_application(resource, params, settings=settings, app_id=app_id)
+    try:
+        return await insert_and_announce(store, bus, app)
+    except Conflict:
+        raise Conflict(f"{resource.noun} '{app.id}' already exists") from None
+
+
+async def find(store: Store, resource: Resource, ref: AppRef) -> Application:
+    if isinstance(ref, int):
+        app = await store.get_application_by_livy_id(ref)
+    else:
+        app = await store.get_application(ref)
+    if app is None or app.deleted or app.type not in resource.types:
+        shown = ref if isinstance(ref, int) else f"'{ref}'"
+        raise NotFound(f"{resource.noun} {shown} not found")
+    return app
+
+
+async def look_at(store: Store, resource: Resource, ref: AppRef) -> Application:
+    """Find the application for a client that reads it: a session's client is still there."""
+    app = await find(store, resource, ref)
+    if app.type.is_session:
+        await record_heartbeat(store, app)
+    return app
+
+
+async def read_log(store: Store, app: Application) -> str | None:
+    return await store.get_log(app.id)
+
+
+async def list_page(
+    store: Store,
+    resource: Resource,
+    *,
     states: Collection[ApplicationState] = (),
     search: str | None = None,
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[list[Application], int]:
     query = ApplicationQuery(
-        types=types, states=states, search=search or None, offset=offset, limit=limit
+        types=resource.types, states=states, search=search or None, offset=offset, limit=limit
     )
     return await store.list_applications(query)
 
 
-async def delete_application(*, store: Store, bus: Bus, app: Application) -> None:
-    """Hide the application at once and have the submitter kill its Spark app."""
+async def permanent_sessions(store: Store) -> list[Application]:
+    """Every permanent session, configured or created through the API."""
+    query = ApplicationQuery(
+        types=(ApplicationType.PERMANENT_SESSION,), oldest_first=True, limit=None
+    )
+    return await store.find_applications(query)
+
+
+async def delete(*, store: Store, bus: Bus, resource: Resource, ref: AppRef) -> Application:
+    """Hide the application at once and have the submitter kill its Spark app.
+
+    The document says kill_requested: a kill command the bus does not take is repeated by
+    the submitter's sweep.
+    """
+    app = await find(store, resource, ref)
     await store.update_application(app.id, {"deleted": True, "kill_requested": True})
-    await bus.publish(SUBMITTER_QUEUE, KillApplication(app_id=app.id))
+    await announce(bus, SUBMITTER_QUEUE, KillApplication(app_id=app.id))
+    return app
 
 
 async def record_heartbeat(store: Store, app: Application) -> None:

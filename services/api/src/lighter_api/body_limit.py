@@ -4,7 +4,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lighter_api.errors import LIVY_PREFIX
+from lighter_api.errors import error_body
 
 
 class BodyLimitMiddleware:
@@ -42,13 +42,7 @@ class BodyLimitMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         message = f"Request body is larger than the limit of {self.max_bytes} bytes"
-        path = scope.get("path", "")
-        payload = (
-            {"msg": message}
-            if path.startswith(LIVY_PREFIX)
-            else {"message": message, "path": path, "errors": [{"message": message, "details": {}}]}
-        )
-        body = json.dumps(payload).encode()
+        body = json.dumps(error_body(scope.get("path", ""), message)).encode()
         await send(
             {
                 "type": "http.response.start",

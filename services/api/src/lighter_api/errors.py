@@ -15,28 +15,38 @@ from lighter_common.domain.errors import Conflict, InvalidRequest, LighterError,
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-logger = logging.getLogger(__name__)
+from lighter_api.dialects import lighter, livy
 
-LIVY_PREFIX = "/livy"
+logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, details: list[dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.details = details or []
+        self.headers = headers or {}
+
+
+def error_body(
+    path: str, message: str, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The error in the dialect the path belongs to."""
+    if path.startswith(livy.PREFIX):
+        return livy.render_error(message)
+    return lighter.render_error(message, path=path, details=details)
 
 
 def error_response(request: Request, error: ApiError) -> JSONResponse:
-    if request.url.path.startswith(LIVY_PREFIX):
-        return JSONResponse({"msg": error.message}, status_code=error.status)
-    body = {
-        "message": error.message,
-        "path": request.url.path,
-        "errors": error.details or [{"message": error.message, "details": {}}],
-    }
-    return JSONResponse(body, status_code=error.status)
+    body = error_body(request.url.path, error.message, error.details)
+    return JSONResponse(body, status_code=error.status, headers=error.headers)
 
 
 def describe_validation_errors(errors: list[Any]) -> tuple[str, list[dict[str, Any]]]:

@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from lighter_common.domain.application import Application, utcnow
-from lighter_common.domain.statement import Statement, StatementOutput
+from lighter_common.domain.statement import Statement, error_output
 from lighter_common.domain.states import StatementState
 from lighter_common.domain.transitions import (
     previous_statement_states,
@@ -202,7 +202,11 @@ class Dispatcher:
             {
                 "state": _S.CANCELLED,
                 "completed_at": utcnow(),
-                "output": cancelled_output(statement.id, "cancelled before it ran"),
+                "output": error_output(
+                    statement.id,
+                    "Cancelled",
+                    f"statement {statement.id} was cancelled before it ran",
+                ),
             },
             expected=(_S.CANCELLING,),
         )
@@ -214,13 +218,3 @@ class Dispatcher:
         if busy:
             changes["last_activity_at"] = utcnow()  # a statement started: the session is in use
         await self._store.update_application(session_id, changes, expected=previous_states(target))
-
-
-def cancelled_output(statement_id: int, why: str) -> StatementOutput:
-    return StatementOutput(
-        status="error",
-        execution_count=statement_id,
-        ename="Cancelled",
-        evalue=f"statement {statement_id} was {why}",
-        traceback=[],
-    )

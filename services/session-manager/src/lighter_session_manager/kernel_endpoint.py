@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, HTTPException, status
 from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.statement import StatementOutput
-from lighter_common.domain.states import FINISHED_STATES, ApplicationState, StatementState
+from lighter_common.domain.states import UNFINISHED_STATES, StatementState
 from lighter_common.domain.transitions import previous_statement_states
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store
@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 POLLS = Counter("lighter_kernel_polls_total", "Long-polls answered to kernels")
 RESULTS = Counter("lighter_statement_results_total", "Statement results recorded", ["state"])
-UNFINISHED_STATES = frozenset(ApplicationState) - FINISHED_STATES
 _S = StatementState
 
 

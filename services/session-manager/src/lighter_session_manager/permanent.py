@@ -15,6 +15,7 @@ from lighter_common.domain.application import (
     utcnow,
 )
 from lighter_common.domain.errors import Conflict
+from lighter_common.domain.statement import DEFAULT_KIND
 from lighter_common.messages import SUBMITTER_QUEUE, LaunchApplication
 from lighter_common.settings import PermanentSessionSpec
 from lighter_common.store.base import Store
@@ -37,7 +38,7 @@ async def ensure_permanent_sessions(
 
 async def _create(store: Store, spec: PermanentSessionSpec, backend: str) -> bool:
     params = spec.submit_params.model_copy(
-        update={"permanent": True, "kind": spec.submit_params.kind or "pyspark"}
+        update={"permanent": True, "kind": spec.submit_params.kind or DEFAULT_KIND}
     )
     session = Application(
         id=spec.id,

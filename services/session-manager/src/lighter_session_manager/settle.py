@@ -8,14 +8,13 @@
 import logging
 
 from lighter_common.domain.application import Application, ApplicationType, utcnow
-from lighter_common.domain.statement import Statement, StatementOutput
-from lighter_common.domain.states import StatementState
+from lighter_common.domain.statement import Statement, StatementOutput, error_output
+from lighter_common.domain.states import UNFINISHED_STATEMENT_STATES, StatementState
 from lighter_common.store.base import Store
 
 logger = logging.getLogger(__name__)
 
 _S = StatementState
-UNFINISHED = (_S.WAITING, _S.RUNNING, _S.CANCELLING)
 
 
 async def settle_statements(store: Store, session: Application) -> int:
@@ -28,11 +27,11 @@ async def settle_statements(store: Store, session: Application) -> int:
 
 
 async def _cancel_all(store: Store, session: Application) -> int:
-    stranded, _ = await store.list_statements(session.id, states=UNFINISHED)
+    stranded, _ = await store.list_statements(session.id, states=UNFINISHED_STATEMENT_STATES)
     why = f"the session ended ({session.state.value}) before the statement finished"
     settled = 0
     for statement in stranded:
-        output = _error(statement, "SessionEnded", why)
+        output = error_output(statement.id, "SessionEnded", why)
         if await _finish(store, statement, _S.CANCELLED, output):
             settled += 1
     if settled:
@@ -49,7 +48,7 @@ async def _fail_older_generations(store: Store, session: Application) -> int:
         if statement.dispatched_to is None or statement.dispatched_to >= session.generation:
             continue
         target = _S.CANCELLED if statement.state is _S.CANCELLING else _S.ERROR
-        output = _error(statement, "SessionError", "session driver died")
+        output = error_output(statement.id, "SessionError", "session driver died")
         if await _finish(store, statement, target, output):
             settled += 1
     if settled:
@@ -69,9 +68,3 @@ async def _finish(
         expected=(statement.state,),
     )
     return finished is not None
-
-
-def _error(statement: Statement, ename: str, evalue: str) -> StatementOutput:
-    return StatementOutput(
-        status="error", execution_count=statement.id, ename=ename, evalue=evalue, traceback=[]
-    )

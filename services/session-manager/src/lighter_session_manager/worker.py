@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from lighter_common.bus.base import Bus
-from lighter_common.domain.application import ApplicationType, utcnow
+from lighter_common.domain.application import SESSION_TYPES, utcnow
 from lighter_common.domain.states import FINISHED_STATES
 from lighter_common.messages import (
     SESSION_MANAGER_QUEUE,
@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 TIMEOUTS_LEASE = "session-manager.timeouts"
 SETTLE_LOOKBACK = timedelta(minutes=10)
-SESSION_TYPES = (ApplicationType.SESSION, ApplicationType.PERMANENT_SESSION)
 
 
 class SessionManager:

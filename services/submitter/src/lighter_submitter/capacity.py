@@ -1,12 +1,10 @@
 """The capacity gate: read what is running, apply the domain rule, say why others wait."""
 
-from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.application import BATCH_TYPES, SESSION_TYPES, Application
 from lighter_common.domain.capacity import Admission, CapacityLimits, Occupancy, plan_admission
 from lighter_common.domain.states import ALIVE_STATES, ApplicationState
 from lighter_common.store.base import ApplicationQuery, Store
 
-BATCH_TYPES = (ApplicationType.BATCH,)
-SESSION_TYPES = (ApplicationType.SESSION, ApplicationType.PERMANENT_SESSION)
 PENDING_PAGE = 500
 
 

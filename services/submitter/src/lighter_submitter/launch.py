@@ -5,6 +5,7 @@ import logging
 from lighter_common.backends.base import Backend, LaunchContext
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import Application, utcnow
+from lighter_common.domain.statement import DEFAULT_KIND
 from lighter_common.domain.states import ALIVE_STATES, ApplicationState
 from lighter_common.kernel import KERNEL_PATH
 from lighter_common.lifecycle import finish_application
@@ -35,7 +36,7 @@ def launch_context(app: Application, settings: Settings) -> LaunchContext:
             "LIGHTER_SESSION_ID": app.id,
             "LIGHTER_KERNEL_SECRET": app.kernel_secret or "",
             "LIGHTER_SESSION_GENERATION": str(app.generation),
-            "LIGHTER_SESSION_KIND": app.kind or "pyspark",
+            "LIGHTER_SESSION_KIND": app.kind or DEFAULT_KIND,
         },
     )
 

@@ -22,6 +22,13 @@ class ApplicationType(StrEnum):
         return self is not ApplicationType.BATCH
 
 
+BATCH_TYPES: tuple[ApplicationType, ...] = (ApplicationType.BATCH,)
+SESSION_TYPES: tuple[ApplicationType, ...] = (
+    ApplicationType.SESSION,
+    ApplicationType.PERMANENT_SESSION,
+)
+
+
 class AppInfo(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
@@ -65,6 +72,7 @@ class Application(BaseModel):
     last_activity_at: datetime | None = None  # statements: the idle timeout counts from it
     heartbeat_at: datetime | None = None  # Livy clients' contact: heartbeatTimeoutInSecond
     generation: int = 0
+    seq: int = 0  # changes logged so far (store/transition_log.py)
 
     @property
     def name(self) -> str | None:

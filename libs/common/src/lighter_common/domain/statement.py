@@ -9,7 +9,16 @@ from pydantic.alias_generators import to_camel
 from lighter_common.domain.application import utcnow
 from lighter_common.domain.states import StatementState
 
-STATEMENT_KINDS = frozenset({"pyspark", "python", "sql"})
+# The languages a session runs. A session's kind is the default of its statements' kinds.
+KINDS = frozenset({"pyspark", "python", "sql"})
+DEFAULT_KIND = "pyspark"
+
+
+def kind_problem(kind: str, *, of: str) -> str | None:
+    """Why `kind` cannot be the kind of a session or statement (`of`), or None when it can."""
+    if kind in KINDS:
+        return None
+    return f"{of} kind '{kind}' is not supported; use one of {', '.join(sorted(KINDS))}"
 
 
 class StatementOutput(BaseModel):
@@ -23,6 +32,19 @@ class StatementOutput(BaseModel):
     ename: str | None = None
     evalue: str | None = None
     traceback: list[str] | None = None
+
+
+def error_output(
+    execution_count: int, ename: str, evalue: str, traceback: list[str] | None = None
+) -> StatementOutput:
+    """The output of a statement that failed, in Livy's error shape."""
+    return StatementOutput(
+        status="error",
+        execution_count=execution_count,
+        ename=ename,
+        evalue=evalue,
+        traceback=traceback or [],
+    )
 
 
 class Statement(BaseModel):
@@ -40,3 +62,4 @@ class Statement(BaseModel):
     completed_at: datetime | None = None
     # Which dispatch handed it to a kernel: a restarted kernel never runs it twice.
     dispatched_to: int | None = None
+    seq: int = 0  # changes logged so far (store/transition_log.py)

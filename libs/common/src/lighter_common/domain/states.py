@@ -33,6 +33,7 @@ FINISHED_STATES: frozenset[ApplicationState] = frozenset(
         ApplicationState.KILLED,
     }
 )
+UNFINISHED_STATES: frozenset[ApplicationState] = frozenset(ApplicationState) - FINISHED_STATES
 ALIVE_STATES: frozenset[ApplicationState] = frozenset(
     {
         ApplicationState.STARTING,
@@ -59,4 +60,7 @@ class StatementState(StrEnum):
 
 FINISHED_STATEMENT_STATES: frozenset[StatementState] = frozenset(
     {StatementState.AVAILABLE, StatementState.ERROR, StatementState.CANCELLED}
+)
+UNFINISHED_STATEMENT_STATES: frozenset[StatementState] = (
+    frozenset(StatementState) - FINISHED_STATEMENT_STATES
 )

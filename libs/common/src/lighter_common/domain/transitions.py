@@ -9,13 +9,12 @@ from collections.abc import Iterable
 from lighter_common.domain.errors import InvalidTransition
 from lighter_common.domain.states import (
     ALIVE_STATES,
-    FINISHED_STATES,
+    UNFINISHED_STATES,
     ApplicationState,
     StatementState,
 )
 
 _A = ApplicationState
-_ANY_UNFINISHED = frozenset(_A) - FINISHED_STATES
 
 _APPLICATION_PREVIOUS: dict[ApplicationState, frozenset[ApplicationState]] = {
     _A.NOT_STARTED: frozenset(),
@@ -25,9 +24,9 @@ _APPLICATION_PREVIOUS: dict[ApplicationState, frozenset[ApplicationState]] = {
     _A.BUSY: frozenset({_A.STARTING, _A.IDLE}),
     _A.SHUTTING_DOWN: ALIVE_STATES - {_A.SHUTTING_DOWN},
     _A.SUCCESS: ALIVE_STATES,
-    _A.ERROR: _ANY_UNFINISHED,
-    _A.DEAD: _ANY_UNFINISHED,
-    _A.KILLED: _ANY_UNFINISHED,
+    _A.ERROR: UNFINISHED_STATES,
+    _A.DEAD: UNFINISHED_STATES,
+    _A.KILLED: UNFINISHED_STATES,
 }
 
 _S = StatementState

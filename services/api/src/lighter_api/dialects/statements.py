@@ -1,28 +1,26 @@
-"""Statements as both dialects show them (Livy's shape; Lighter adds timestamps)."""
+"""A statement's fields as both dialects show them (Livy's shape); each dialect picks its state."""
 
 from typing import Any
 
 from lighter_common.domain.statement import Statement
+from lighter_common.domain.states import StatementState
 
-from lighter_api.dialects.timestamps import epoch_millis, lighter_time
+from lighter_api.dialects.timestamps import epoch_millis
 
 
-def render_statement(statement: Statement, *, lighter: bool = False) -> dict[str, Any]:
+def statement_body(statement: Statement, *, state: StatementState) -> dict[str, Any]:
     output = (
         statement.output.model_dump(by_alias=False, exclude_none=True)
         if statement.output is not None
         else None
     )
-    body: dict[str, Any] = {
+    return {
         "id": statement.id,
         "code": statement.code,
         "kind": statement.kind,
-        "state": statement.state.value,
+        "state": state.value,
         "output": output,
         "progress": 1.0 if statement.state.is_finished else statement.progress,
         "started": epoch_millis(statement.started_at) or 0,
         "completed": epoch_millis(statement.completed_at) or 0,
     }
-    if lighter:
-        body["createdAt"] = lighter_time(statement.created_at)
-    return body

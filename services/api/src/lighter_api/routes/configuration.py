@@ -4,19 +4,22 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from lighter_api.deps import SettingsDep
+from lighter_api import applications
+from lighter_api.deps import SettingsDep, StoreDep
+from lighter_api.dialects import lighter
 
-router = APIRouter(prefix="/lighter/api", tags=["configuration"])
+router = APIRouter(prefix=lighter.PREFIX, tags=["configuration"])
 
 
 @router.get("/configuration")
-async def configuration(settings: SettingsDep) -> dict[str, Any]:
+async def configuration(settings: SettingsDep, store: StoreDep) -> dict[str, Any]:
+    permanent = await applications.permanent_sessions(store)
     return {
         "sparkHistoryServerUrl": settings.spark_history_server_url,
         "externalLogsUrlTemplate": settings.external_logs_url_template,
         "sessionConfiguration": {
             "timeoutMinutes": int(settings.session_timeout_interval // 60),
-            "permanentSessions": [],
+            "permanentSessions": [lighter.render_permanent_session(s) for s in permanent],
         },
         "backend": settings.backend,
         "limits": {

@@ -1,0 +1,120 @@
+"""Lighter dialect routes: /lighter/api/batches and /lighter/api/sessions.
+
+Both resources answer the same verbs, so one factory builds their routers; sessions add
+`PUT /sessions/{id}` (create under a chosen id). The work is the application service's
+(`lighter_api.applications`); these routes parse and render.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from lighter_common.domain.application import Application
+from lighter_common.domain.submit_params import SubmitParams
+
+from lighter_api import applications
+from lighter_api.applications import BATCHES, SESSIONS, Resource
+from lighter_api.deps import BusDep, SettingsDep, StoreDep
+from lighter_api.dialects import lighter
+from lighter_api.dialects.logs import log_page
+from lighter_api.routes.params import LogOffset, LogSize, Offset, Size
+
+
+async def _sparkmagic(
+    x_compatibility_mode: Annotated[str | None, Header()] = None,
+) -> bool:
+    return lighter.is_sparkmagic(x_compatibility_mode)
+
+
+Sparkmagic = Annotated[bool, Depends(_sparkmagic)]
+StateFilter = Annotated[list[str], Query(alias="state")]
+
+
+async def _view(store: StoreDep, app: Application, sparkmagic: bool) -> dict[str, Any]:
+    if not sparkmagic:
+        return lighter.render_application(app)
+    text = await applications.read_log(store, app)
+    page = log_page(text, None, None, default_size=lighter.SESSION_LOG_LINES)
+    return lighter.render_application(app, log=page.lines)
+
+
+def application_router(resource: Resource, segment: str) -> APIRouter:
+    router = APIRouter(prefix=f"{lighter.PREFIX}/{segment}", tags=[segment])
+    # sparkmagic reads sessions under `sessions`; everything else under `applications`.
+    page_key = "sessions" if resource is SESSIONS else "applications"
+
+    @router.post("", status_code=status.HTTP_201_CREATED)
+    async def create(
+        params: SubmitParams,
+        store: StoreDep,
+        bus: BusDep,
+        settings: SettingsDep,
+        sparkmagic: Sparkmagic,
+    ) -> dict[str, Any]:
+        app = await applications.submit(
+            store=store, bus=bus, settings=settings, resource=resource, params=params
+        )
+        return await _view(store, app, sparkmagic)
+
+    @router.get("")
+    async def list_all(
+        store: StoreDep,
+        sparkmagic: Sparkmagic,
+        offset: Offset = 0,
+        size: Size = 100,
+        state: StateFilter = [],  # noqa: B006 - FastAPI reads, never mutates
+        search: str | None = None,
+    ) -> dict[str, Any]:
+        states = lighter.parse_states(state)
+        apps, total = await applications.list_page(
+            store, resource, states=states, search=search, offset=offset, limit=size
+        )
+        key = page_key if sparkmagic else "applications"
+        return lighter.render_page(apps, offset=offset, total=total, key=key)
+
+    @router.get("/{app_id}")
+    async def get(app_id: str, store: StoreDep, sparkmagic: Sparkmagic) -> dict[str, Any]:
+        # sparkmagic's heartbeat reads the session: heartbeatTimeoutInSecond counts from here.
+        return await _view(store, await applications.look_at(store, resource, app_id), sparkmagic)
+
+    @router.get("/{app_id}/state")
+    async def get_state(app_id: str, store: StoreDep) -> dict[str, Any]:
+        return lighter.render_state(await applications.look_at(store, resource, app_id))
+
+    @router.get("/{app_id}/log")
+    async def get_log(
+        app_id: str,
+        store: StoreDep,
+        sparkmagic: Sparkmagic,
+        offset: LogOffset = None,
+        size: LogSize = None,
+    ) -> dict[str, Any]:
+        app = await applications.find(store, resource, app_id)
+        page = log_page(await applications.read_log(store, app), offset, size, default_size=None)
+        return lighter.render_log(app, page, as_lines=sparkmagic)
+
+    @router.delete("/{app_id}")
+    async def delete(app_id: str, store: StoreDep, bus: BusDep) -> Response:
+        await applications.delete(store=store, bus=bus, resource=resource, ref=app_id)
+        return Response(status_code=status.HTTP_200_OK)
+
+    return router
+
+
+batches = application_router(BATCHES, "batches")
+sessions = application_router(SESSIONS, "sessions")
+
+
+@sessions.put("/{app_id}", status_code=status.HTTP_201_CREATED)
+async def create_session_with_id(
+    app_id: str,
+    params: SubmitParams,
+    store: StoreDep,
+    bus: BusDep,
+    settings: SettingsDep,
+    sparkmagic: Sparkmagic,
+) -> dict[str, Any]:
+    """Create a session under a chosen id (409 when it is taken)."""
+    app = await applications.submit(
+        store=store, bus=bus, settings=settings, resource=SESSIONS, params=params, app_id=app_id
+    )
+    return await _view(store, app, sparkmagic)
