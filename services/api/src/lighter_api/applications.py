@@ -14,6 +14,7 @@ from lighter_common.domain.application import (
     SESSION_TYPES,
     Application,
     ApplicationType,
+    application_id_problem,
     new_application_id,
     new_kernel_secret,
     utcnow,
@@ -45,6 +46,8 @@ def new_application(
     resource: Resource, params: SubmitParams, *, settings: Settings, app_id: str | None = None
 ) -> Application:
     """The document a submission creates (not stored yet); raises InvalidRequest on bad input."""
+    if app_id is not None and (problem := application_id_problem(app_id)) is not None:
+        raise InvalidRequest(problem)
     chosen = {"id": app_id or new_application_id()}
     if resource is BATCHES:
         if not params.file:

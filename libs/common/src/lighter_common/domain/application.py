@@ -1,11 +1,13 @@
 """The application document: a batch or a session, as stored and as every service sees it."""
 
+import re
 import secrets
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from lighter_common.domain.states import ApplicationState
@@ -28,6 +30,31 @@ SESSION_TYPES: tuple[ApplicationType, ...] = (
     ApplicationType.PERMANENT_SESSION,
 )
 
+# Ids chosen by callers (PUT /sessions/{id}, permanent sessions) become file and pod names:
+# no path separators, no leading dot or dash, and short enough for a Kubernetes label.
+APPLICATION_ID_RULE = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+_APPLICATION_ID = re.compile(APPLICATION_ID_RULE)
+
+
+def application_id_problem(value: str) -> str | None:
+    """Why `value` cannot be an application id, or None when it can."""
+    if _APPLICATION_ID.fullmatch(value):
+        return None
+    return (
+        f"Id '{value}' is not allowed: an id must match {APPLICATION_ID_RULE} "
+        "(a letter or digit, then up to 63 letters, digits, '.', '_' or '-')"
+    )
+
+
+def _check_application_id(value: str) -> str:
+    problem = application_id_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+ApplicationId = Annotated[str, AfterValidator(_check_application_id)]
+
 
 class AppInfo(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
@@ -49,7 +76,7 @@ class Application(BaseModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
-    id: str = Field(default_factory=new_application_id, alias="_id")
+    id: ApplicationId = Field(default_factory=new_application_id, alias="_id")
     livy_id: int = -1
     type: ApplicationType
     state: ApplicationState = ApplicationState.NOT_STARTED

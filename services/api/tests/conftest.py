@@ -1,0 +1,42 @@
+"""The API over a SQLite store and an in-process bus, called through its ASGI app."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from lighter_api.app import create_app
+from lighter_common.bus.memory import MemoryBus
+from lighter_common.settings import Settings
+from lighter_common.store.sqlite import SqliteStore
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    sqlite = await SqliteStore.open(tmp_path / "lighter.db")
+    try:
+        yield sqlite
+    finally:
+        await sqlite.close()
+
+
+@pytest.fixture
+async def bus() -> AsyncIterator[MemoryBus]:
+    memory = MemoryBus()
+    try:
+        yield memory
+    finally:
+        await memory.close()
+
+
+@pytest.fixture
+def app(store: SqliteStore, bus: MemoryBus, tmp_path: Path) -> FastAPI:
+    return create_app(store=store, bus=bus, settings=Settings(data_dir=tmp_path))
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://lighter") as http:
+        yield http
