@@ -7,7 +7,6 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from lighter_common.domain.application import ApplicationId
 from lighter_common.domain.capacity import CapacityLimits
 from lighter_common.domain.submit_params import SubmitParams, parse_duration
 
@@ -25,7 +24,7 @@ class PermanentSessionSpec(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    id: ApplicationId
+    id: str = Field(min_length=1)
     submit_params: SubmitParams = Field(default_factory=SubmitParams, alias="submitParams")
 
 
@@ -40,6 +39,9 @@ class Settings(BaseSettings):
     submitter_port: int = 8082  # distributed mode: health and metrics
     tracker_port: int = 8083  # distributed mode: health and metrics
     kernel_url: str | None = None  # how Spark drivers reach the kernel endpoint; derived when unset
+    # Seconds an idle HTTP keep-alive connection stays open: longer than any client's poll
+    # interval and than the ingress in front (75, as nginx).
+    http_keep_alive: int = Field(default=75, ge=1)
 
     # Adapters. Empty URLs mean the standalone adapters (SQLite store, in-process bus).
     mongo_url: str | None = None

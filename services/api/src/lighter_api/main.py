@@ -17,4 +17,4 @@ async def run(settings: Settings) -> None:
         await bus.close()
         await store.close()
 
-    await serve(app, host=settings.host, port=settings.port, on_stop=stop)
+    await serve(app, settings=settings, port=settings.port, on_stop=stop)

@@ -54,4 +54,4 @@ async def run(settings: Settings) -> None:
         await backend.close()
         await store.close()
 
-    await serve(app, host=settings.host, port=settings.port, on_start=start, on_stop=stop)
+    await serve(app, settings=settings, port=settings.port, on_start=start, on_stop=stop)

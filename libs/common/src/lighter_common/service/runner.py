@@ -21,14 +21,23 @@ logger = logging.getLogger(__name__)
 async def serve(
     app: FastAPI,
     *,
-    host: str,
+    settings: Settings,
     port: int,
     on_start: Callable[[], Awaitable[None]] | None = None,
     on_stop: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Start the workers, serve HTTP until SIGINT/SIGTERM, then stop the workers."""
+    host = settings.host
     config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        # Idle keep-alive connections outlive any client's poll interval (pylivy waits exactly
+        # uvicorn's default of 5 s, then reuses a socket the server is closing).
+        timeout_keep_alive=settings.http_keep_alive,
     )
     server = uvicorn.Server(config)
     if on_start is not None:
@@ -70,7 +79,7 @@ async def serve_worker(
         for close in (bus.close, *closers, store.close):
             await close()
 
-    await serve(app, host=settings.host, port=port, on_start=worker.start, on_stop=stop)
+    await serve(app, settings=settings, port=port, on_start=worker.start, on_stop=stop)
 
 
 def run_service(service: str, run: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
