@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lighter_common.domain.application import ApplicationId
 from lighter_common.domain.capacity import CapacityLimits
 from lighter_common.domain.submit_params import SubmitParams, parse_duration
 
@@ -24,7 +25,7 @@ class PermanentSessionSpec(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    id: str = Field(min_length=1)
+    id: ApplicationId
     submit_params: SubmitParams = Field(default_factory=SubmitParams, alias="submitParams")
 
 
