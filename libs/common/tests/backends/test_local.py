@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from lighter_common.backends import open_backend
-from lighter_common.backends.base import DriverPhase, DriverStatus, LaunchContext
+from lighter_common.backends.base import LaunchContext
 from lighter_common.backends.local import LocalBackend
 from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.driver import DriverPhase, DriverStatus
 from lighter_common.domain.submit_params import ConfValue, SubmitParams
 from lighter_common.settings import Settings
 

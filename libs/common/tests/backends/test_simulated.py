@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from lighter_common.backends import open_backend
-from lighter_common.backends.base import DriverPhase, LaunchContext
+from lighter_common.backends.base import LaunchContext
 from lighter_common.backends.simulated import SimulatedBackend, SimulatedPlan
 from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.driver import DriverPhase
 from lighter_common.domain.submit_params import ConfValue, SubmitParams
 from lighter_common.settings import Settings
 

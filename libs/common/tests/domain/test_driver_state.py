@@ -1,6 +1,6 @@
 import pytest
-from lighter_common.backends.base import DriverPhase, DriverStatus
 from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.driver import DriverPhase, DriverStatus
 from lighter_common.domain.driver_state import next_state
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams

@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from lighter_common.backends.base import Backend, DriverStatus
+from lighter_common.backends.base import Backend
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import AppInfo, Application, utcnow
+from lighter_common.domain.driver import DriverStatus
 from lighter_common.domain.driver_state import next_state
 from lighter_common.domain.states import ALIVE_STATES
 from lighter_common.domain.transitions import previous_states

@@ -10,9 +10,10 @@ import asyncio
 import logging
 import time
 
-from lighter_common.backends.base import Backend, DriverStatus
+from lighter_common.backends.base import Backend
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import Application
+from lighter_common.domain.driver import DriverStatus
 from lighter_common.domain.states import ALIVE_STATES
 from lighter_common.messages import TRACKER_QUEUE, Command, TrackApplication
 from lighter_common.settings import Settings

@@ -12,33 +12,10 @@ Contract:
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
 from lighter_common.domain.application import Application
-
-
-class DriverPhase(StrEnum):
-    """What the backend sees of a driver, before the domain turns it into a state."""
-
-    STARTING = "starting"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    KILLED = "killed"
-    MISSING = "missing"  # nothing found where a driver should be
-
-    @property
-    def ended(self) -> bool:
-        return self not in (DriverPhase.STARTING, DriverPhase.RUNNING)
-
-
-@dataclass(frozen=True)
-class DriverStatus:
-    phase: DriverPhase
-    spark_app_id: str | None = None
-    reason: str | None = None
-    spark_ui_url: str | None = None
+from lighter_common.domain.driver import DriverStatus
 
 
 @dataclass(frozen=True)

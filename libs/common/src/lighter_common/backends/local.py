@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lighter_common.backends import local_supervisor
-from lighter_common.backends.base import DriverPhase, DriverStatus, LaunchContext, LaunchResult
+from lighter_common.backends.base import LaunchContext, LaunchResult
 from lighter_common.backends.driver_log import DriverLogFacts, last_error_line
 from lighter_common.backends.local_process import (
     is_same_process,
@@ -35,6 +35,7 @@ from lighter_common.backends.local_process import (
 from lighter_common.backends.local_supervisor import EXIT_CODE_FILE, KILLED_FILE, PID_FILE
 from lighter_common.backends.spark_submit import spark_submit_args
 from lighter_common.domain.application import Application
+from lighter_common.domain.driver import DriverPhase, DriverStatus
 from lighter_common.settings import Settings
 
 LOCK_FILE = "launch.lock"

@@ -21,8 +21,9 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from lighter_common.backends.base import DriverPhase, DriverStatus, LaunchContext, LaunchResult
+from lighter_common.backends.base import LaunchContext, LaunchResult
 from lighter_common.domain.application import Application
+from lighter_common.domain.driver import DriverPhase, DriverStatus
 from lighter_common.settings import Settings
 
 START_SECONDS_CONF = "lighter.simulated.startSeconds"

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from lighter_common.backends.base import DriverPhase, DriverStatus
 from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.driver import DriverPhase, DriverStatus
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.transitions import can_transition, revival_previous_states
 
