@@ -304,6 +304,24 @@ def test_a_configured_permanent_session_exists_under_its_id(
     assert body["type"] == "PERMANENT_SESSION"
     assert body["name"] == CONFIGURED_NAME
     assert body["state"] == "idle"
+    configuration = http.get("/lighter/api/configuration").json()
+    listed = configuration["sessionConfiguration"]["permanentSessions"]
+    configured = [p for p in listed if p["id"] == CONFIGURED_ID]
+    assert len(configured) == 1, listed
+    assert configured[0]["state"] == "idle"
+    assert configured[0]["submitParams"]["name"] == CONFIGURED_NAME
+
+
+def test_code_that_raised_is_available_on_livy_and_error_on_lighter(
+    http: httpx.Client, configured_livy_id: int
+) -> None:
+    failed = run_statement(http, f"/livy/sessions/{configured_livy_id}", "undefined_name + 1")
+    assert failed["state"] == "available", failed
+    assert failed["output"]["status"] == "error"
+    assert failed["output"]["ename"] == "NameError"
+    same = http.get(f"/lighter/api/sessions/{CONFIGURED_ID}/statements/{failed['id']}").json()
+    assert same["state"] == "error", same
+    assert same["output"] == failed["output"]
 
 
 def test_livy_statements_lists_logs_and_cancel(http: httpx.Client, configured_livy_id: int) -> None:
