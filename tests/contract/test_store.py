@@ -15,10 +15,6 @@ A = ApplicationState
 S = StatementState
 T0 = datetime(2026, 1, 2, 3, 4, 5, 123000, tzinfo=UTC)
 
-# FerretDB v1 runs findAndModify as a read followed by a write, so concurrent compare-and-sets
-# on it can all succeed. MongoDB applies each to one document atomically, which the store's
-# single find_one_and_update relies on; the race tests hold it to that on MongoDB and SQLite.
-FERRETDB_UPDATES_NOT_ATOMIC = "FerretDB v1 does not apply findAndModify atomically"
 RACERS = 20
 
 
@@ -26,14 +22,6 @@ RACERS = 20
 def store(request: pytest.FixtureRequest) -> Store:
     adapter: Store = request.getfixturevalue(f"{request.param}_store")
     return adapter
-
-
-@pytest.fixture
-def atomic_updates(request: pytest.FixtureRequest) -> bool:
-    """Whether the server behind `store` applies a compare-and-set atomically."""
-    if request.node.callspec.params["store"] != "mongo":
-        return True
-    return not request.getfixturevalue("mongo_is_ferretdb")
 
 
 def make_app(
@@ -259,28 +247,6 @@ async def warm_up(store: Store) -> None:
     await asyncio.gather(*(store.get_application("warm-up") for _ in range(RACERS)))
 
 
-async def test_concurrent_compare_and_sets_have_one_winner(
-    store: Store, atomic_updates: bool
-) -> None:
-    app = await store.insert_application(make_app())
-    await warm_up(store)
-
-    results = await asyncio.gather(
-        *(
-            store.update_application(
-                app.id, {"state": A.STARTING, "backend_ref": f"pid-{i}"}, expected=[A.NOT_STARTED]
-            )
-            for i in range(RACERS)
-        )
-    )
-
-    winners = [result for result in results if result is not None]
-    if len(winners) != 1 and not atomic_updates:
-        pytest.xfail(FERRETDB_UPDATES_NOT_ATOMIC)
-    assert len(winners) == 1
-    assert await store.get_application(app.id) == winners[0]
-
-
 # Statements
 
 
@@ -339,28 +305,6 @@ async def test_statement_compare_and_set(store: Store) -> None:
     assert (updated.state, updated.output, updated.completed_at) == (S.AVAILABLE, output, done)
     assert await store.get_statement("s1", 0) == updated
     assert await store.update_statement("s1", 9, {"state": S.RUNNING}) is None
-
-
-async def test_concurrent_statement_compare_and_sets_have_one_winner(
-    store: Store, atomic_updates: bool
-) -> None:
-    await store.insert_statement(make_statement("s1"))
-    await warm_up(store)
-
-    results = await asyncio.gather(
-        *(
-            store.update_statement(
-                "s1", 0, {"state": S.RUNNING, "dispatched_to": i}, expected=[S.WAITING]
-            )
-            for i in range(RACERS)
-        )
-    )
-
-    winners = [result for result in results if result is not None]
-    if len(winners) != 1 and not atomic_updates:
-        pytest.xfail(FERRETDB_UPDATES_NOT_ATOMIC)
-    assert len(winners) == 1
-    assert await store.get_statement("s1", 0) == winners[0]
 
 
 # Logs

@@ -7,11 +7,18 @@ Contract (every adapter passes tests/contract/test_store.py):
 - `update_application` is a compare-and-set: it changes the document only when its state is
   in `expected` (any state when `expected` is None) and, when `only_if` names fields, only
   when those fields hold the given values. It returns the updated document, or None when the
-  document is missing or the condition failed. No adapter moves a document without it.
+  document is missing or the condition failed. Every change is decided by appending a
+  transition record under a unique key (store/transition_log.py), so exactly one of several
+  racing writers wins, whatever the server's update semantics; `transitions` lists them.
+  Reads of one document never show it behind its log; `repair` finishes documents that a
+  crash or a non-atomic write left behind (lists may show them until then).
 - `list_applications` filters deleted documents out unless asked, sorts newest first unless
   `oldest_first`, and returns the page together with the count of all matches.
 - Statements get ids 0, 1, 2 … per session, never repeated, even under concurrent inserts.
 - Logs are a single text per application, replaced whole, capped by the writer.
+- Idempotency keys: `claim_idempotency_key` stores the claim unless its key is taken and
+  returns whichever record holds the key; exactly one of racing callers gets its own back.
+- Every method raises StoreUnavailable when the database cannot be reached.
 - Leases let one replica at a time do a job: `acquire_lease` is true for the holder until
   `ttl` passes without renewal.
 """
@@ -22,8 +29,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.idempotency import IdempotencyKey
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState, StatementState
+from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached (or did not answer in time); try again later."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,21 @@ class Store(Protocol):
         expected: Collection[StatementState] | None = None,
     ) -> Statement | None:
         """Compare-and-set on the statement's state, as for applications."""
+
+    # The transition log
+    async def transitions(
+        self, application_id: str, *, kind: SubjectKind = SubjectKind.APPLICATION
+    ) -> list[TransitionRecord]:
+        """The logged changes of an application (or of its statements), oldest first."""
+
+    async def repair(self, since: datetime) -> int:
+        """Bring up to date every document changed since `since` that is behind its log;
+        returns how many were."""
+
+    # Idempotency keys
+    async def claim_idempotency_key(self, claim: IdempotencyKey) -> IdempotencyKey: ...
+
+    async def forget_idempotency_keys(self, created_before: datetime) -> int: ...
 
     # Coordination
     async def acquire_lease(self, name: str, owner: str, ttl: float) -> bool: ...

@@ -37,3 +37,8 @@ def _field(model: type[BaseModel], name: str) -> tuple[str, TypeAdapter[Any]]:
     if info is None or info.annotation is None:
         raise ValueError(f"{model.__name__} has no field {name!r}")
     return info.alias or name, TypeAdapter(info.annotation)
+
+
+def model_value(model: type[BaseModel], name: str, value: Any) -> Any:
+    """`value` as the model's field `name` holds it (an enum for a string, and so on)."""
+    return _field(model, name)[1].validate_python(value)

@@ -1,31 +1,42 @@
 """The MongoDB store, on PyMongo's async client.
 
-Collections: `applications` (Application documents), `statements`, `logs`, `counters` (livy
-ids and per-session statement ids) and `leases`.
+Collections: `applications` (Application documents), `statements`, `transitions` (the log
+every change goes through, store/transition_log.py), `logs`, `counters` (Livy ids and
+per-session statement ids), `idempotencyKeys` and `leases`.
 
-Ids come from counters, and unique indexes guard them: an insert whose id is taken draws the
+Ids come from counters, and unique keys guard them: an insert whose id is taken draws the
 next value and tries again. On MongoDB a counter never repeats a value, so this never loops;
 it keeps ids unique on MongoDB-protocol servers whose updates are not atomic (FerretDB v1
 reads and then writes a document inside findAndModify).
+
+A lost connection, or a server that does not answer within the timeout, raises
+StoreUnavailable from every method.
 """
 
 import asyncio
-import re
-from collections.abc import Collection, Mapping
+import functools
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from lighter_common.domain.application import Application
 from lighter_common.domain.errors import Conflict
+from lighter_common.domain.idempotency import IdempotencyKey
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState, StatementState
-from lighter_common.store.base import ApplicationQuery
-from lighter_common.store.fields import document_fields
+from lighter_common.domain.transition_record import (
+    SubjectKind,
+    TransitionRecord,
+    statement_subject,
+)
+from lighter_common.store import mongo_documents as documents
+from lighter_common.store.base import ApplicationQuery, StoreUnavailable
+from lighter_common.store.transition_log import catch_up, compare_and_set, group_latest
 
 Document = dict[str, Any]
 
@@ -35,6 +46,22 @@ _LIVY_COUNTER = "livyId"
 # replicas they are not handed out in creation order.
 LIVY_ID_BLOCK = 64
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _unavailable_when_unreachable(
+    method: Callable[Concatenate["MongoStore", P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate["MongoStore", P], Coroutine[Any, Any, R]]:
+    async def translated(store: "MongoStore", /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(store, *args, **kwargs)
+        except ConnectionFailure as error:  # AutoReconnect, timeouts, no server selected
+            raise StoreUnavailable(f"the database is unreachable: {error}") from error
+
+    functools.update_wrapper(translated, method)
+    return translated
+
 
 class MongoStore:
     def __init__(self, client: AsyncMongoClient[Document], database: str) -> None:
@@ -42,18 +69,36 @@ class MongoStore:
         db: AsyncDatabase[Document] = client[database]
         self._applications: AsyncCollection[Document] = db["applications"]
         self._statements: AsyncCollection[Document] = db["statements"]
+        self._transitions: AsyncCollection[Document] = db["transitions"]
         self._logs: AsyncCollection[Document] = db["logs"]
         self._counters: AsyncCollection[Document] = db["counters"]
+        self._idempotency_keys: AsyncCollection[Document] = db["idempotencyKeys"]
         self._leases: AsyncCollection[Document] = db["leases"]
+        self._logged_applications = documents.LoggedApplications(
+            self._applications, self._transitions
+        )
+        self._logged_statements = documents.LoggedStatements(self._statements, self._transitions)
         self._livy_ids = _IdBlock()
 
     @classmethod
-    async def connect(cls, url: str, database: str) -> Self:
-        """A store on `database` at `url`, with its indexes in place."""
-        client: AsyncMongoClient[Document] = AsyncMongoClient(url, tz_aware=True, tzinfo=UTC)
+    async def connect(cls, url: str, database: str, *, server_timeout: float = 5.0) -> Self:
+        """A store on `database` at `url`, with its indexes in place.
+
+        `server_timeout` bounds how long an operation waits for a reachable server.
+        """
+        client: AsyncMongoClient[Document] = AsyncMongoClient(
+            url,
+            tz_aware=True,
+            tzinfo=UTC,
+            serverSelectionTimeoutMS=int(server_timeout * 1000),
+            connectTimeoutMS=int(server_timeout * 1000),
+        )
         store = cls(client, database)
         try:
             await store._create_indexes()
+        except ConnectionFailure as error:
+            await client.close()
+            raise StoreUnavailable(f"the database is unreachable: {error}") from error
         except BaseException:
             await client.close()
             raise
@@ -68,18 +113,23 @@ class MongoStore:
         await self._statements.create_index(
             [("sessionId", ASCENDING), ("id", ASCENDING)], unique=True
         )
+        await self._transitions.create_index([("applicationId", ASCENDING), ("seq", ASCENDING)])
+        await self._transitions.create_index("at")
+        await self._idempotency_keys.create_index("createdAt")
 
     async def close(self) -> None:
         await self._client.close()
 
+    @_unavailable_when_unreachable
     async def ping(self) -> None:
         await self._client.admin.command("ping")
 
     # Applications
 
+    @_unavailable_when_unreachable
     async def insert_application(self, app: Application) -> Application:
         while True:
-            document = _conf_as_pairs(app.to_document())
+            document = documents.application_document(app)
             if app.livy_id < 0:
                 document["livyId"] = await self._next_livy_id()
             try:
@@ -88,22 +138,28 @@ class MongoStore:
                 if app.livy_id >= 0 or await self._application_exists(app.id):
                     raise Conflict(f"application {app.id} already exists") from None
                 continue
-            return Application.from_document(_conf_as_mapping(document))
+            stored = documents.application(document)
+            assert stored is not None
+            return stored
 
     async def _application_exists(self, app_id: str) -> bool:
         return await self._applications.find_one({"_id": app_id}, {"_id": True}) is not None
 
+    @_unavailable_when_unreachable
     async def get_application(self, app_id: str) -> Application | None:
-        return _application(await self._applications.find_one({"_id": app_id}))
+        return await catch_up(self._logged_applications, app_id)
 
+    @_unavailable_when_unreachable
     async def get_application_by_livy_id(self, livy_id: int) -> Application | None:
-        return _application(await self._applications.find_one({"livyId": livy_id}))
+        found = documents.application(await self._applications.find_one({"livyId": livy_id}))
+        return None if found is None else await catch_up(self._logged_applications, found.id)
 
     async def list_applications(self, query: ApplicationQuery) -> tuple[list[Application], int]:
         return await self.find_applications(query), await self.count_applications(query)
 
+    @_unavailable_when_unreachable
     async def find_applications(self, query: ApplicationQuery) -> list[Application]:
-        condition = _application_filter(query)
+        condition = documents.application_filter(query)
         direction = ASCENDING if query.oldest_first else DESCENDING
         cursor = (
             self._applications.find(condition)
@@ -112,11 +168,14 @@ class MongoStore:
         )
         if query.limit is not None:
             cursor = cursor.limit(query.limit)
-        return [Application.from_document(_conf_as_mapping(doc)) async for doc in cursor]
+        found = [documents.application(doc) async for doc in cursor]
+        return [app for app in found if app is not None]
 
+    @_unavailable_when_unreachable
     async def count_applications(self, query: ApplicationQuery) -> int:
-        return await self._applications.count_documents(_application_filter(query))
+        return await self._applications.count_documents(documents.application_filter(query))
 
+    @_unavailable_when_unreachable
     async def update_application(
         self,
         app_id: str,
@@ -125,43 +184,44 @@ class MongoStore:
         expected: Collection[ApplicationState] | None = None,
         only_if: Mapping[str, Any] | None = None,
     ) -> Application | None:
-        condition: Document = {"_id": app_id}
-        if expected is not None:
-            condition["state"] = {"$in": [state.value for state in expected]}
-        condition.update(document_fields(Application, only_if or {}, mode="python"))
-        updated = await self._applications.find_one_and_update(
-            condition,
-            {"$set": document_fields(Application, changes, mode="python")},
-            return_document=ReturnDocument.AFTER,
+        return await compare_and_set(
+            self._logged_applications,
+            app_id,
+            changes,
+            application_id=app_id,
+            expected=expected,
+            only_if=only_if,
         )
-        return _application(updated)
 
     # Logs
 
+    @_unavailable_when_unreachable
     async def put_log(self, app_id: str, text: str) -> None:
         await self._logs.replace_one({"_id": app_id}, {"_id": app_id, "text": text}, upsert=True)
 
+    @_unavailable_when_unreachable
     async def get_log(self, app_id: str) -> str | None:
         document = await self._logs.find_one({"_id": app_id})
         return None if document is None else str(document["text"])
 
     # Statements
 
+    @_unavailable_when_unreachable
     async def insert_statement(self, statement: Statement) -> Statement:
         while True:
             statement_id = await self._next_value(f"statements:{statement.session_id}")
-            stored = statement.model_copy(update={"id": statement_id})
+            stored = statement.model_copy(update={"id": statement_id, "seq": 0})
             try:
-                await self._statements.insert_one(stored.model_dump(by_alias=True))
+                await self._statements.insert_one(documents.statement_document(stored))
             except DuplicateKeyError:
                 continue
             return stored
 
+    @_unavailable_when_unreachable
     async def get_statement(self, session_id: str, statement_id: int) -> Statement | None:
-        return _statement(
-            await self._statements.find_one({"sessionId": session_id, "id": statement_id})
-        )
+        return await catch_up(self._logged_statements, statement_subject(session_id, statement_id))
 
+    @_unavailable_when_unreachable
     async def list_statements(
         self,
         session_id: str,
@@ -176,9 +236,11 @@ class MongoStore:
         cursor = self._statements.find(condition).sort("id", ASCENDING).skip(offset)
         if limit is not None:
             cursor = cursor.limit(limit)
-        page = [Statement.model_validate(_without_id(document)) async for document in cursor]
+        found = [documents.statement(document) async for document in cursor]
+        page = [statement for statement in found if statement is not None]
         return page, await self._statements.count_documents(condition)
 
+    @_unavailable_when_unreachable
     async def update_statement(
         self,
         session_id: str,
@@ -187,19 +249,63 @@ class MongoStore:
         *,
         expected: Collection[StatementState] | None = None,
     ) -> Statement | None:
-        condition: Document = {"sessionId": session_id, "id": statement_id}
-        if expected is not None:
-            condition["state"] = {"$in": [state.value for state in expected]}
-        # No projection here: FerretDB v1 does not implement one in findAndModify.
-        updated = await self._statements.find_one_and_update(
-            condition,
-            {"$set": document_fields(Statement, changes, mode="python")},
-            return_document=ReturnDocument.AFTER,
+        return await compare_and_set(
+            self._logged_statements,
+            statement_subject(session_id, statement_id),
+            changes,
+            application_id=session_id,
+            expected=expected,
+            only_if=None,
         )
-        return _statement(updated)
+
+    # The transition log
+
+    @_unavailable_when_unreachable
+    async def transitions(
+        self, application_id: str, *, kind: SubjectKind = SubjectKind.APPLICATION
+    ) -> list[TransitionRecord]:
+        cursor = self._transitions.find({"applicationId": application_id, "kind": kind.value})
+        records = [TransitionRecord.model_validate(document) async for document in cursor]
+        return sorted(records, key=lambda record: (record.subject, record.seq))
+
+    @_unavailable_when_unreachable
+    async def repair(self, since: datetime) -> int:
+        cursor = self._transitions.find({"at": {"$gte": since}})
+        records = [TransitionRecord.model_validate(document) async for document in cursor]
+        repaired = 0
+        for subject, record in group_latest(records).items():
+            logged = (
+                self._logged_applications
+                if record.kind is SubjectKind.APPLICATION
+                else self._logged_statements
+            )
+            stored = await logged.read(subject)
+            if stored is not None and stored.seq < record.seq:
+                await catch_up(logged, subject)
+                repaired += 1
+        return repaired
+
+    # Idempotency keys
+
+    @_unavailable_when_unreachable
+    async def claim_idempotency_key(self, claim: IdempotencyKey) -> IdempotencyKey:
+        try:
+            await self._idempotency_keys.insert_one(claim.model_dump(by_alias=True))
+        except DuplicateKeyError:
+            holder = await self._idempotency_keys.find_one({"_id": claim.key})
+            if holder is None:  # forgotten in between: try again
+                return await self.claim_idempotency_key(claim)
+            return IdempotencyKey.model_validate(holder)
+        return claim
+
+    @_unavailable_when_unreachable
+    async def forget_idempotency_keys(self, created_before: datetime) -> int:
+        result = await self._idempotency_keys.delete_many({"createdAt": {"$lt": created_before}})
+        return result.deleted_count
 
     # Coordination
 
+    @_unavailable_when_unreachable
     async def acquire_lease(self, name: str, owner: str, ttl: float) -> bool:
         now = datetime.now(UTC)
         try:
@@ -259,60 +365,3 @@ class _IdBlock:
         value = self._next
         self._next += 1
         return value
-
-
-def _application(document: Document | None) -> Application | None:
-    return None if document is None else Application.from_document(_conf_as_mapping(document))
-
-
-# Spark conf keys contain dots ("spark.executor.memory"), which MongoDB discourages in field
-# names and FerretDB refuses: the conf is stored as a list of {key, value} pairs instead.
-def _conf_as_pairs(document: Document) -> Document:
-    params = dict(document["submitParams"])
-    params["conf"] = [{"key": k, "value": v} for k, v in params.get("conf", {}).items()]
-    return {**document, "submitParams": params}
-
-
-def _conf_as_mapping(document: Document) -> Document:
-    params = dict(document["submitParams"])
-    conf = params.get("conf", [])
-    if isinstance(conf, list):
-        params["conf"] = {pair["key"]: pair["value"] for pair in conf}
-    return {**document, "submitParams": params}
-
-
-def _statement(document: Document | None) -> Statement | None:
-    return None if document is None else Statement.model_validate(_without_id(document))
-
-
-def _without_id(document: Document) -> Document:
-    """A statement document without the `_id` the server gave it (statements are keyed by
-    session id and id)."""
-    document.pop("_id", None)
-    return document
-
-
-def _application_filter(query: ApplicationQuery) -> Document:
-    condition: Document = {}
-    if query.types:
-        condition["type"] = {"$in": [t.value for t in query.types]}
-    if query.states:
-        condition["state"] = {"$in": [s.value for s in query.states]}
-    if query.deleted is not None:
-        condition["deleted"] = query.deleted
-    elif not query.include_deleted:
-        condition["deleted"] = False
-    if query.backend_ref_missing is not None:
-        condition["backendRef"] = None if query.backend_ref_missing else {"$ne": None}
-    if query.created_before is not None:
-        condition["createdAt"] = {"$lt": query.created_before}
-    if query.started_before is not None:
-        condition["startedAt"] = {"$lt": query.started_before}
-    if query.finished_after is not None:
-        condition["finishedAt"] = {"$gt": query.finished_after}
-    if query.kill_requested is not None:
-        condition["killRequested"] = query.kill_requested
-    if query.search:
-        pattern = {"$regex": re.escape(query.search), "$options": "i"}
-        condition["$or"] = [{"submitParams.name": pattern}, {"_id": pattern}]
-    return condition

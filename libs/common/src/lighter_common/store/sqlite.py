@@ -6,25 +6,37 @@ on are generated from it, so they can never disagree with the document.
 One connection serves every caller, on the event loop's own thread: a statement on a local
 file takes microseconds, less than handing it to a worker thread and back would cost, and
 calls run one at a time by construction. The connection is in autocommit mode, so each
-statement below is its own transaction. Every write is one statement (compare-and-sets, id allocation, lease upserts),
-which makes it atomic without a lock, even when several processes open the same file.
+statement below is its own transaction. Id allocation and lease upserts are one statement
+each, which makes them atomic without a lock, even when several processes open the same
+file; changes to applications and statements go through the transition log
+(store/transition_log.py), as on every store, whose unique-key insert decides each race.
 """
 
-import json
 import sqlite3
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Awaitable, Collection, Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Self
-
-from pydantic import BaseModel
+from typing import Any, Self, TypeVar
 
 from lighter_common.domain.application import Application
 from lighter_common.domain.errors import Conflict
+from lighter_common.domain.idempotency import IdempotencyKey
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState, StatementState
-from lighter_common.store.base import ApplicationQuery
-from lighter_common.store.fields import document_fields
+from lighter_common.domain.transition_record import (
+    SubjectKind,
+    TransitionRecord,
+    statement_subject,
+)
+from lighter_common.store.base import ApplicationQuery, StoreUnavailable
+from lighter_common.store.sqlite_documents import (
+    LoggedApplications,
+    LoggedStatements,
+    application_filter,
+    marks,
+)
+from lighter_common.store.transition_log import catch_up, compare_and_set, group_latest
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS applications (
@@ -48,6 +60,20 @@ CREATE TABLE IF NOT EXISTS statements (
     doc TEXT NOT NULL,
     state TEXT GENERATED ALWAYS AS (json_extract(doc, '$.state')) STORED,
     PRIMARY KEY (session_id, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS transitions (
+    id TEXT PRIMARY KEY,
+    application_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at REAL NOT NULL,
+    doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS transitions_application ON transitions (application_id, kind);
+CREATE INDEX IF NOT EXISTS transitions_at ON transitions (at);
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    key TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    doc TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS logs (
     app_id TEXT PRIMARY KEY,
@@ -82,14 +108,19 @@ RETURNING owner
 """
 
 
+T = TypeVar("T")
+
+
 class SqliteStore:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
+        self._logged_applications = LoggedApplications(connection)
+        self._logged_statements = LoggedStatements(connection)
 
     @classmethod
     async def open(cls, path: Path) -> Self:
         """A store in the database file at `path`, created with its schema when new."""
-        connection = sqlite3.connect(path, isolation_level=None)
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         try:
             connection.execute("PRAGMA journal_mode = WAL")
             # WAL with NORMAL sync loses no committed data on a process crash, only on power loss.
@@ -109,7 +140,10 @@ class SqliteStore:
 
     async def _query(self, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
         """Run one statement and fetch its rows."""
-        return self._db.execute(sql, tuple(parameters)).fetchall()
+        try:
+            return self._db.execute(sql, tuple(parameters)).fetchall()
+        except sqlite3.OperationalError as error:  # locked for longer than busy_timeout, I/O
+            raise StoreUnavailable(f"the database is unavailable: {error}") from error
 
     # Applications
 
@@ -127,22 +161,17 @@ class SqliteStore:
         return app.model_copy()
 
     async def get_application(self, app_id: str) -> Application | None:
-        return await self._one_application("SELECT doc FROM applications WHERE id = ?", (app_id,))
+        return await catch_up(self._logged_applications, app_id)
 
     async def get_application_by_livy_id(self, livy_id: int) -> Application | None:
-        return await self._one_application(
-            "SELECT doc FROM applications WHERE livy_id = ?", (livy_id,)
-        )
-
-    async def _one_application(self, sql: str, parameters: tuple[Any, ...]) -> Application | None:
-        rows = await self._query(sql, parameters)
-        return Application.model_validate_json(rows[0][0]) if rows else None
+        rows = await self._query("SELECT id FROM applications WHERE livy_id = ?", (livy_id,))
+        return await self.get_application(rows[0][0]) if rows else None
 
     async def list_applications(self, query: ApplicationQuery) -> tuple[list[Application], int]:
         return await self.find_applications(query), await self.count_applications(query)
 
     async def find_applications(self, query: ApplicationQuery) -> list[Application]:
-        where, parameters = _application_filter(query)
+        where, parameters = application_filter(query)
         direction = "ASC" if query.oldest_first else "DESC"
         rows = await self._query(
             f"SELECT doc FROM applications WHERE {where}"
@@ -152,7 +181,7 @@ class SqliteStore:
         return [Application.model_validate_json(row[0]) for row in rows]
 
     async def count_applications(self, query: ApplicationQuery) -> int:
-        where, parameters = _application_filter(query)
+        where, parameters = application_filter(query)
         rows = await self._query(f"SELECT COUNT(*) FROM applications WHERE {where}", parameters)
         return int(_only(rows)[0])
 
@@ -164,10 +193,16 @@ class SqliteStore:
         expected: Collection[ApplicationState] | None = None,
         only_if: Mapping[str, Any] | None = None,
     ) -> Application | None:
-        rows = await self._compare_and_set(
-            "applications", Application, ("id = ?", [app_id]), changes, expected, only_if
+        return await self._logged(
+            compare_and_set(
+                self._logged_applications,
+                app_id,
+                changes,
+                application_id=app_id,
+                expected=expected,
+                only_if=only_if,
+            )
         )
-        return Application.model_validate_json(rows[0][0]) if rows else None
 
     # Logs
 
@@ -185,18 +220,17 @@ class SqliteStore:
     # Statements
 
     async def insert_statement(self, statement: Statement) -> Statement:
+        stored = statement.model_copy(update={"seq": 0})
         rows = await self._query(
             _INSERT_STATEMENT_NEXT_ID,
-            (statement.session_id, statement.model_dump_json(by_alias=True), statement.session_id),
+            (statement.session_id, stored.model_dump_json(by_alias=True), statement.session_id),
         )
         return Statement.model_validate_json(_only(rows)[0])
 
     async def get_statement(self, session_id: str, statement_id: int) -> Statement | None:
-        rows = await self._query(
-            "SELECT doc FROM statements WHERE session_id = ? AND id = ?",
-            (session_id, statement_id),
+        return await self._logged(
+            catch_up(self._logged_statements, statement_subject(session_id, statement_id))
         )
-        return Statement.model_validate_json(rows[0][0]) if rows else None
 
     async def list_statements(
         self,
@@ -208,7 +242,7 @@ class SqliteStore:
     ) -> tuple[list[Statement], int]:
         where, parameters = "session_id = ?", [session_id]
         if states:
-            where += f" AND state IN ({_marks(states)})"
+            where += f" AND state IN ({marks(states)})"
             parameters += [state.value for state in states]
         rows = await self._query(
             f"SELECT doc FROM statements WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
@@ -225,15 +259,68 @@ class SqliteStore:
         *,
         expected: Collection[StatementState] | None = None,
     ) -> Statement | None:
-        rows = await self._compare_and_set(
-            "statements",
-            Statement,
-            ("session_id = ? AND id = ?", [session_id, statement_id]),
-            changes,
-            expected,
-            None,
+        return await self._logged(
+            compare_and_set(
+                self._logged_statements,
+                statement_subject(session_id, statement_id),
+                changes,
+                application_id=session_id,
+                expected=expected,
+                only_if=None,
+            )
         )
-        return Statement.model_validate_json(rows[0][0]) if rows else None
+
+    # The transition log
+
+    async def transitions(
+        self, application_id: str, *, kind: SubjectKind = SubjectKind.APPLICATION
+    ) -> list[TransitionRecord]:
+        rows = await self._query(
+            "SELECT doc FROM transitions WHERE application_id = ? AND kind = ?",
+            (application_id, kind.value),
+        )
+        records = [TransitionRecord.model_validate_json(row[0]) for row in rows]
+        return sorted(records, key=lambda record: (record.subject, record.seq))
+
+    async def repair(self, since: datetime) -> int:
+        rows = await self._query(
+            "SELECT doc FROM transitions WHERE at >= julianday(?)", (since.isoformat(),)
+        )
+        records = [TransitionRecord.model_validate_json(row[0]) for row in rows]
+        repaired = 0
+        for subject, record in group_latest(records).items():
+            logged = (
+                self._logged_applications
+                if record.kind is SubjectKind.APPLICATION
+                else self._logged_statements
+            )
+            stored = await self._logged(logged.read(subject))
+            if stored is not None and stored.seq < record.seq:
+                await self._logged(catch_up(logged, subject))
+                repaired += 1
+        return repaired
+
+    # Idempotency keys
+
+    async def claim_idempotency_key(self, claim: IdempotencyKey) -> IdempotencyKey:
+        rows = await self._query(
+            "INSERT INTO idempotency_keys (key, created_at, doc) VALUES (?, julianday(?), ?)"
+            " ON CONFLICT (key) DO NOTHING RETURNING doc",
+            (claim.key, claim.created_at.isoformat(), claim.model_dump_json(by_alias=True)),
+        )
+        if rows:
+            return claim
+        rows = await self._query("SELECT doc FROM idempotency_keys WHERE key = ?", (claim.key,))
+        if not rows:  # forgotten in between: try again
+            return await self.claim_idempotency_key(claim)
+        return IdempotencyKey.model_validate_json(rows[0][0])
+
+    async def forget_idempotency_keys(self, created_before: datetime) -> int:
+        rows = await self._query(
+            "DELETE FROM idempotency_keys WHERE created_at < julianday(?) RETURNING key",
+            (created_before.isoformat(),),
+        )
+        return len(rows)
 
     # Coordination
 
@@ -242,76 +329,12 @@ class SqliteStore:
         rows = await self._query(_ACQUIRE_LEASE, (name, owner, now + ttl, now))
         return bool(rows)
 
-    async def _compare_and_set(
-        self,
-        table: str,
-        model: type[BaseModel],
-        key: tuple[str, list[Any]],
-        changes: Mapping[str, Any],
-        expected: Collection[ApplicationState | StatementState] | None,
-        only_if: Mapping[str, Any] | None,
-    ) -> list[Any]:
-        """One UPDATE that sets `changes` where the key, the state and `only_if` match."""
-        where, parameters = key
-        if expected is not None:
-            where += f" AND state IN ({_marks(expected)})" if expected else " AND 0"
-            parameters = [*parameters, *(state.value for state in expected)]
-        for path, value in _json_paths(model, only_if or {}):
-            where += f" AND json_extract(doc, '{path}') IS json_extract(?, '$')"
-            parameters.append(value)
-        assignments = _json_paths(model, changes)
-        if not assignments:
-            return await self._query(f"SELECT doc FROM {table} WHERE {where}", parameters)
-        setters = ", ".join(f"'{path}', json(?)" for path, _ in assignments)
-        return await self._query(
-            f"UPDATE {table} SET doc = json_set(doc, {setters}) WHERE {where} RETURNING doc",
-            [*(value for _, value in assignments), *parameters],
-        )
-
-
-def _json_paths(model: type[BaseModel], values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """JSON paths and JSON-encoded values; paths come from the model's aliases, never input."""
-    fields = document_fields(model, values, mode="json")
-    return [(f"$.{key}", json.dumps(value)) for key, value in fields.items()]
-
-
-def _application_filter(query: ApplicationQuery) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    parameters: list[Any] = []
-    if query.types:
-        clauses.append(f"type IN ({_marks(query.types)})")
-        parameters += [t.value for t in query.types]
-    if query.states:
-        clauses.append(f"state IN ({_marks(query.states)})")
-        parameters += [s.value for s in query.states]
-    if query.deleted is not None:
-        clauses.append("deleted = ?")
-        parameters.append(int(query.deleted))
-    elif not query.include_deleted:
-        clauses.append("deleted = 0")
-    if query.backend_ref_missing is not None:
-        clauses.append(f"backend_ref IS {'' if query.backend_ref_missing else 'NOT '}NULL")
-    if query.created_before is not None:
-        clauses.append("created_at < julianday(?)")
-        parameters.append(query.created_before.isoformat())
-    if query.started_before is not None:
-        clauses.append("julianday(json_extract(doc, '$.startedAt')) < julianday(?)")
-        parameters.append(query.started_before.isoformat())
-    if query.finished_after is not None:
-        clauses.append("julianday(json_extract(doc, '$.finishedAt')) > julianday(?)")
-        parameters.append(query.finished_after.isoformat())
-    if query.kill_requested is not None:
-        clauses.append("json_extract(doc, '$.killRequested') = ?")
-        parameters.append(int(query.kill_requested))
-    if query.search:
-        # SQLite's lower() folds ASCII only: other letters match in the same case alone.
-        clauses.append("(instr(lower(name), lower(?)) > 0 OR instr(lower(id), lower(?)) > 0)")
-        parameters += [query.search, query.search]
-    return " AND ".join(clauses) or "1", parameters
-
-
-def _marks(values: Iterable[object]) -> str:
-    return ", ".join("?" for _ in values)
+    async def _logged(self, operation: Awaitable[T]) -> T:
+        """Run a transition-log operation, translating the database's failures."""
+        try:
+            return await operation
+        except sqlite3.OperationalError as error:
+            raise StoreUnavailable(f"the database is unavailable: {error}") from error
 
 
 def _only(rows: Iterable[Any]) -> Any:

@@ -1,0 +1,150 @@
+"""How the MongoDB store lays out its documents, and its logged collections.
+
+Spark conf keys contain dots ("spark.executor.memory"), which MongoDB discourages in field
+names and FerretDB refuses: an application's conf is stored as a list of {key, value} pairs.
+Statements are keyed `<session id>/<statement id>`, so their uniqueness rests on `_id`,
+which every MongoDB-protocol server enforces atomically.
+"""
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from lighter_common.domain.application import Application
+from lighter_common.domain.statement import Statement
+from lighter_common.domain.transition_record import (
+    SubjectKind,
+    TransitionRecord,
+    statement_subject,
+)
+from lighter_common.store.base import ApplicationQuery
+from lighter_common.store.fields import document_fields
+
+Document = dict[str, Any]
+
+
+def application_document(app: Application) -> Document:
+    document = app.to_document()
+    params: Document = dict(app.submit_params.model_dump(by_alias=True))
+    params["conf"] = [{"key": k, "value": v} for k, v in params.get("conf", {}).items()]
+    return {**document, "submitParams": params}
+
+
+def application(document: Document | None) -> Application | None:
+    if document is None:
+        return None
+    params = dict(document["submitParams"])
+    conf = params.get("conf", [])
+    if isinstance(conf, list):
+        params["conf"] = {pair["key"]: pair["value"] for pair in conf}
+    return Application.from_document({**document, "submitParams": params})
+
+
+def statement_document(statement: Statement) -> Document:
+    return {
+        "_id": statement_subject(statement.session_id, statement.id),
+        **statement.model_dump(by_alias=True),
+    }
+
+
+def statement(document: Document | None) -> Statement | None:
+    if document is None:
+        return None
+    document.pop("_id", None)
+    return Statement.model_validate(document)
+
+
+class _LoggedCollection:
+    """Reads, appends and applies transition records for one collection."""
+
+    kind: SubjectKind
+
+    def __init__(
+        self, documents: AsyncCollection[Document], records: AsyncCollection[Document]
+    ) -> None:
+        self._documents = documents
+        self._records = records
+
+    async def read_record(self, record_key: str) -> TransitionRecord | None:
+        document = await self._records.find_one({"_id": record_key})
+        return None if document is None else TransitionRecord.model_validate(document)
+
+    async def append(self, record: TransitionRecord) -> bool:
+        try:
+            await self._records.insert_one(record.model_dump(by_alias=True))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def apply(self, subject: str, record: TransitionRecord) -> None:
+        await self._documents.update_one(
+            {"_id": subject, "seq": record.seq - 1},
+            {"$set": {**record.changes, "seq": record.seq}},
+        )
+
+
+class LoggedApplications(_LoggedCollection):
+    model = Application
+    kind = SubjectKind.APPLICATION
+
+    async def read(self, subject: str) -> Application | None:
+        return application(await self._documents.find_one({"_id": subject}))
+
+    def encode(self, changes: Mapping[str, Any]) -> Document:
+        return bson_precision(document_fields(Application, changes, mode="python"))
+
+
+class LoggedStatements(_LoggedCollection):
+    model = Statement
+    kind = SubjectKind.STATEMENT
+
+    async def read(self, subject: str) -> Statement | None:
+        return statement(await self._documents.find_one({"_id": subject}))
+
+    def encode(self, changes: Mapping[str, Any]) -> Document:
+        return bson_precision(document_fields(Statement, changes, mode="python"))
+
+
+def bson_precision(values: Document) -> Document:
+    """Datetimes cut to the milliseconds BSON keeps, so a change reads back as it was made."""
+    return {key: _milliseconds(value) for key, value in values.items()}
+
+
+def _milliseconds(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    if isinstance(value, dict):
+        return bson_precision(value)
+    if isinstance(value, list):
+        return [_milliseconds(item) for item in value]
+    return value
+
+
+def application_filter(query: ApplicationQuery) -> Document:
+    condition: Document = {}
+    if query.types:
+        condition["type"] = {"$in": [t.value for t in query.types]}
+    if query.states:
+        condition["state"] = {"$in": [s.value for s in query.states]}
+    if query.deleted is not None:
+        condition["deleted"] = query.deleted
+    elif not query.include_deleted:
+        condition["deleted"] = False
+    if query.backend_ref_missing is not None:
+        condition["backendRef"] = None if query.backend_ref_missing else {"$ne": None}
+    if query.created_before is not None:
+        condition["createdAt"] = {"$lt": query.created_before}
+    if query.started_before is not None:
+        condition["startedAt"] = {"$lt": query.started_before}
+    if query.finished_after is not None:
+        condition["finishedAt"] = {"$gt": query.finished_after}
+    if query.kill_requested is not None:
+        condition["killRequested"] = query.kill_requested
+    if query.search:
+        pattern = {"$regex": re.escape(query.search), "$options": "i"}
+        condition["$or"] = [{"submitParams.name": pattern}, {"_id": pattern}]
+    return condition

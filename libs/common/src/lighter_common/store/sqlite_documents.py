@@ -1,0 +1,152 @@
+"""The SQLite store's logged tables, and how an ApplicationQuery becomes a WHERE clause.
+
+Documents are JSON in a `doc` column; a logged change sets top-level keys with `json_set`,
+whose paths come from the models' aliases, never from input.
+"""
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from lighter_common.domain.application import Application
+from lighter_common.domain.statement import Statement
+from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
+from lighter_common.store.base import ApplicationQuery
+from lighter_common.store.fields import document_fields
+
+
+def query(db: sqlite3.Connection, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
+    """Run one statement and fetch its rows."""
+    return db.execute(sql, tuple(parameters)).fetchall()
+
+
+def insert_record(db: sqlite3.Connection, record: TransitionRecord) -> bool:
+    try:
+        query(
+            db,
+            "INSERT INTO transitions (id, application_id, kind, at, doc)"
+            " VALUES (?, ?, ?, julianday(?), ?)",
+            (
+                record.id,
+                record.application_id,
+                record.kind.value,
+                record.at.isoformat(),
+                record.model_dump_json(by_alias=True),
+            ),
+        )
+    except sqlite3.IntegrityError:
+        return False
+    return True
+
+
+class _LoggedTable:
+    kind: SubjectKind
+    model: type[BaseModel]
+    _table: str
+    _key: str  # the WHERE clause that names one row, with its parameters from `_key_values`
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def _key_values(self, subject: str) -> list[Any]:
+        return [subject]
+
+    async def read_record(self, record_key: str) -> TransitionRecord | None:
+        rows = query(self._db, "SELECT doc FROM transitions WHERE id = ?", (record_key,))
+        return TransitionRecord.model_validate_json(rows[0][0]) if rows else None
+
+    async def append(self, record: TransitionRecord) -> bool:
+        return insert_record(self._db, record)
+
+    async def apply(self, subject: str, record: TransitionRecord) -> None:
+        values = {**record.changes, "seq": record.seq}
+        setters = ", ".join(f"'$.{key}', json(?)" for key in values)
+        query(
+            self._db,
+            f"UPDATE {self._table} SET doc = json_set(doc, {setters})"
+            f" WHERE {self._key} AND COALESCE(json_extract(doc, '$.seq'), 0) = ?",
+            [
+                *(json.dumps(value) for value in values.values()),
+                *self._key_values(subject),
+                record.seq - 1,
+            ],
+        )
+
+    def encode(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        return document_fields(self.model, changes, mode="json")
+
+    def _read_doc(self, subject: str) -> str | None:
+        rows = query(
+            self._db,
+            f"SELECT doc FROM {self._table} WHERE {self._key}",
+            self._key_values(subject),
+        )
+        return str(rows[0][0]) if rows else None
+
+
+class LoggedApplications(_LoggedTable):
+    kind = SubjectKind.APPLICATION
+    model = Application
+    _table = "applications"
+    _key = "id = ?"
+
+    async def read(self, subject: str) -> Application | None:
+        doc = self._read_doc(subject)
+        return None if doc is None else Application.model_validate_json(doc)
+
+
+class LoggedStatements(_LoggedTable):
+    kind = SubjectKind.STATEMENT
+    model = Statement
+    _table = "statements"
+    _key = "session_id = ? AND id = ?"
+
+    def _key_values(self, subject: str) -> list[Any]:
+        session_id, statement_id = subject.rsplit("/", 1)
+        return [session_id, int(statement_id)]
+
+    async def read(self, subject: str) -> Statement | None:
+        doc = self._read_doc(subject)
+        return None if doc is None else Statement.model_validate_json(doc)
+
+
+def application_filter(query: ApplicationQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    parameters: list[Any] = []
+    if query.types:
+        clauses.append(f"type IN ({marks(query.types)})")
+        parameters += [t.value for t in query.types]
+    if query.states:
+        clauses.append(f"state IN ({marks(query.states)})")
+        parameters += [s.value for s in query.states]
+    if query.deleted is not None:
+        clauses.append("deleted = ?")
+        parameters.append(int(query.deleted))
+    elif not query.include_deleted:
+        clauses.append("deleted = 0")
+    if query.backend_ref_missing is not None:
+        clauses.append(f"backend_ref IS {'' if query.backend_ref_missing else 'NOT '}NULL")
+    if query.created_before is not None:
+        clauses.append("created_at < julianday(?)")
+        parameters.append(query.created_before.isoformat())
+    if query.started_before is not None:
+        clauses.append("julianday(json_extract(doc, '$.startedAt')) < julianday(?)")
+        parameters.append(query.started_before.isoformat())
+    if query.finished_after is not None:
+        clauses.append("julianday(json_extract(doc, '$.finishedAt')) > julianday(?)")
+        parameters.append(query.finished_after.isoformat())
+    if query.kill_requested is not None:
+        clauses.append("json_extract(doc, '$.killRequested') = ?")
+        parameters.append(int(query.kill_requested))
+    if query.search:
+        # SQLite's lower() folds ASCII only: other letters match in the same case alone.
+        clauses.append("(instr(lower(name), lower(?)) > 0 OR instr(lower(id), lower(?)) > 0)")
+        parameters += [query.search, query.search]
+    return " AND ".join(clauses) or "1", parameters
+
+
+def marks(values: Iterable[object]) -> str:
+    return ", ".join("?" for _ in values)

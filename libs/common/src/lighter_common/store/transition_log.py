@@ -1,0 +1,147 @@
+"""Compare-and-set through a log of transitions: how every store changes a document.
+
+A change to an application or a statement is decided by inserting its transition record
+under the unique key `<subject>:<seq + 1>`, where `seq` is the number of changes the
+document has seen. Whoever inserts that key owns the change; everyone else lost the race,
+looks at the document again and re-checks its condition. Only then is the document brought
+up to date, with a write that applies only on top of the change before it.
+
+This asks nothing of a server but an atomic unique-key insert, which MongoDB, SQLite and
+FerretDB all give (FerretDB's updates are not atomic under concurrency). A crash, or a
+non-atomic write, between the two writes leaves the document behind its log; whoever reads
+it next through `catch_up` applies the missing records first.
+"""
+
+from collections.abc import Collection, Mapping
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from lighter_common.domain.application import utcnow
+from lighter_common.domain.transition_record import SubjectKind, TransitionRecord, record_id
+from lighter_common.store.fields import model_value
+
+M = TypeVar("M", bound=BaseModel)
+M_co = TypeVar("M_co", bound=BaseModel, covariant=True)
+
+
+class LoggedDocuments(Protocol[M_co]):
+    """What an adapter provides for one kind of logged document."""
+
+    @property
+    def kind(self) -> SubjectKind: ...
+
+    async def read(self, subject: str) -> M_co | None:
+        """The document as stored (possibly behind its log)."""
+
+    async def read_record(self, record_key: str) -> TransitionRecord | None: ...
+
+    async def append(self, record: TransitionRecord) -> bool:
+        """Insert `record`; False when its key is taken (another writer won)."""
+
+    async def apply(self, subject: str, record: TransitionRecord) -> None:
+        """Set the record's changes and seq, only if the document's seq is `record.seq - 1`."""
+
+    def encode(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Model attribute names and values as the document stores them."""
+
+
+async def catch_up(documents: LoggedDocuments[M], subject: str) -> M | None:
+    """The document with every logged change applied, finishing what a writer left undone."""
+    current = await documents.read(subject)
+    while current is not None:
+        record = await documents.read_record(record_id(subject, _seq(current) + 1))
+        if record is None:
+            return current
+        await documents.apply(subject, record)
+        current = merge(current, record)
+    return None
+
+
+async def compare_and_set(
+    documents: LoggedDocuments[M],
+    subject: str,
+    changes: Mapping[str, Any],
+    *,
+    application_id: str,
+    expected: Collection[StrEnum] | None,
+    only_if: Mapping[str, Any] | None,
+) -> M | None:
+    """Apply `changes` when the state is in `expected` and the `only_if` fields hold.
+
+    Returns the changed document, or None when it is missing or the condition failed.
+    """
+    encoded = documents.encode(changes)
+    while True:
+        current = await catch_up(documents, subject)
+        if current is None or not _holds(current, expected, only_if):
+            return None
+        if not encoded:
+            return current
+        record = _record(documents.kind, subject, application_id, current, encoded)
+        if await documents.append(record):
+            await documents.apply(subject, record)
+            return merge(current, record)
+        # Another writer took this sequence number: look at what it did, then decide again.
+
+
+def merge(current: M, record: TransitionRecord) -> M:
+    """`current` with `record` applied, as the store will hold it."""
+    document = current.model_dump(by_alias=True)
+    return type(current).model_validate({**document, **record.changes, "seq": record.seq})
+
+
+def _record(
+    kind: SubjectKind,
+    subject: str,
+    application_id: str,
+    current: BaseModel,
+    changes: dict[str, Any],
+) -> TransitionRecord:
+    seq = _seq(current) + 1
+    from_state = _state_value(current)
+    to_state = changes.get("state")
+    return TransitionRecord(
+        _id=record_id(subject, seq),
+        subject=subject,
+        kind=kind,
+        application_id=application_id,
+        seq=seq,
+        from_state=from_state,
+        to_state=None if to_state is None else str(to_state),
+        reason=changes.get("stateReason"),
+        changes=changes,
+        at=utcnow(),
+    )
+
+
+def _holds(
+    current: BaseModel,
+    expected: Collection[StrEnum] | None,
+    only_if: Mapping[str, Any] | None,
+) -> bool:
+    if expected is not None and _state_value(current) not in {s.value for s in expected}:
+        return False
+    return all(
+        getattr(current, name) == model_value(type(current), name, value)
+        for name, value in (only_if or {}).items()
+    )
+
+
+def _seq(document: BaseModel) -> int:
+    seq: int = getattr(document, "seq")  # noqa: B009 - every logged model has it
+    return seq
+
+
+def _state_value(document: BaseModel) -> str:
+    return str(getattr(document, "state"))  # noqa: B009
+
+
+def group_latest(records: list[TransitionRecord]) -> dict[str, TransitionRecord]:
+    """The newest record of each subject."""
+    latest: dict[str, TransitionRecord] = {}
+    for record in records:
+        if record.subject not in latest or latest[record.subject].seq < record.seq:
+            latest[record.subject] = record
+    return latest
