@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     # Adapters. Empty URLs mean the standalone adapters (SQLite store, in-process bus).
     mongo_url: str | None = None
     mongo_database: str = "lighter"
+    mongo_timeout: float = 5.0  # seconds to wait for a reachable server before answering 503
     rabbitmq_url: str | None = None
     queue_prefix: str = ""  # lets several Lighters share one broker
     backend: Literal["local", "simulated"] = "local"
