@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any, Protocol
 
 import uvicorn
@@ -16,6 +16,17 @@ from lighter_common.settings import Settings
 from lighter_common.store.base import Store
 
 logger = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, except that it does not raise the stop signal again once it has shut
+    down: that would end the process before `serve` stops the workers."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
 
 
 async def serve(
@@ -39,7 +50,7 @@ async def serve(
         # uvicorn's default of 5 s, then reuses a socket the server is closing).
         timeout_keep_alive=settings.http_keep_alive,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
     if on_start is not None:
         await on_start()
     try:
