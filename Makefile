@@ -1,38 +1,55 @@
 # The front door: make run | test | lint | bench | up
 export UV_PYTHON_DOWNLOADS := never
-UV ?= uv
+# uv from PATH, else where `pip install --user` puts it.
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PYTEST_ARGS ?=
+# `--inexact` leaves packages a developer already installed (the dev groups) in place; a fresh
+# environment gets exactly what the command needs.
+SYNC = $(UV) sync --frozen --inexact
 
-.PHONY: install run test test-unit lint format bench up down services
+.PHONY: uv install install-dev install-test test-prerequisites run test test-unit lint format \
+	bench up down services
 
-install:  ## Create the virtual environment with every package (pyspark included)
-	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen
+uv:
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv \
+	  || { echo "uv is needed: python3 -m pip install --user uv (on Debian: apt-get install python3-pip first)," \
+	       "or see https://docs.astral.sh/uv/getting-started/installation/"; exit 1; }
+
+install: uv  ## The runtime environment: the services and pyspark, no test or lint tools
+	$(SYNC)
+
+install-dev: uv  ## Adds the test and lint tools (dependency group `dev`)
+	$(SYNC) --group dev
+
+test-prerequisites:  ## The system packages and servers the suites need (idempotent)
+	scripts/install-test-services.sh
+
+install-test: uv test-prerequisites  ## Adds the test tools and the real clients the suites drive
+	$(SYNC) --group dev --group clients
 
 run: install  ## Lighter standalone on 127.0.0.1:8080 (LIGHTER_PORT to change)
 	@command -v java >/dev/null 2>&1 || { echo "Java 17+ is required to run Spark (apt-get install openjdk-17-jre-headless)"; exit 1; }
-	$(UV) run lighter standalone
+	$(UV) run --no-sync lighter standalone
 
-test: install  ## Every suite, against real RabbitMQ, a MongoDB-protocol server and Spark
-	$(UV) run pytest $(PYTEST_ARGS)
+test: install-test  ## Every suite, against real RabbitMQ, a MongoDB-protocol server and Spark
+	$(UV) run --no-sync pytest $(PYTEST_ARGS)
 
-test-unit: install  ## Domain and pure tests only (no services)
-	$(UV) run pytest libs $(PYTEST_ARGS)
+test-unit: install-dev  ## Domain and pure tests only (no services)
+	$(UV) run --no-sync pytest libs $(PYTEST_ARGS)
 
-lint: install
-	$(UV) run ruff check .
-	$(UV) run ruff format --check .
-	$(UV) run mypy libs/common/src services/*/src
+lint: install-dev
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+	$(UV) run --no-sync mypy libs/common/src services/*/src
 
-format: install
-	$(UV) run ruff check --fix .
-	$(UV) run ruff format .
+format: install-dev
+	$(UV) run --no-sync ruff check --fix .
+	$(UV) run --no-sync ruff format .
 
-services:  ## Install RabbitMQ, FerretDB and the system packages the tests need
-	scripts/install-test-services.sh
+services: test-prerequisites  ## Install RabbitMQ, FerretDB and the system packages the tests need
 
 bench: install  ## Control-plane benchmarks; figures printed and written to bench/results/
-	$(UV) run python -m bench
+	$(UV) run --no-sync python -m bench
 
 up:  ## Distributed mode in containers (needs a Docker engine)
 	docker compose -f deploy/compose.yaml up --build
