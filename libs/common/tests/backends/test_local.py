@@ -105,6 +105,23 @@ async def test_pi_succeeds_and_its_spark_app_id_is_found(backend: LocalBackend) 
     assert status.spark_app_id in log
 
 
+async def test_the_spark_app_id_is_known_with_the_event_log_and_the_ui_off(
+    backend: LocalBackend,
+) -> None:
+    conf: dict[str, ConfValue] = {"spark.eventLog.enabled": False, "spark.ui.enabled": False}
+    app = batch(EXAMPLES / "pi.py", "2", conf=conf)
+
+    await backend.launch(app, LaunchContext())
+    running = await wait_for(backend, app, {DriverPhase.RUNNING, *FINISHED})
+    ended = await wait_for(backend, app, FINISHED)
+
+    assert running.phase is DriverPhase.RUNNING, await backend.logs(app, 4000)
+    assert running.spark_app_id is not None and running.spark_app_id.startswith("local-")
+    assert ended.phase is DriverPhase.SUCCEEDED
+    assert ended.spark_app_id == running.spark_app_id
+    assert "Logging events to" not in (await backend.logs(app, 1_000_000) or "")
+
+
 async def test_failure_reports_the_python_exception(backend: LocalBackend) -> None:
     app = batch(EXAMPLES / "fail.py")
 

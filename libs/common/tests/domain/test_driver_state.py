@@ -1,7 +1,9 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver import DriverPhase, DriverStatus
-from lighter_common.domain.driver_state import next_state
+from lighter_common.domain.driver_state import launch_timed_out, next_state
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
 
@@ -66,3 +68,47 @@ def test_a_permanent_session_whose_driver_died_is_revived() -> None:
 def test_a_deleted_permanent_session_is_killed_not_revived() -> None:
     change = next_state(make(PERMANENT, A.IDLE, kill=True), DriverStatus(P.KILLED))
     assert change is not None and not change.revive and change.state is A.KILLED
+
+
+CLAIMED = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+TIMEOUT = 120.0
+
+
+def launched(app_type: ApplicationType, state: A = A.STARTING, **fields: object) -> Application:
+    return make(app_type, state).model_copy(update={"started_at": CLAIMED, **fields})
+
+
+def at(seconds: float) -> datetime:
+    return CLAIMED + timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    ("app", "status", "seconds", "expected"),
+    [
+        (launched(BATCH), DriverStatus(P.STARTING), 119.9, None),
+        (launched(BATCH), DriverStatus(P.STARTING), 120.0, A.ERROR),
+        (launched(BATCH), DriverStatus(P.RUNNING), 500, A.ERROR),
+        (launched(SESSION, A.IDLE), DriverStatus(P.RUNNING), 500, A.DEAD),
+        (launched(BATCH), DriverStatus(P.RUNNING, spark_app_id="local-1"), 500, None),
+        (launched(BATCH, A.RUNNING, app_id="local-1"), DriverStatus(P.RUNNING), 500, None),
+        (launched(BATCH), DriverStatus(P.FAILED), 500, None),  # ended: next_state's to say
+        (launched(BATCH, A.SUCCESS), DriverStatus(P.STARTING), 500, None),
+        (make(BATCH, A.STARTING), DriverStatus(P.STARTING), 500, None),  # never claimed
+    ],
+)
+def test_a_driver_silent_past_the_launch_timeout_is_ended(
+    app: Application, status: DriverStatus, seconds: float, expected: A | None
+) -> None:
+    change = launch_timed_out(app, status, now=at(seconds), timeout=TIMEOUT)
+
+    assert (change.state if change else None) == expected
+    if change is not None:
+        assert change.reason is not None and "no Spark application id within 120 s" in change.reason
+
+
+def test_a_silent_permanent_session_starts_over() -> None:
+    app = launched(PERMANENT)
+
+    change = launch_timed_out(app, DriverStatus(P.STARTING), now=at(121), timeout=TIMEOUT)
+
+    assert change is not None and change.revive and change.state is A.NOT_STARTED

@@ -1,17 +1,20 @@
 """Bringing one application's document in line with what its backend reports."""
 
+import logging
 from typing import Any
 
 from lighter_common.backends.base import Backend
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import AppInfo, Application, utcnow
 from lighter_common.domain.driver import DriverStatus
-from lighter_common.domain.driver_state import next_state
+from lighter_common.domain.driver_state import StateChange, launch_timed_out, next_state
 from lighter_common.domain.states import ALIVE_STATES
 from lighter_common.domain.transitions import previous_states
 from lighter_common.lifecycle import finish_application, revive_session
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store
+
+logger = logging.getLogger(__name__)
 
 
 def discovered_fields(app: Application, status: DriverStatus) -> dict[str, Any]:
@@ -36,6 +39,11 @@ async def reconcile(
     status: DriverStatus,
 ) -> bool:
     """Apply `status` to `app`; True when the document changed."""
+    timed_out = launch_timed_out(app, status, now=utcnow(), timeout=settings.launch_timeout)
+    if timed_out is not None:
+        return await _end_silent_driver(
+            store=store, bus=bus, backend=backend, settings=settings, app=app, change=timed_out
+        )
     discovered = discovered_fields(app, status)
     change = next_state(app, status)
     if change is None:
@@ -70,3 +78,40 @@ async def reconcile(
     changes = {"state": change.state, "contacted_at": utcnow(), **discovered}
     moved = await store.update_application(app.id, changes, expected=previous_states(change.state))
     return moved is not None
+
+
+async def _end_silent_driver(
+    *,
+    store: Store,
+    bus: Bus,
+    backend: Backend,
+    settings: Settings,
+    app: Application,
+    change: StateChange,
+) -> bool:
+    """End the application first (one replica wins), then its driver."""
+    reason = change.reason or "no Spark application id"
+    if change.revive:
+        ended = await revive_session(
+            store=store,
+            bus=bus,
+            backend=backend,
+            app=app,
+            reason=reason,
+            max_log_bytes=settings.log_max_bytes,
+        )
+    else:
+        ended = await finish_application(
+            store=store,
+            bus=bus,
+            backend=backend,
+            app=app,
+            state=change.state,
+            reason=reason,
+            max_log_bytes=settings.log_max_bytes,
+        )
+    if ended is None:
+        return False
+    logger.warning("stopping a driver that never reported its id", extra={"app": app.id})
+    await backend.kill(app)
+    return True

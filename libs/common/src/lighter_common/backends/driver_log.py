@@ -1,17 +1,12 @@
-"""What a Spark driver's log says about it: its application id, its UI, why it failed. Pure.
+"""What a Spark driver's log says about it: its UI and why it failed. Pure.
 
-Spark 4 does not log the application id at its default level in local mode, so the local
-backend turns event logging on: the writer's "Logging events to …" line names the id
-(`…/eventlog_v2_<id>/events_1_<id>.zstd` when rolling, `…/<id>.inprogress` otherwise).
+The application id is not here: Spark 4 logs it only through the event log, which is the
+user's to turn on or off; the local backend hears it on Spark's launcher protocol instead.
 """
 
 import re
 from dataclasses import dataclass
 
-_EVENT_LOG = re.compile(
-    r"Logging events to \S*?(?:/eventlog_v2_(?P<rolling>[^/\s]+)|/(?P<single>[^/.\s]+)"
-    r"[^/\s]*\.inprogress)"
-)
 _BOUND_UI = re.compile(r"Bound SparkUI to \S+, and started at (?P<url>https?://\S+)")
 _UI_PORT = re.compile(r"Successfully started service 'SparkUI' on port (?P<port>\d+)")
 _DRIVER_ADDRESS = re.compile(r"NettyBlockTransferService: Server created on (?P<host>\S+):\d+")
@@ -26,18 +21,15 @@ _ERROR_LOG = re.compile(r"^\S+ \S+ ERROR ")
 class DriverLogFacts:
     """What has been read from a driver log so far; fed one line at a time."""
 
-    spark_app_id: str | None = None
     spark_ui_url: str | None = None
     ui_port: str | None = None
     driver_host: str | None = None
 
     @property
     def complete(self) -> bool:
-        return self.spark_app_id is not None and self.spark_ui_url is not None
+        return self.spark_ui_url is not None
 
     def read_line(self, line: str) -> None:
-        if self.spark_app_id is None and (event_log := _EVENT_LOG.search(line)):
-            self.spark_app_id = event_log.group("rolling") or event_log.group("single")
         if self.spark_ui_url is not None:
             return
         if bound := _BOUND_UI.search(line):

@@ -8,7 +8,9 @@ the host can read after a restart:
     pid           the supervisor's pid and start time (the supervisor leads the driver's session)
     exit_code     written by the supervisor when the driver ends
     killed        written by `kill`, so a driver we ended reads KILLED rather than FAILED
-    events/       Spark's event log, whose writer's log line names the Spark application id
+    spark_app_id  the Spark application id, as the driver reported it on Spark's launcher
+                  protocol (see spark_launcher.py); a live driver is RUNNING once it has one
+    events/       Spark's event log, when the user turned it on without naming a directory
 
 The backend reference is the directory's name.
 """
@@ -32,7 +34,12 @@ from lighter_common.backends.local_process import (
     session_members,
     signal_session,
 )
-from lighter_common.backends.local_supervisor import EXIT_CODE_FILE, KILLED_FILE, PID_FILE
+from lighter_common.backends.local_supervisor import (
+    EXIT_CODE_FILE,
+    KILLED_FILE,
+    PID_FILE,
+    SPARK_APP_ID_FILE,
+)
 from lighter_common.backends.spark_submit import spark_submit_args
 from lighter_common.domain.application import Application
 from lighter_common.domain.driver import DriverPhase, DriverStatus
@@ -142,7 +149,10 @@ class LocalBackend:
         alive = _live_supervisor(app_dir) is not None
         exit_code = _read_exit_code(app_dir)
         facts = self._read_log_facts(app_dir)
-        status = _status_from(app_dir, facts, alive=alive, exit_code=exit_code)
+        spark_app_id = _read_spark_app_id(app_dir)
+        status = _status_from(
+            app_dir, facts, spark_app_id=spark_app_id, alive=alive, exit_code=exit_code
+        )
         if status.phase not in (DriverPhase.STARTING, DriverPhase.RUNNING):
             self._log_scans.pop(app_dir, None)
         return status
@@ -154,9 +164,14 @@ class LocalBackend:
 
 
 def _status_from(
-    app_dir: Path, facts: DriverLogFacts, *, alive: bool, exit_code: int | None
+    app_dir: Path,
+    facts: DriverLogFacts,
+    *,
+    spark_app_id: str | None,
+    alive: bool,
+    exit_code: int | None,
 ) -> DriverStatus:
-    found = {"spark_app_id": facts.spark_app_id, "spark_ui_url": facts.spark_ui_url}
+    found = {"spark_app_id": spark_app_id, "spark_ui_url": facts.spark_ui_url}
     killed = (app_dir / KILLED_FILE).exists()
     if exit_code is not None or not alive:
         if killed:
@@ -168,7 +183,7 @@ def _status_from(
         if (app_dir / PID_FILE).exists():
             return DriverStatus(DriverPhase.MISSING, reason="driver process vanished", **found)
         return _before_supervisor(app_dir)
-    if facts.spark_app_id is None:
+    if spark_app_id is None:
         return DriverStatus(DriverPhase.STARTING, **found)
     return DriverStatus(DriverPhase.RUNNING, **found)
 
@@ -193,19 +208,17 @@ def _failure(app_dir: Path, exit_code: int) -> str:
 
 
 def _event_log_conf(app: Application, own_dir: Path) -> dict[str, str]:
-    """Event logging on, so the log names the Spark application id.
+    """A directory for an event log the user turned on without naming one.
 
-    A user who turned it on keeps their directory; one who did not gets ours, since theirs
-    was never in use (Spark's default, /tmp/spark-events, rarely exists and would fail).
+    Spark's default, /tmp/spark-events, rarely exists, and the driver would fail on it.
+    Everything else about the event log is the user's choice.
     """
     conf = app.submit_params.spark_conf()
-    enabled = conf.get("spark.eventLog.enabled", "").strip().lower()
-    if enabled == "false":
-        return {}
-    if enabled == "true" and conf.get("spark.eventLog.dir"):
+    enabled = conf.get("spark.eventLog.enabled", "").strip().lower() == "true"
+    if not enabled or conf.get("spark.eventLog.dir"):
         return {}
     own_dir.mkdir(parents=True, exist_ok=True)
-    return {"spark.eventLog.enabled": "true", "spark.eventLog.dir": own_dir.as_uri()}
+    return {"spark.eventLog.dir": own_dir.as_uri()}
 
 
 def _read_pid_file(app_dir: Path) -> tuple[int, str] | None:
@@ -237,6 +250,13 @@ def _driver_session(app_dir: Path) -> int | None:
     if is_same_process(pid, start) or process_start(pid) is None:
         return pid
     return None
+
+
+def _read_spark_app_id(app_dir: Path) -> str | None:
+    try:
+        return (app_dir / SPARK_APP_ID_FILE).read_text().strip() or None
+    except FileNotFoundError:
+        return None
 
 
 def _read_exit_code(app_dir: Path) -> int | None:

@@ -4,8 +4,9 @@
 
 The supervisor forks. The child starts a new session (so the session id, its pid, names the
 whole driver tree), writes `pid` (its pid and start time), starts the command and waits for
-it, then writes `exit_code` (negative: the signal that ended the command). SIGTERM, SIGINT
-and SIGHUP are passed on to the command. The parent returns as soon as the child has
+it, then writes `exit_code` (negative: the signal that ended the command). Meanwhile it
+listens for the driver on Spark's launcher protocol and writes the application id it
+reports to `spark_app_id`. SIGTERM, SIGINT and SIGHUP are passed on to the command. The parent returns as soon as the child has
 written `pid`, so the launcher never owns the driver and any process on the host can track
 it through these files. Its own output, and the command's, go wherever its stdout points.
 """
@@ -18,10 +19,12 @@ from pathlib import Path
 from types import FrameType
 
 from lighter_common.backends.local_process import process_start
+from lighter_common.backends.spark_launcher import LauncherListener
 
 PID_FILE = "pid"
 EXIT_CODE_FILE = "exit_code"
 KILLED_FILE = "killed"
+SPARK_APP_ID_FILE = "spark_app_id"
 NOT_STARTED_EXIT_CODE = 127
 _FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
@@ -65,7 +68,10 @@ def _supervise(app_dir: Path, command: list[str], ready: int) -> int:
     if (app_dir / KILLED_FILE).exists():
         code = -signal.SIGTERM.value
     else:
-        driver = _start(command)
+        launcher = LauncherListener(
+            lambda app_id: write_atomically(app_dir / SPARK_APP_ID_FILE, f"{app_id}\n")
+        )
+        driver = _start(command, launcher.env)
         if driver is None:
             code = NOT_STARTED_EXIT_CODE
         else:
@@ -76,9 +82,9 @@ def _supervise(app_dir: Path, command: list[str], ready: int) -> int:
     return 0
 
 
-def _start(command: list[str]) -> subprocess.Popen[bytes] | None:
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes] | None:
     try:
-        return subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, env={**os.environ, **env})
     except OSError as error:
         print(f"cannot start {command[0]}: {error}", file=sys.stderr, flush=True)
         return None

@@ -1,6 +1,7 @@
 """How what a backend sees of a driver becomes an application state."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver import DriverPhase, DriverStatus
@@ -34,6 +35,31 @@ def next_state(app: Application, status: DriverStatus) -> StateChange | None:
     # Asked to die for a reason (an idle timeout, say): that reason outlives the driver's.
     asked = app.state_reason if app.kill_requested and target is _A.KILLED else None
     return StateChange(target, asked or status.reason)
+
+
+def launch_timed_out(
+    app: Application, status: DriverStatus, *, now: datetime, timeout: float
+) -> StateChange | None:
+    """The end of a live driver that reported no Spark application id `timeout` s after its claim.
+
+    Such a driver holds a starting slot and may never get further (a JVM stuck before its
+    SparkContext, a script that is not Spark at all), so it is ended: killed by the caller,
+    the application `error` (a session `dead`; a permanent session starts over).
+    """
+    if (
+        status.phase.ended
+        or status.spark_app_id
+        or app.app_id
+        or not app.state.is_alive
+        or app.started_at is None
+        or (now - app.started_at).total_seconds() < timeout
+    ):
+        return None
+    reason = f"no Spark application id within {timeout:g} s of launch; driver stopped"
+    target = _A.DEAD if app.type.is_session else _A.ERROR
+    if _revives(app, target):
+        return StateChange(_A.NOT_STARTED, f"{reason}; restarting", revive=True)
+    return StateChange(target, reason)
 
 
 def _revives(app: Application, target: ApplicationState) -> bool:
