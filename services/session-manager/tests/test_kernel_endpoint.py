@@ -1,9 +1,9 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from lighter_common.domain.application import Application
+from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState, StatementState
 from lighter_common.settings import Settings
@@ -67,11 +67,39 @@ async def test_a_wrong_secret_is_refused(client: httpx.AsyncClient, session: App
         assert response.status_code == 401
 
 
-async def test_an_unknown_session_is_not_found(
-    client: httpx.AsyncClient, session: Application
+@pytest.mark.parametrize(
+    "headers",
+    [
+        lambda _: {},
+        lambda _: {"Authorization": "Bearer nope"},
+        lambda _: {"Authorization": "x"},
+        auth,
+    ],
+    ids=["no secret", "a wrong secret", "no scheme", "another session's secret"],
+)
+async def test_an_unknown_session_answers_401_whatever_the_secret(
+    client: httpx.AsyncClient,
+    session: Application,
+    headers: Callable[[Application], dict[str, str]],
 ) -> None:
-    unknown = session.model_copy(update={"id": "missing"})
-    assert (await poll(client, unknown)).status_code == 404
+    for path in ("poll", "statements/1/progress", "statements/1/result"):
+        response = await client.post(
+            f"/kernel/sessions/missing/{path}",
+            json={"generation": 0, "progress": 0.5, "state": "available"},
+            headers=headers(session),
+        )
+        assert response.status_code == 401, (path, response.text)
+        assert "missing" not in response.text
+
+
+async def test_a_batch_answers_401_like_an_unknown_session(
+    client: httpx.AsyncClient, store: SqliteStore
+) -> None:
+    batch = await store.insert_application(new_session(type=ApplicationType.BATCH))
+    response = await client.post(
+        f"/kernel/sessions/{batch.id}/poll", json={"generation": 0}, headers=auth(batch)
+    )
+    assert response.status_code == 401
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,10 @@
 """The HTTP endpoint session drivers (the kernel) call home to.
 
 Every request carries `Authorization: Bearer <the session's kernel secret>` and the driver's
-`generation`. 401: wrong secret; 404: no such session; 410: the session is finished or
-deleted, or the caller is an older driver of it — the kernel exits when it sees 404 or 410.
+`generation`. 401: a wrong secret, or no such session (the same answer: only a caller holding
+the session's secret learns whether it exists); then 410: the session is finished or deleted,
+or the caller is an older driver of it; 404: no such statement. The kernel exits when it sees
+404 or 410.
 
 - `POST /kernel/sessions/{id}/poll` `{"generation", "busy", "appId", "sparkUiUrl"}`: the
   heartbeat and the long-poll. Answers as soon as there is work, else after
@@ -14,6 +16,7 @@ deleted, or the caller is an older driver of it — the kernel exits when it see
 
 import hmac
 import logging
+import secrets
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, status
@@ -34,6 +37,7 @@ logger = logging.getLogger(__name__)
 POLLS = Counter("lighter_kernel_polls_total", "Long-polls answered to kernels")
 RESULTS = Counter("lighter_statement_results_total", "Statement results recorded", ["state"])
 _S = StatementState
+_SECRET_NOBODY_HOLDS = secrets.token_urlsafe(32)
 
 
 class _KernelRequest(BaseModel):
@@ -82,9 +86,12 @@ def kernel_router(*, store: Store, dispatcher: Dispatcher, settings: Settings) -
         session_id: str, authorization: str | None, generation: int
     ) -> Application:
         session = await store.get_application(session_id)
-        if session is None or not session.type.is_session:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no session {session_id}")
-        if not _secret_matches(authorization, session.kernel_secret):
+        if session is not None and not session.type.is_session:
+            session = None
+        expected = session.kernel_secret if session is not None else None
+        # Without a session, compare with a secret nobody holds, in the same constant time.
+        matches = _secret_matches(authorization, expected or _SECRET_NOBODY_HOLDS)
+        if session is None or not expected or not matches:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong kernel secret")
         if session.deleted or session.state.is_finished or generation != session.generation:
             raise HTTPException(
@@ -170,9 +177,9 @@ def kernel_router(*, store: Store, dispatcher: Dispatcher, settings: Settings) -
     return router
 
 
-def _secret_matches(authorization: str | None, secret: str | None) -> bool:
+def _secret_matches(authorization: str | None, secret: str) -> bool:
     scheme, _, given = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not given or not secret:
+    if scheme.lower() != "bearer" or not given:
         return False
     return hmac.compare_digest(given.strip().encode(), secret.encode())
 
