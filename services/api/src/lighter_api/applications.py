@@ -27,7 +27,9 @@ from lighter_common.messages import SUBMITTER_QUEUE, KillApplication, LaunchAppl
 from lighter_common.settings import Settings
 from lighter_common.store.base import ApplicationQuery, Store
 
+from lighter_api import idempotency
 from lighter_api.announce import announce
+from lighter_api.deps import Services
 
 AppRef = str | int
 
@@ -88,20 +90,53 @@ async def insert_and_announce(store: Store, bus: Bus, app: Application) -> Appli
     return stored
 
 
+@dataclass(frozen=True)
+class Submitted:
+    app: Application
+    created: bool  # False: a retry, answered with what an earlier request created
+
+
 async def submit(
-    *,
-    store: Store,
-    bus: Bus,
-    settings: Settings,
-    resource: Resource,
-    params: SubmitParams,
-    app_id: str | None = None,
+    *, services: Services, resource: Resource, params: SubmitParams, app_id: str
 ) -> Application:
-    app = new_application(resource, params, settings=settings, app_id=app_id)
+    """Create an application under a chosen id (Conflict when it is taken)."""
+    app = new_application(resource, params, settings=services.settings, app_id=app_id)
     try:
-        return await insert_and_announce(store, bus, app)
+        return await insert_and_announce(services.store, services.bus, app)
     except Conflict:
         raise Conflict(f"{resource.noun} '{app.id}' already exists") from None
+
+
+async def submit_once(
+    *,
+    services: Services,
+    resource: Resource,
+    params: SubmitParams,
+    route: str,
+    idempotency_key: str | None,
+) -> Submitted:
+    """Create an application; with a key, a retry of the same request gets the same one."""
+    store, bus, settings = services.store, services.bus, services.settings
+    app = new_application(resource, params, settings=settings)
+    if idempotency_key is None:
+        return Submitted(await insert_and_announce(store, bus, app), created=True)
+    held_id = await idempotency.claim(
+        store, route=route, key=idempotency_key, params=params, app_id=app.id
+    )
+    if held_id != app.id:
+        existing = await store.get_application(held_id)
+        if existing is not None:
+            return Submitted(existing, created=False)
+        # The request that claimed the key died before saving its application: save it now,
+        # under the id it claimed.
+        app = new_application(resource, params, settings=settings, app_id=held_id)
+    try:
+        return Submitted(await insert_and_announce(store, bus, app), created=True)
+    except Conflict:
+        saved = await store.get_application(app.id)  # by a request with the same key
+        if saved is None:
+            raise
+        return Submitted(saved, created=False)
 
 
 async def find(store: Store, resource: Resource, ref: AppRef) -> Application:

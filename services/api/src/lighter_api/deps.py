@@ -23,6 +23,10 @@ def _services(request: Request) -> Services:
 
 # Dependencies are coroutines: FastAPI runs a plain `def` dependency on a worker thread,
 # which would cost every request a thread hop per dependency.
+async def _services_dep(request: Request) -> Services:
+    return _services(request)
+
+
 async def _store(request: Request) -> Store:
     return _services(request).store
 
@@ -35,6 +39,7 @@ async def _settings(request: Request) -> Settings:
     return _services(request).settings
 
 
+ServicesDep = Annotated[Services, Depends(_services_dep)]
 StoreDep = Annotated[Store, Depends(_store)]
 BusDep = Annotated[Bus, Depends(_bus)]
 SettingsDep = Annotated[Settings, Depends(_settings)]

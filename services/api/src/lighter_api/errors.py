@@ -12,12 +12,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from lighter_common.domain.errors import Conflict, InvalidRequest, LighterError, NotFound
+from lighter_common.store.base import StoreUnavailable
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lighter_api.dialects import lighter, livy
 
 logger = logging.getLogger(__name__)
+
+# How long a client should wait before retrying while the database is unreachable.
+RETRY_AFTER_SECONDS = 5
 
 
 class ApiError(Exception):
@@ -49,12 +53,21 @@ def error_response(request: Request, error: ApiError) -> JSONResponse:
     return JSONResponse(body, status_code=error.status, headers=error.headers)
 
 
+_LOCATIONS = {
+    "body": "Field",
+    "path": "Path parameter",
+    "query": "Query parameter",
+    "header": "Header",
+}
+
+
 def describe_validation_errors(errors: list[Any]) -> tuple[str, list[dict[str, Any]]]:
     """One readable sentence per problem, each naming the field it is about."""
     details: list[dict[str, Any]] = []
     for error in errors:
-        loc = [str(part) for part in error.get("loc", ()) if part != "body"]
-        field = ".".join(loc)
+        loc = [str(part) for part in error.get("loc", ())]
+        label = _LOCATIONS.get(loc[0], "Field") if loc else "Field"
+        field = ".".join(loc[1:] if loc and loc[0] in _LOCATIONS else loc)
         kind = error.get("type", "")
         if kind == "json_invalid":
             ctx = error.get("ctx", {})
@@ -62,9 +75,9 @@ def describe_validation_errors(errors: list[Any]) -> tuple[str, list[dict[str, A
         elif kind == "extra_forbidden":
             text = f"Unknown field '{field}'"
         elif kind == "missing":
-            text = f"Field '{field}' is required"
+            text = f"{label} '{field}' is required"
         elif field:
-            text = f"Field '{field}': {error.get('msg')}"
+            text = f"{label} '{field}': {error.get('msg')}"
         else:
             text = f"Request body: {error.get('msg')}"
         details.append({"message": text, "details": {"field": field, "type": kind}})
@@ -101,6 +114,13 @@ def install_error_handlers(app: FastAPI) -> None:
         elif isinstance(error, InvalidRequest):
             status = 400
         return error_response(request, ApiError(status, str(error)))
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_unavailable(request: Request, error: StoreUnavailable) -> JSONResponse:
+        logger.warning("database unreachable on %s %s: %s", request.method, request.url.path, error)
+        message = "The database cannot be reached right now; try again shortly"
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return error_response(request, ApiError(503, message, headers=headers))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:

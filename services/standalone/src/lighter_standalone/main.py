@@ -7,6 +7,7 @@ service knows which mode it runs in.
 import logging
 
 from lighter_api.app import create_app
+from lighter_api.idempotency import KeyExpiry
 from lighter_common.backends import open_backend
 from lighter_common.bus.memory import MemoryBus
 from lighter_common.service.runner import serve
@@ -29,6 +30,7 @@ async def run(settings: Settings) -> None:
     tracker = Tracker(store=store, bus=bus, backend=backend, settings=settings)
     session_manager = SessionManager(store=store, bus=bus, settings=settings)
     app = create_app(store=store, bus=bus, settings=settings)
+    key_expiry = KeyExpiry(store)
     app.include_router(
         kernel_router(store=store, dispatcher=session_manager.dispatcher, settings=settings)
     )
@@ -37,6 +39,7 @@ async def run(settings: Settings) -> None:
         await submitter.start()
         await tracker.start()
         await session_manager.start()
+        await key_expiry.start()
         logger.info(
             "standalone Lighter ready",
             extra={
@@ -47,6 +50,7 @@ async def run(settings: Settings) -> None:
         )
 
     async def stop() -> None:
+        await key_expiry.stop()
         await session_manager.stop()
         await tracker.stop()
         await submitter.stop()

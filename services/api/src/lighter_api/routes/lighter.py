@@ -7,16 +7,23 @@ Both resources answer the same verbs, so one factory builds their routers; sessi
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from lighter_common.domain.application import Application
 from lighter_common.domain.submit_params import SubmitParams
 
 from lighter_api import applications
 from lighter_api.applications import BATCHES, SESSIONS, Resource
-from lighter_api.deps import BusDep, SettingsDep, StoreDep
+from lighter_api.deps import BusDep, ServicesDep, StoreDep
 from lighter_api.dialects import lighter
 from lighter_api.dialects.logs import log_page
-from lighter_api.routes.params import LogOffset, LogSize, Offset, Size
+from lighter_api.routes.params import (
+    IdempotencyKeyHeader,
+    LogOffset,
+    LogSize,
+    Offset,
+    Size,
+    id_parameter,
+)
 
 
 async def _sparkmagic(
@@ -39,21 +46,27 @@ async def _view(store: StoreDep, app: Application, sparkmagic: bool) -> dict[str
 
 def application_router(resource: Resource, segment: str) -> APIRouter:
     router = APIRouter(prefix=f"{lighter.PREFIX}/{segment}", tags=[segment])
+    item = f"/{{{id_parameter(resource)}}}"
+    route = f"POST {router.prefix}"  # idempotency keys belong to one route
+    Ref = Annotated[str, Path(alias=id_parameter(resource))]
     # sparkmagic reads sessions under `sessions`; everything else under `applications`.
     page_key = "sessions" if resource is SESSIONS else "applications"
 
     @router.post("", status_code=status.HTTP_201_CREATED)
     async def create(
         params: SubmitParams,
-        store: StoreDep,
-        bus: BusDep,
-        settings: SettingsDep,
+        response: Response,
+        services: ServicesDep,
         sparkmagic: Sparkmagic,
+        key: IdempotencyKeyHeader = None,
     ) -> dict[str, Any]:
-        app = await applications.submit(
-            store=store, bus=bus, settings=settings, resource=resource, params=params
+        """201 with the new application; 200 with the same one for a retry (Idempotency-Key)."""
+        submitted = await applications.submit_once(
+            services=services, resource=resource, params=params, route=route, idempotency_key=key
         )
-        return await _view(store, app, sparkmagic)
+        if not submitted.created:
+            response.status_code = status.HTTP_200_OK
+        return await _view(services.store, submitted.app, sparkmagic)
 
     @router.get("")
     async def list_all(
@@ -71,30 +84,30 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
         key = page_key if sparkmagic else "applications"
         return lighter.render_page(apps, offset=offset, total=total, key=key)
 
-    @router.get("/{app_id}")
-    async def get(app_id: str, store: StoreDep, sparkmagic: Sparkmagic) -> dict[str, Any]:
+    @router.get(item)
+    async def get(ref: Ref, store: StoreDep, sparkmagic: Sparkmagic) -> dict[str, Any]:
         # sparkmagic's heartbeat reads the session: heartbeatTimeoutInSecond counts from here.
-        return await _view(store, await applications.look_at(store, resource, app_id), sparkmagic)
+        return await _view(store, await applications.look_at(store, resource, ref), sparkmagic)
 
-    @router.get("/{app_id}/state")
-    async def get_state(app_id: str, store: StoreDep) -> dict[str, Any]:
-        return lighter.render_state(await applications.look_at(store, resource, app_id))
+    @router.get(f"{item}/state")
+    async def get_state(ref: Ref, store: StoreDep) -> dict[str, Any]:
+        return lighter.render_state(await applications.look_at(store, resource, ref))
 
-    @router.get("/{app_id}/log")
+    @router.get(f"{item}/log")
     async def get_log(
-        app_id: str,
+        ref: Ref,
         store: StoreDep,
         sparkmagic: Sparkmagic,
         offset: LogOffset = None,
         size: LogSize = None,
     ) -> dict[str, Any]:
-        app = await applications.find(store, resource, app_id)
+        app = await applications.find(store, resource, ref)
         page = log_page(await applications.read_log(store, app), offset, size, default_size=None)
         return lighter.render_log(app, page, as_lines=sparkmagic)
 
-    @router.delete("/{app_id}")
-    async def delete(app_id: str, store: StoreDep, bus: BusDep) -> Response:
-        await applications.delete(store=store, bus=bus, resource=resource, ref=app_id)
+    @router.delete(item)
+    async def delete(ref: Ref, store: StoreDep, bus: BusDep) -> Response:
+        await applications.delete(store=store, bus=bus, resource=resource, ref=ref)
         return Response(status_code=status.HTTP_200_OK)
 
     return router
@@ -104,17 +117,12 @@ batches = application_router(BATCHES, "batches")
 sessions = application_router(SESSIONS, "sessions")
 
 
-@sessions.put("/{app_id}", status_code=status.HTTP_201_CREATED)
+@sessions.put("/{session_id}", status_code=status.HTTP_201_CREATED)
 async def create_session_with_id(
-    app_id: str,
-    params: SubmitParams,
-    store: StoreDep,
-    bus: BusDep,
-    settings: SettingsDep,
-    sparkmagic: Sparkmagic,
+    session_id: str, params: SubmitParams, services: ServicesDep, sparkmagic: Sparkmagic
 ) -> dict[str, Any]:
     """Create a session under a chosen id (409 when it is taken)."""
     app = await applications.submit(
-        store=store, bus=bus, settings=settings, resource=SESSIONS, params=params, app_id=app_id
+        services=services, resource=SESSIONS, params=params, app_id=session_id
     )
-    return await _view(store, app, sparkmagic)
+    return await _view(services.store, app, sparkmagic)

@@ -4,18 +4,25 @@ Sessions and batches answer the same verbs, so one factory builds both routers. 
 the application service's (`lighter_api.applications`); these routes parse and render.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Path, status
 from fastapi.responses import JSONResponse
 from lighter_common.domain.submit_params import SubmitParams
 
 from lighter_api import applications
 from lighter_api.applications import BATCHES, SESSIONS, Resource
-from lighter_api.deps import BusDep, SettingsDep, StoreDep
+from lighter_api.deps import BusDep, ServicesDep, StoreDep
 from lighter_api.dialects import livy
 from lighter_api.dialects.logs import log_page
-from lighter_api.routes.params import LogOffset, LogSize, Offset, Size
+from lighter_api.routes.params import (
+    IdempotencyKeyHeader,
+    LogOffset,
+    LogSize,
+    Offset,
+    Size,
+    id_parameter,
+)
 
 version_router = APIRouter(prefix=livy.PREFIX, tags=["livy"])
 
@@ -27,17 +34,22 @@ async def version() -> dict[str, str]:
 
 def application_router(resource: Resource, segment: str) -> APIRouter:
     router = APIRouter(prefix=f"{livy.PREFIX}/{segment}", tags=["livy"])
+    item = f"/{{{id_parameter(resource)}}}"
+    route = f"POST {router.prefix}"  # idempotency keys belong to one route
+    Ref = Annotated[int, Path(alias=id_parameter(resource))]
 
     @router.post("", status_code=status.HTTP_201_CREATED)
     async def create(
-        params: SubmitParams, store: StoreDep, bus: BusDep, settings: SettingsDep
+        params: SubmitParams, services: ServicesDep, key: IdempotencyKeyHeader = None
     ) -> JSONResponse:
-        app = await applications.submit(
-            store=store, bus=bus, settings=settings, resource=resource, params=params
+        """201 with the new application; 200 with the same one for a retry (Idempotency-Key)."""
+        submitted = await applications.submit_once(
+            services=services, resource=resource, params=params, route=route, idempotency_key=key
         )
+        app = submitted.app
         return JSONResponse(
             livy.render_application(app),
-            status_code=status.HTTP_201_CREATED,
+            status_code=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK,
             headers={"Location": f"/{segment}/{app.livy_id}"},
         )
 
@@ -46,28 +58,28 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
         apps, total = await applications.list_page(store, resource, offset=offset, limit=size)
         return livy.render_page(apps, offset=offset, total=total)
 
-    @router.get("/{livy_id}")
-    async def get(livy_id: int, store: StoreDep) -> dict[str, Any]:
-        app = await applications.look_at(store, resource, livy_id)
+    @router.get(item)
+    async def get(ref: Ref, store: StoreDep) -> dict[str, Any]:
+        app = await applications.look_at(store, resource, ref)
         text = await applications.read_log(store, app)
         last = log_page(text, None, None, default_size=livy.LOG_LINES)
         return livy.render_application(app, last.lines)
 
-    @router.get("/{livy_id}/state")
-    async def get_state(livy_id: int, store: StoreDep) -> dict[str, Any]:
-        return livy.render_state(await applications.look_at(store, resource, livy_id))
+    @router.get(f"{item}/state")
+    async def get_state(ref: Ref, store: StoreDep) -> dict[str, Any]:
+        return livy.render_state(await applications.look_at(store, resource, ref))
 
-    @router.get("/{livy_id}/log")
+    @router.get(f"{item}/log")
     async def get_log(
-        livy_id: int, store: StoreDep, offset: LogOffset = None, size: LogSize = None
+        ref: Ref, store: StoreDep, offset: LogOffset = None, size: LogSize = None
     ) -> dict[str, Any]:
-        app = await applications.find(store, resource, livy_id)
+        app = await applications.find(store, resource, ref)
         text = await applications.read_log(store, app)
         return livy.render_log(app, log_page(text, offset, size, default_size=livy.LOG_LINES))
 
-    @router.delete("/{livy_id}")
-    async def delete(livy_id: int, store: StoreDep, bus: BusDep) -> dict[str, str]:
-        await applications.delete(store=store, bus=bus, resource=resource, ref=livy_id)
+    @router.delete(item)
+    async def delete(ref: Ref, store: StoreDep, bus: BusDep) -> dict[str, str]:
+        await applications.delete(store=store, bus=bus, resource=resource, ref=ref)
         return {"msg": "deleted"}
 
     return router

@@ -1,14 +1,21 @@
-"""What both dialects read from requests the same way: paging parameters, a statement's body."""
+"""What both dialects read from requests the same way: paging, idempotency keys, statements."""
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Header, Query
 from pydantic import BaseModel, ConfigDict
+
+from lighter_api import idempotency
+from lighter_api.applications import Resource
 
 Offset = Annotated[int, Query(alias="from", ge=0)]
 Size = Annotated[int, Query(ge=0, le=10_000)]
 LogOffset = Annotated[int | None, Query(alias="from", ge=0)]
 LogSize = Annotated[int | None, Query(ge=0)]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(alias=idempotency.HEADER, min_length=1, max_length=idempotency.MAX_KEY_LENGTH),
+]
 
 
 class StatementRequest(BaseModel):
@@ -16,3 +23,8 @@ class StatementRequest(BaseModel):
 
     code: str
     kind: str | None = None
+
+
+def id_parameter(resource: Resource) -> str:
+    """session_id, batch_id: an application's path parameter, as a 400 names it."""
+    return f"{resource.noun.lower()}_id"
