@@ -41,7 +41,7 @@ def test_no_application_can_hold_a_refused_id(value: str) -> None:
 @pytest.mark.parametrize("value", BAD)
 def test_a_permanent_session_with_a_refused_id_is_a_configuration_error(value: str) -> None:
     with pytest.raises(ValidationError, match=r"permanent_sessions\.0\.id"):
-        Settings(permanent_sessions=[{"id": value}])  # type: ignore[list-item]
+        Settings(permanent_sessions=[{"id": value}])
 
 
 def test_permanent_sessions_from_the_environment_are_checked(
