@@ -1,6 +1,7 @@
 """Launching one application: claim it, start its driver, record where it runs."""
 
 import logging
+import os
 
 from lighter_common.backends.base import Backend, LaunchContext
 from lighter_common.bus.base import Bus
@@ -14,6 +15,14 @@ from lighter_common.settings import Settings
 from lighter_common.store.base import Store
 
 logger = logging.getLogger(__name__)
+
+# The kernel's tuning knobs an operator may set in the service's environment; the backend
+# passes a driver nothing else of Lighter's own (see LaunchContext).
+KERNEL_TUNING_VARIABLES = (
+    "LIGHTER_KERNEL_UNREACHABLE_TIMEOUT",
+    "LIGHTER_KERNEL_MAX_OUTPUT_BYTES",
+    "LIGHTER_SQL_MAX_ROWS",
+)
 
 
 async def claim(store: Store, app: Application) -> Application | None:
@@ -29,9 +38,11 @@ async def claim(store: Store, app: Application) -> Application | None:
 def launch_context(app: Application, settings: Settings) -> LaunchContext:
     if not app.type.is_session:
         return LaunchContext()
+    tuning = {name: os.environ[name] for name in KERNEL_TUNING_VARIABLES if name in os.environ}
     return LaunchContext(
         kernel_file=str(KERNEL_PATH),
         env={
+            **tuning,
             "LIGHTER_KERNEL_URL": settings.kernel_base_url,
             "LIGHTER_SESSION_ID": app.id,
             "LIGHTER_KERNEL_SECRET": app.kernel_secret or "",

@@ -26,7 +26,11 @@ class LaunchResult:
 
 @dataclass(frozen=True)
 class LaunchContext:
-    """What a driver needs beyond the submit params (sessions: where the kernel calls home)."""
+    """What a driver needs beyond the submit params (sessions: where the kernel calls home).
+
+    `env` is all a driver gets of Lighter's configuration: backends pass none of the
+    service's own LIGHTER_* variables, which hold its secrets.
+    """
 
     kernel_file: str | None = None
     env: dict[str, str] | None = None

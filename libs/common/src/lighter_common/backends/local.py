@@ -45,6 +45,7 @@ from lighter_common.domain.application import Application
 from lighter_common.domain.driver import DriverPhase, DriverStatus
 from lighter_common.settings import Settings
 
+SERVICE_ENV_PREFIX = "LIGHTER_"
 LOCK_FILE = "launch.lock"
 LOG_FILE = "driver.log"
 EVENTS_DIR = "events"
@@ -137,7 +138,18 @@ class LocalBackend:
         )
 
     def _environment(self, context: LaunchContext) -> dict[str, str]:
-        env = {**os.environ, "SPARK_HOME": str(self._spark_home)}
+        """The service's environment without Lighter's own settings, plus the context's.
+
+        LIGHTER_* variables hold the service's secrets (database and broker URLs, …); user
+        code in the driver must not read them. The kernel's own variables come from the
+        launch context.
+        """
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(SERVICE_ENV_PREFIX)
+        }
+        env["SPARK_HOME"] = str(self._spark_home)
         # Python workers need an interpreter that has pyspark: the one running this service.
         env.setdefault("PYSPARK_PYTHON", sys.executable)
         env.setdefault("PYSPARK_DRIVER_PYTHON", env["PYSPARK_PYTHON"])
