@@ -16,14 +16,7 @@ from lighter_api.applications import BATCHES, SESSIONS, Resource
 from lighter_api.deps import BusDep, ServicesDep, StoreDep
 from lighter_api.dialects import lighter
 from lighter_api.dialects.logs import log_page
-from lighter_api.routes.params import (
-    IdempotencyKeyHeader,
-    LogOffset,
-    LogSize,
-    Offset,
-    Size,
-    id_parameter,
-)
+from lighter_api.routes import inputs
 
 
 async def _sparkmagic(
@@ -46,9 +39,9 @@ async def _view(store: StoreDep, app: Application, sparkmagic: bool) -> dict[str
 
 def application_router(resource: Resource, segment: str) -> APIRouter:
     router = APIRouter(prefix=f"{lighter.PREFIX}/{segment}", tags=[segment])
-    item = f"/{{{id_parameter(resource)}}}"
+    item = f"/{{{inputs.id_parameter(resource)}}}"
     route = f"POST {router.prefix}"  # idempotency keys belong to one route
-    Ref = Annotated[str, Path(alias=id_parameter(resource))]
+    Ref = Annotated[str, Path(alias=inputs.id_parameter(resource))]
     # sparkmagic reads sessions under `sessions`; everything else under `applications`.
     page_key = "sessions" if resource is SESSIONS else "applications"
 
@@ -58,7 +51,7 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
         response: Response,
         services: ServicesDep,
         sparkmagic: Sparkmagic,
-        key: IdempotencyKeyHeader = None,
+        key: inputs.IdempotencyKeyHeader = None,
     ) -> dict[str, Any]:
         """201 with the new application; 200 with the same one for a retry (Idempotency-Key)."""
         submitted = await applications.submit_once(
@@ -72,8 +65,8 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
     async def list_all(
         store: StoreDep,
         sparkmagic: Sparkmagic,
-        offset: Offset = 0,
-        size: Size = 100,
+        offset: inputs.Offset = 0,
+        size: inputs.Size = 100,
         state: StateFilter = [],  # noqa: B006 - FastAPI reads, never mutates
         search: str | None = None,
     ) -> dict[str, Any]:
@@ -98,8 +91,8 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
         ref: Ref,
         store: StoreDep,
         sparkmagic: Sparkmagic,
-        offset: LogOffset = None,
-        size: LogSize = None,
+        offset: inputs.LogOffset = None,
+        size: inputs.LogSize = None,
     ) -> dict[str, Any]:
         app = await applications.find(store, resource, ref)
         page = log_page(await applications.read_log(store, app), offset, size, default_size=None)

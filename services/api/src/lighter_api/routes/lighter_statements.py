@@ -7,14 +7,14 @@ from fastapi import APIRouter, status
 from lighter_api import statements
 from lighter_api.deps import BusDep, StoreDep
 from lighter_api.dialects import lighter
-from lighter_api.routes.params import Offset, Size, StatementRequest
+from lighter_api.routes import inputs
 
 router = APIRouter(prefix=f"{lighter.PREFIX}/sessions/{{session_id}}/statements", tags=["sessions"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_statement(
-    session_id: str, body: StatementRequest, store: StoreDep, bus: BusDep
+    session_id: str, body: inputs.StatementRequest, store: StoreDep, bus: BusDep
 ) -> dict[str, Any]:
     created = await statements.submit_statement(
         store=store, bus=bus, session_ref=session_id, code=body.code, kind=body.kind
@@ -24,7 +24,7 @@ async def create_statement(
 
 @router.get("")
 async def list_statements(
-    session_id: str, store: StoreDep, offset: Offset = 0, size: Size = 100
+    session_id: str, store: StoreDep, offset: inputs.Offset = 0, size: inputs.Size = 100
 ) -> dict[str, Any]:
     found, total = await statements.list_statements(store, session_id, offset=offset, limit=size)
     return lighter.render_statements(found, offset=offset, total=total)

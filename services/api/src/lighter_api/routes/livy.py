@@ -15,14 +15,7 @@ from lighter_api.applications import BATCHES, SESSIONS, Resource
 from lighter_api.deps import BusDep, ServicesDep, StoreDep
 from lighter_api.dialects import livy
 from lighter_api.dialects.logs import log_page
-from lighter_api.routes.params import (
-    IdempotencyKeyHeader,
-    LogOffset,
-    LogSize,
-    Offset,
-    Size,
-    id_parameter,
-)
+from lighter_api.routes import inputs
 
 version_router = APIRouter(prefix=livy.PREFIX, tags=["livy"])
 
@@ -34,13 +27,13 @@ async def version() -> dict[str, str]:
 
 def application_router(resource: Resource, segment: str) -> APIRouter:
     router = APIRouter(prefix=f"{livy.PREFIX}/{segment}", tags=["livy"])
-    item = f"/{{{id_parameter(resource)}}}"
+    item = f"/{{{inputs.id_parameter(resource)}}}"
     route = f"POST {router.prefix}"  # idempotency keys belong to one route
-    Ref = Annotated[int, Path(alias=id_parameter(resource))]
+    Ref = Annotated[int, Path(alias=inputs.id_parameter(resource))]
 
     @router.post("", status_code=status.HTTP_201_CREATED)
     async def create(
-        params: SubmitParams, services: ServicesDep, key: IdempotencyKeyHeader = None
+        params: SubmitParams, services: ServicesDep, key: inputs.IdempotencyKeyHeader = None
     ) -> JSONResponse:
         """201 with the new application; 200 with the same one for a retry (Idempotency-Key)."""
         submitted = await applications.submit_once(
@@ -54,7 +47,9 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
         )
 
     @router.get("")
-    async def list_all(store: StoreDep, offset: Offset = 0, size: Size = 100) -> dict[str, Any]:
+    async def list_all(
+        store: StoreDep, offset: inputs.Offset = 0, size: inputs.Size = 100
+    ) -> dict[str, Any]:
         apps, total = await applications.list_page(store, resource, offset=offset, limit=size)
         return livy.render_page(apps, offset=offset, total=total)
 
@@ -71,7 +66,7 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
 
     @router.get(f"{item}/log")
     async def get_log(
-        ref: Ref, store: StoreDep, offset: LogOffset = None, size: LogSize = None
+        ref: Ref, store: StoreDep, offset: inputs.LogOffset = None, size: inputs.LogSize = None
     ) -> dict[str, Any]:
         app = await applications.find(store, resource, ref)
         text = await applications.read_log(store, app)

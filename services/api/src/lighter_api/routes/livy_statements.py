@@ -8,14 +8,14 @@ from fastapi.responses import JSONResponse
 from lighter_api import statements
 from lighter_api.deps import BusDep, StoreDep
 from lighter_api.dialects import livy
-from lighter_api.routes.params import Offset, Size, StatementRequest
+from lighter_api.routes import inputs
 
 router = APIRouter(prefix=f"{livy.PREFIX}/sessions/{{session_id}}/statements", tags=["livy"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_statement(
-    session_id: int, body: StatementRequest, store: StoreDep, bus: BusDep
+    session_id: int, body: inputs.StatementRequest, store: StoreDep, bus: BusDep
 ) -> JSONResponse:
     created = await statements.submit_statement(
         store=store, bus=bus, session_ref=session_id, code=body.code, kind=body.kind
@@ -29,7 +29,7 @@ async def create_statement(
 
 @router.get("")
 async def list_statements(
-    session_id: int, store: StoreDep, offset: Offset = 0, size: Size = 1000
+    session_id: int, store: StoreDep, offset: inputs.Offset = 0, size: inputs.Size = 1000
 ) -> dict[str, Any]:
     found, total = await statements.list_statements(store, session_id, offset=offset, limit=size)
     return livy.render_statements(found, total=total)
