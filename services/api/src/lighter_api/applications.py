@@ -50,12 +50,12 @@ def new_application(
     """The document a submission creates (not stored yet); raises InvalidRequest on bad input."""
     if app_id is not None and (problem := application_id_problem(app_id)) is not None:
         raise InvalidRequest(problem)
-    chosen = {"id": app_id or new_application_id()}
+    app_id = app_id or new_application_id()
     if resource is BATCHES:
         if not params.file:
             raise InvalidRequest("Field 'file' is required")
         return Application(
-            **chosen,
+            id=app_id,
             type=ApplicationType.BATCH,
             submit_params=params,
             backend=settings.backend,
@@ -66,7 +66,7 @@ def new_application(
         raise InvalidRequest(problem)
     now = utcnow()
     return Application(
-        **chosen,
+        id=app_id,
         type=ApplicationType.PERMANENT_SESSION if params.permanent else ApplicationType.SESSION,
         submit_params=params.model_copy(update={"kind": kind}),
         kind=kind,
