@@ -10,7 +10,7 @@ from lighter_common.backends import open_backend
 from lighter_common.backends.base import LaunchContext
 from lighter_common.backends.local import LocalBackend
 from lighter_common.domain.application import Application, ApplicationType
-from lighter_common.domain.driver import DriverPhase, DriverStatus
+from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus
 from lighter_common.domain.submit_params import ConfValue, SubmitParams
 from lighter_common.settings import Settings
 
@@ -158,7 +158,7 @@ async def sleeper(backend: LocalBackend) -> AsyncIterator[Application]:
     await backend.launch(app, LaunchContext())
     await wait_for_log(backend, app, "sleeping:")
     yield app
-    await backend.kill(app)
+    await backend.kill(DriverKey.of(app))
 
 
 async def test_a_second_launch_returns_the_same_ref_and_starts_nothing(
@@ -193,7 +193,7 @@ async def test_kill_ends_the_whole_driver_tree(
     # supervisor, JVM, Python driver, PySpark's worker daemon (in a process group of its own)
     assert len(live_session_members(session)) >= 4
 
-    await LocalBackend(settings).kill(sleeper)
+    await LocalBackend(settings).kill(DriverKey.of(sleeper))
     status = await wait_for(backend, sleeper, FINISHED)
 
     assert status.phase is DriverPhase.KILLED
@@ -211,7 +211,7 @@ async def test_a_vanished_supervisor_is_missing(backend: LocalBackend, settings:
     assert status.phase is DriverPhase.MISSING
     assert status.reason == "driver process vanished"
     # What the supervisor left behind is still the driver's, and a kill still ends it.
-    await backend.kill(app)
+    await backend.kill(DriverKey.of(app))
     assert await wait_until_gone(session) == []
 
 

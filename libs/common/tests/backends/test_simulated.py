@@ -9,7 +9,7 @@ from lighter_common.backends import open_backend
 from lighter_common.backends.base import LaunchContext
 from lighter_common.backends.simulated import SimulatedBackend, SimulatedPlan
 from lighter_common.domain.application import Application, ApplicationType
-from lighter_common.domain.driver import DriverPhase
+from lighter_common.domain.driver import DriverKey, DriverPhase
 from lighter_common.domain.submit_params import ConfValue, SubmitParams
 from lighter_common.settings import Settings
 
@@ -96,12 +96,12 @@ async def test_a_launched_application_keeps_its_reference(settings: Settings) ->
 async def test_kill_is_seen_by_another_instance(settings: Settings) -> None:
     app = await launched(SimulatedBackend(settings), batch())
 
-    await SimulatedBackend(settings).kill(app)
-    await SimulatedBackend(settings).kill(app)
+    await SimulatedBackend(settings).kill(DriverKey.of(app))
+    await SimulatedBackend(settings).kill(DriverKey.of(app))
 
     status = await SimulatedBackend(settings).status(app)
     assert status.phase is DriverPhase.KILLED
-    assert (settings.data_dir / "simulated-killed" / app.id).exists()
+    assert (settings.data_dir / "simulated-killed" / f"{app.id}@0").exists()
 
 
 async def test_killing_a_finished_application_changes_nothing(settings: Settings) -> None:
@@ -109,7 +109,7 @@ async def test_killing_a_finished_application_changes_nothing(settings: Settings
     app = await launched(backend, batch({"lighter.simulated.runSeconds": 0}))
     await asyncio.sleep(0.25)
 
-    await backend.kill(app)
+    await backend.kill(DriverKey.of(app))
 
     assert (await backend.status(app)).phase is DriverPhase.SUCCEEDED
 
@@ -137,7 +137,7 @@ async def test_statuses_of_two_thousand_applications(settings: Settings) -> None
     conf = {"lighter.simulated.startSeconds": 60}
     apps = [await launched(backend, batch(conf)) for _ in range(2000)]
     for app in apps[:100]:
-        await backend.kill(app)
+        await backend.kill(DriverKey.of(app))
 
     started = time.perf_counter()
     statuses = await backend.statuses(apps)

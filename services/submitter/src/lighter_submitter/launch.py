@@ -6,6 +6,7 @@ import os
 from lighter_common.backends.base import Backend, LaunchContext
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import Application, utcnow
+from lighter_common.domain.driver import DriverKey
 from lighter_common.domain.statement import DEFAULT_KIND
 from lighter_common.domain.states import ALIVE_STATES, ApplicationState
 from lighter_common.kernel import KERNEL_PATH
@@ -77,7 +78,7 @@ async def launch(
     if recorded is None:
         # Killed or deleted while launching: nobody else knows this driver exists.
         logger.info("application ended while launching; stopping its driver", extra={"app": app.id})
-        await backend.kill(app.model_copy(update={"backend_ref": result.backend_ref}))
+        await backend.kill(DriverKey.of(app))
         return
     logger.info("launched", extra={"app": app.id, "ref": result.backend_ref})
     await bus.publish(TRACKER_QUEUE, TrackApplication(app_id=app.id))

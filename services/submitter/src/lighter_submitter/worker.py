@@ -70,17 +70,15 @@ class Submitter:
             await self._handle_kill(command.app_id)
 
     async def _handle_kill(self, app_id: str) -> None:
-        app = await self._store.get_application(app_id)
-        if app is None:
-            return
-        await kill(
+        killed = await kill(
             store=self._store,
             bus=self._bus,
             backend=self._backend,
             settings=self._settings,
-            app=app,
+            app_id=app_id,
         )
-        KILLED.inc()
+        if killed is not None:
+            KILLED.inc()
 
     async def _schedule_loop(self) -> None:
         while True:
@@ -165,6 +163,7 @@ class Submitter:
                 self._spawn_launch(renewed)
 
     async def _repeat_kills(self) -> None:
+        """Kills asked for whose command was lost; each reads its application afresh."""
         wanted = await self._store.find_applications(
             ApplicationQuery(
                 states=(ApplicationState.NOT_STARTED, *ALIVE_STATES),
@@ -179,5 +178,5 @@ class Submitter:
                 bus=self._bus,
                 backend=self._backend,
                 settings=self._settings,
-                app=app,
+                app_id=app.id,
             )

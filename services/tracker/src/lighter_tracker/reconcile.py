@@ -6,7 +6,7 @@ from typing import Any
 from lighter_common.backends.base import Backend
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import AppInfo, Application, utcnow
-from lighter_common.domain.driver import DriverStatus
+from lighter_common.domain.driver import DriverKey, DriverStatus
 from lighter_common.domain.driver_state import StateChange, launch_timed_out, next_state
 from lighter_common.domain.states import ALIVE_STATES
 from lighter_common.domain.transitions import previous_states
@@ -113,5 +113,5 @@ async def _end_silent_driver(
     if ended is None:
         return False
     logger.warning("stopping a driver that never reported its id", extra={"app": app.id})
-    await backend.kill(app)
+    await backend.kill(DriverKey.of(app))
     return True

@@ -3,7 +3,8 @@
 Each tick reads every launched, unfinished application, asks the backend for all their
 statuses at once and applies the changes by compare-and-set. A process that died while the
 tracker was down is settled on its first tick. A `TrackApplication` command has the tracker
-look at that one application at once.
+look at that one application at once. Every `zombie_interval` seconds a tick also stops the
+drivers no application wants (zombies.py).
 """
 
 import asyncio
@@ -22,6 +23,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from lighter_tracker.logs import LogRefresher
 from lighter_tracker.reconcile import reconcile
+from lighter_tracker.zombies import stop_zombies
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class Tracker:
         self._settings = settings
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._next_zombie_sweep = 0.0
         self._logs = LogRefresher(
             store=store,
             backend=backend,
@@ -68,8 +71,18 @@ class Tracker:
                 await self.tick()
             except Exception:
                 logger.exception("tracking pass failed")
+            if started >= self._next_zombie_sweep:
+                self._next_zombie_sweep = started + self._settings.zombie_interval
+                try:
+                    await self.sweep_zombies()
+                except Exception:
+                    logger.exception("zombie sweep failed")
             elapsed = time.monotonic() - started
             await asyncio.sleep(max(self._settings.tracker_interval - elapsed, 0.05))
+
+    async def sweep_zombies(self) -> int:
+        """Stop the drivers no application wants; returns how many."""
+        return len(await stop_zombies(store=self._store, backend=self._backend))
 
     async def track_one(self, app_id: str) -> bool:
         """Look at one application now, without waiting for the next pass."""

@@ -7,7 +7,11 @@ Contract:
 - `status` looks only at what the backend has (process, pod, schedule) and never at the
   store, so any service on any replica can call it after a restart.
 - `statuses` is `status` for many applications at once, as cheap as the backend allows.
-- `kill` is idempotent; killing something already gone is not an error.
+- `kill` is idempotent; killing something already gone, or never launched, is not an
+  error. It finds the driver from the application id and generation alone, so a kill that
+  raced a launch (no reference recorded yet) still stops the driver.
+- `drivers` lists every driver the backend has alive, whether or not an application still
+  wants it: the tracker's zombie sweep stops the ones nobody does.
 """
 
 from collections.abc import Sequence
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from lighter_common.domain.application import Application
-from lighter_common.domain.driver import DriverStatus
+from lighter_common.domain.driver import DriverKey, DriverStatus, LiveDriver
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ class Backend(Protocol):
     async def logs(self, app: Application, max_bytes: int) -> str | None:
         """The driver's log (its last `max_bytes`), or None when there is none."""
 
-    async def kill(self, app: Application) -> None: ...
+    async def kill(self, driver: DriverKey) -> None: ...
+
+    async def drivers(self) -> list[LiveDriver]:
+        """Every driver alive now."""
 
     async def close(self) -> None: ...

@@ -4,6 +4,7 @@ Each launch owns a directory, `<data dir>/apps/<app id>[-<generation>]`, that an
 the host can read after a restart:
 
     launch.lock   created exclusively by the one launch that starts the driver
+    application   the application id and generation, as JSON: whose driver this is
     driver.log    the driver's stdout and stderr
     pid           the supervisor's pid and start time (the supervisor leads the driver's session)
     exit_code     written by the supervisor when the driver ends
@@ -17,6 +18,7 @@ The backend reference is the directory's name.
 
 import asyncio
 import importlib.util
+import json
 import os
 import signal
 import subprocess
@@ -30,6 +32,7 @@ from lighter_common.backends.base import LaunchContext, LaunchResult
 from lighter_common.backends.driver_log import DriverLogFacts, last_error_line
 from lighter_common.backends.local_process import (
     is_same_process,
+    live_sessions,
     process_start,
     session_members,
     signal_session,
@@ -39,14 +42,16 @@ from lighter_common.backends.local_supervisor import (
     KILLED_FILE,
     PID_FILE,
     SPARK_APP_ID_FILE,
+    write_atomically,
 )
 from lighter_common.backends.spark_submit import spark_submit_args
 from lighter_common.domain.application import Application
-from lighter_common.domain.driver import DriverPhase, DriverStatus
+from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus, LiveDriver
 from lighter_common.settings import Settings
 
 SERVICE_ENV_PREFIX = "LIGHTER_"
 LOCK_FILE = "launch.lock"
+IDENTITY_FILE = "application"
 LOG_FILE = "driver.log"
 EVENTS_DIR = "events"
 # A lock without a pid file this long after it was taken means the launcher died mid-launch.
@@ -79,8 +84,8 @@ class LocalBackend:
     async def logs(self, app: Application, max_bytes: int) -> str | None:
         return await asyncio.to_thread(_read_tail, self._app_dir(app) / LOG_FILE, max_bytes)
 
-    async def kill(self, app: Application) -> None:
-        app_dir = self._app_dir(app)
+    async def kill(self, driver: DriverKey) -> None:
+        app_dir = self._apps_dir / _ref(driver)
         if not app_dir.is_dir():
             return
         if not (app_dir / EXIT_CODE_FILE).exists():
@@ -97,22 +102,45 @@ class LocalBackend:
                 return
         await asyncio.to_thread(signal_session, session, signal.SIGKILL)
 
+    async def drivers(self) -> list[LiveDriver]:
+        return await asyncio.to_thread(self._drivers)
+
     async def close(self) -> None:
         self._log_scans.clear()
 
     def _app_dir(self, app: Application) -> Path:
-        return self._apps_dir / _ref(app)
+        return self._apps_dir / _ref(DriverKey.of(app))
+
+    def _drivers(self) -> list[LiveDriver]:
+        try:
+            app_dirs = list(self._apps_dir.iterdir())
+        except FileNotFoundError:
+            return []
+        sessions = live_sessions()
+        alive = []
+        for app_dir in app_dirs:
+            session = _driver_session(app_dir)
+            if session is None:
+                continue
+            running = session in sessions if sessions is not None else session_members(session)
+            key = _read_identity(app_dir)
+            if running and key is not None:
+                alive.append(LiveDriver(key=key, ref=app_dir.name))
+        return alive
 
     def _launch(self, app: Application, context: LaunchContext) -> LaunchResult:
         app_dir = self._app_dir(app)
         app_dir.mkdir(parents=True, exist_ok=True)
         command = [str(self._spark_home / "bin" / "spark-submit"), *self._arguments(app, context)]
+        ref = app_dir.name
         try:
             lock = os.open(app_dir / LOCK_FILE, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
-            return LaunchResult(backend_ref=_ref(app))
+            return LaunchResult(backend_ref=ref)
         with os.fdopen(lock, "w") as lock_file:
             lock_file.write(f"{os.getpid()} {time.time()}\n")
+        identity = {"id": app.id, "generation": app.generation}
+        write_atomically(app_dir / IDENTITY_FILE, json.dumps(identity))
         with (app_dir / LOG_FILE).open("ab") as log:
             supervisor = subprocess.run(
                 [sys.executable, "-m", local_supervisor.__name__, str(app_dir), "--", *command],
@@ -125,7 +153,7 @@ class LocalBackend:
             )
         if supervisor.returncode != 0:
             raise RuntimeError(f"the driver's supervisor did not start (see {LOG_FILE})")
-        return LaunchResult(backend_ref=_ref(app))
+        return LaunchResult(backend_ref=ref)
 
     def _arguments(self, app: Application, context: LaunchContext) -> list[str]:
         return spark_submit_args(
@@ -315,8 +343,16 @@ class _LogScan:
             self.facts.read_line(line.decode("utf-8", errors="replace"))
 
 
-def _ref(app: Application) -> str:
-    return app.id if app.generation == 0 else f"{app.id}-{app.generation}"
+def _ref(driver: DriverKey) -> str:
+    return driver.app_id if driver.generation == 0 else f"{driver.app_id}-{driver.generation}"
+
+
+def _read_identity(app_dir: Path) -> DriverKey | None:
+    try:
+        identity = json.loads((app_dir / IDENTITY_FILE).read_text())
+        return DriverKey(str(identity["id"]), int(identity["generation"]))
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None  # launched before identities were recorded, or being written
 
 
 def _pyspark_home() -> Path:

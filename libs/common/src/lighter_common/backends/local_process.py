@@ -58,6 +58,22 @@ def session_members(session_id: int) -> list[int]:
     return members
 
 
+def live_sessions() -> set[int] | None:
+    """Ids of the sessions that have a live (not zombie) process, in one pass over the table.
+
+    None where the table cannot be listed: ask `session_members` about each session instead.
+    """
+    if not _PROC.is_dir():
+        return None
+    sessions = set()
+    for entry in _PROC.iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields is not None and fields[0] not in ("Z", "X"):
+                sessions.add(int(fields[3]))
+    return sessions
+
+
 def signal_session(session_id: int, signum: signal.Signals) -> list[int]:
     """Send `signum` to every live process of the session; the pids it was sent to."""
     if not _PROC.is_dir():

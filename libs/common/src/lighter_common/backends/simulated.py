@@ -5,12 +5,14 @@ It measures Lighter, never Spark, and must never be taken as evidence that Spark
 
 The backend reference carries the whole plan, `sim:<launch epoch ms>:<start s>:<run s>:<outcome>`,
 so `status` is a pure function of the reference and the clock, and every process on every
-replica agrees without shared memory. A kill leaves a marker file,
-`<data dir>/simulated-killed/<app id>`, which all of them see too.
+replica agrees without shared memory. Each launch also leaves the reference in
+`<data dir>/simulated-drivers/<app id>@<generation>` (so drivers can be listed, and found
+without a reference), and a kill leaves a marker, `<data dir>/simulated-killed/<same name>`,
+which all of them see too.
 
-Launch is idempotent: an application that has a simulated reference keeps it; otherwise the
-launch time is the application's `started_at` (set when a submitter claims it), or now for
-an application that was never claimed.
+Launch is idempotent: an application that has a simulated reference, or whose driver was
+recorded, keeps it; otherwise the launch time is the application's `started_at` (set when a
+submitter claims it), or now for an application that was never claimed.
 
 Conf keys steer one application: `lighter.simulated.startSeconds`,
 `lighter.simulated.runSeconds` and `lighter.simulated.outcome` (`succeeded` or `failed`).
@@ -20,10 +22,11 @@ import os
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from lighter_common.backends.base import LaunchContext, LaunchResult
 from lighter_common.domain.application import Application
-from lighter_common.domain.driver import DriverPhase, DriverStatus
+from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus, LiveDriver
 from lighter_common.settings import Settings
 
 START_SECONDS_CONF = "lighter.simulated.startSeconds"
@@ -68,6 +71,7 @@ class SimulatedBackend:
     name = "simulated"
 
     def __init__(self, settings: Settings) -> None:
+        self._drivers_dir = settings.data_dir / "simulated-drivers"
         self._killed_dir = settings.data_dir / "simulated-killed"
         self._start_seconds = settings.simulated_start_seconds
         self._run_seconds = settings.simulated_run_seconds
@@ -75,20 +79,31 @@ class SimulatedBackend:
     async def launch(self, app: Application, context: LaunchContext) -> LaunchResult:
         if SimulatedPlan.parse(app.backend_ref) is not None:
             return LaunchResult(backend_ref=str(app.backend_ref))
+        record = self._drivers_dir / _name(DriverKey.of(app))
+        if (recorded := _read_plan(record)) is not None:
+            return LaunchResult(backend_ref=recorded.ref)
         launched_at = app.started_at.timestamp() if app.started_at else time.time()
-        return LaunchResult(backend_ref=self._plan(app, int(launched_at * 1000)).ref)
+        plan = self._plan(app, int(launched_at * 1000))
+        self._drivers_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            with record.open("x") as file:
+                file.write(plan.ref)
+        except FileExistsError:  # a concurrent launch recorded its plan first
+            return LaunchResult(backend_ref=(_read_plan(record) or plan).ref)
+        return LaunchResult(backend_ref=plan.ref)
 
     async def status(self, app: Application) -> DriverStatus:
-        killed = self._killed_dir / app.id
-        return _status(app, _now_ms(), killed={app.id} if killed.exists() else ())
+        name = _name(DriverKey.of(app))
+        killed = {name} if (self._killed_dir / name).exists() else set()
+        return _status(app, self._plan_of(app), _now_ms(), killed)
 
     async def statuses(self, apps: Sequence[Application]) -> dict[str, DriverStatus]:
-        killed = self._killed_ids()
+        killed = _names_in(self._killed_dir)
         now_ms = _now_ms()
-        return {app.id: _status(app, now_ms, killed) for app in apps}
+        return {app.id: _status(app, self._plan_of(app), now_ms, killed) for app in apps}
 
     async def logs(self, app: Application, max_bytes: int) -> str | None:
-        plan = SimulatedPlan.parse(app.backend_ref)
+        plan = self._plan_of(app)
         if plan is None:
             return None
         status = await self.status(app)
@@ -99,14 +114,32 @@ class SimulatedBackend:
         ]
         return "\n".join(lines)[-max_bytes:] if max_bytes > 0 else ""
 
-    async def kill(self, app: Application) -> None:
-        if (await self.status(app)).phase in _FINISHED:
+    async def kill(self, driver: DriverKey) -> None:
+        plan = _read_plan(self._drivers_dir / _name(driver))
+        if plan is None or plan.phase_at(_now_ms()) in _FINISHED:
             return
         self._killed_dir.mkdir(parents=True, exist_ok=True)
-        (self._killed_dir / app.id).touch()
+        (self._killed_dir / _name(driver)).touch()
+
+    async def drivers(self) -> list[LiveDriver]:
+        killed = _names_in(self._killed_dir)
+        now_ms = _now_ms()
+        alive = []
+        for name in _names_in(self._drivers_dir) - killed:
+            plan = _read_plan(self._drivers_dir / name)
+            key = _key(name)
+            if plan is not None and key is not None and not plan.phase_at(now_ms).ended:
+                alive.append(LiveDriver(key=key, ref=plan.ref))
+        return alive
 
     async def close(self) -> None:
         return None
+
+    def _plan_of(self, app: Application) -> SimulatedPlan | None:
+        plan = SimulatedPlan.parse(app.backend_ref)
+        if plan is None and app.backend_ref is None:
+            plan = _read_plan(self._drivers_dir / _name(DriverKey.of(app)))
+        return plan
 
     def _plan(self, app: Application, launched_ms: int) -> SimulatedPlan:
         conf = app.submit_params.spark_conf()
@@ -120,19 +153,37 @@ class SimulatedBackend:
             outcome=outcome,
         )
 
-    def _killed_ids(self) -> set[str]:
-        try:
-            return set(os.listdir(self._killed_dir))
-        except FileNotFoundError:
-            return set()
+
+def _name(driver: DriverKey) -> str:
+    return f"{driver.app_id}@{driver.generation}"
 
 
-def _status(app: Application, now_ms: int, killed: Collection[str]) -> DriverStatus:
-    plan = SimulatedPlan.parse(app.backend_ref)
+def _key(name: str) -> DriverKey | None:
+    app_id, _, generation = name.rpartition("@")
+    return DriverKey(app_id, int(generation)) if app_id and generation.isdigit() else None
+
+
+def _names_in(directory: Path) -> set[str]:
+    try:
+        return set(os.listdir(directory))
+    except FileNotFoundError:
+        return set()
+
+
+def _read_plan(record: Path) -> SimulatedPlan | None:
+    try:
+        return SimulatedPlan.parse(record.read_text())
+    except FileNotFoundError:
+        return None
+
+
+def _status(
+    app: Application, plan: SimulatedPlan | None, now_ms: int, killed: Collection[str]
+) -> DriverStatus:
     if plan is None:
         return DriverStatus(DriverPhase.MISSING, reason="no simulated driver was launched")
     spark_app_id = f"simulated-{plan.launched_ms}-{app.id[:8]}"
-    if app.id in killed:
+    if _name(DriverKey.of(app)) in killed:
         return DriverStatus(DriverPhase.KILLED, spark_app_id=spark_app_id, reason="killed")
     phase = plan.phase_at(now_ms)
     if phase is DriverPhase.STARTING:

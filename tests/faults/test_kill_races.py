@@ -1,0 +1,149 @@
+"""No driver outlives its application, whenever during a launch the application is deleted.
+
+The submitter and the tracker run in-process against SQLite and the in-process bus, with the
+local backend on a fake Spark home whose drivers are plain sleeping Python scripts, so fifty
+launch-and-delete races take seconds.
+"""
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lighter_common.backends.base import LaunchContext
+from lighter_common.backends.local import LocalBackend
+from lighter_common.backends.local_process import session_members
+from lighter_common.bus.memory import MemoryBus
+from lighter_common.domain.application import Application, ApplicationType, utcnow
+from lighter_common.domain.states import ApplicationState
+from lighter_common.domain.submit_params import SubmitParams
+from lighter_common.messages import SUBMITTER_QUEUE, KillApplication, LaunchApplication
+from lighter_common.settings import Settings
+from lighter_common.store.sqlite import SqliteStore
+from lighter_submitter.worker import Submitter
+from lighter_tracker.worker import Tracker
+
+from tests.harness.fake_spark import fake_spark_home
+
+TRIES = 50
+DEADLINE_SECONDS = 90.0
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: SqliteStore
+    bus: MemoryBus
+    backend: LocalBackend
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        spark_home=fake_spark_home(tmp_path / "spark"),
+        max_running_jobs=TRIES,
+        max_starting_jobs=TRIES,
+        tracker_interval=0.2,
+        sweep_interval=0.5,
+        zombie_interval=0.5,
+    )
+    store = await SqliteStore.open(tmp_path / "lighter.db")
+    bus = MemoryBus()
+    backend = LocalBackend(settings, kill_grace_seconds=2)
+    workers = [
+        Submitter(store=store, bus=bus, backend=backend, settings=settings),
+        Tracker(store=store, bus=bus, backend=backend, settings=settings),
+    ]
+    for worker in workers:
+        await worker.start()
+    yield Services(settings, store, bus, backend)
+    for worker in workers:
+        await worker.stop()
+    await bus.close()
+    await store.close()
+    for driver in await backend.drivers():  # whatever a failed test left running
+        await backend.kill(driver.key)
+
+
+async def submit_then_delete(services: Services, script: Path, delay: float) -> str:
+    app = Application(type=ApplicationType.BATCH, submit_params=SubmitParams(file=str(script)))
+    await services.store.insert_application(app)
+    await services.bus.publish(SUBMITTER_QUEUE, LaunchApplication(app_id=app.id))
+    await asyncio.sleep(delay)  # the moment of the delete, not a wait for anything
+    # What DELETE does: mark the application, then ask the submitter to kill it.
+    await services.store.update_application(app.id, {"deleted": True, "kill_requested": True})
+    await services.bus.publish(SUBMITTER_QUEUE, KillApplication(app_id=app.id))
+    return app.id
+
+
+def driver_processes(settings: Settings) -> dict[str, list[int]]:
+    """Live processes of every driver ever started under the data dir, by directory."""
+    alive = {}
+    for pid_file in (settings.data_dir / "apps").glob("*/pid"):
+        members = session_members(int(pid_file.read_text().split()[0]))
+        if members:
+            alive[pid_file.parent.name] = members
+    return alive
+
+
+async def test_deleting_batches_at_random_moments_of_their_launch_leaves_no_driver(
+    services: Services, tmp_path: Path
+) -> None:
+    script = tmp_path / "sleeper.py"
+    script.write_text("import time\nprint('driver up', flush=True)\ntime.sleep(300)\n")
+    randomness = random.Random(6)
+
+    ids = await asyncio.gather(
+        *(submit_then_delete(services, script, randomness.uniform(0.0, 0.6)) for _ in range(TRIES))
+    )
+
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        apps = [await services.store.get_application(app_id) for app_id in ids]
+        unfinished = [app.id for app in apps if app is None or not app.state.is_finished]
+        alive = driver_processes(services.settings)
+        if not unfinished and not alive:
+            break
+        await asyncio.sleep(0.2)
+    assert unfinished == [], "applications never finished"
+    assert alive == {}, "drivers outlived their applications"
+    launched = list((services.settings.data_dir / "apps").glob("*/pid"))
+    assert launched, "no driver was ever started: the races were not run"
+
+
+async def test_drivers_of_launches_a_dead_submitter_never_recorded_are_stopped(
+    services: Services, tmp_path: Path
+) -> None:
+    script = tmp_path / "sleeper.py"
+    script.write_text("import time\ntime.sleep(300)\n")
+    randomness = random.Random(3)
+    ids = []
+    for _ in range(10):
+        # A submitter claimed the batch and started its driver, then died before recording it.
+        app = Application(
+            type=ApplicationType.BATCH,
+            state=ApplicationState.STARTING,
+            started_at=utcnow(),
+            submit_params=SubmitParams(file=str(script)),
+        )
+        await services.store.insert_application(app)
+        await services.backend.launch(app, LaunchContext())
+        await asyncio.sleep(randomness.uniform(0.0, 0.3))  # the moment of the delete
+        await services.store.update_application(app.id, {"deleted": True, "kill_requested": True})
+        await services.bus.publish(SUBMITTER_QUEUE, KillApplication(app_id=app.id))
+        ids.append(app.id)
+
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        apps = [await services.store.get_application(app_id) for app_id in ids]
+        killed = [app.id for app in apps if app and app.state is ApplicationState.KILLED]
+        alive = driver_processes(services.settings)
+        if len(killed) == len(ids) and not alive:
+            break
+        await asyncio.sleep(0.2)
+    assert sorted(killed) == sorted(ids)
+    assert alive == {}, "drivers outlived their applications"
