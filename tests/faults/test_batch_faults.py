@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from lighter_common.store.mongo import MongoStore
 
 from tests.harness.lighter import LighterFactory, LighterProcesses, wait_for
 from tests.harness.rabbitmq import RabbitMQServer
@@ -114,28 +115,43 @@ def test_services_reconnect_after_a_rabbitmq_restart(
         lighter.stop_all()
 
 
-@pytest.mark.spark
-def test_two_submitter_replicas_never_launch_a_batch_twice(
-    spark_cluster: LighterProcesses,
-) -> None:
-    spark_cluster.start("submitter", replica="submitter-2")
+def test_two_submitter_replicas_claim_each_batch_once(lighter_factory: LighterFactory) -> None:
+    lighter = lighter_factory.start("distributed", backend="simulated")
+    lighter.start("submitter", replica="submitter-2")
     try:
-        with _client(spark_cluster) as client:
-            ids = [
-                _submit(
-                    client, {"name": f"twin-{n}", "file": str(EXAMPLES / "pi.py"), "args": ["1"]}
-                )
-                for n in range(4)
-            ]
+        with _client(lighter) as client:
+            ids = [_submit(client, {"name": f"twin-{n}", "file": "job.py"}) for n in range(30)]
             for batch_id in ids:
                 final = wait_for(
-                    client, f"/batches/{batch_id}", lambda b: b["state"] in FINISHED, timeout=400
+                    client, f"/batches/{batch_id}", lambda b: b["state"] in FINISHED, timeout=120
                 )
                 assert final["state"] == "success", final
-                log = str(client.get(f"/batches/{batch_id}/log").json()["log"])
-                assert log.count("Pi is roughly") == 1
-        launched = [p.name for p in (spark_cluster.data_dir / "apps").iterdir()]
-        for batch_id in ids:
-            assert sum(name.startswith(batch_id) for name in launched) == 1
+        claims = asyncio.run(_claims(lighter, ids))
+        assert claims == dict.fromkeys(ids, 1)
+        launched = sum(
+            _metric(lighter, replica, "lighter_submitter_launched_total")
+            for replica in ("submitter", "submitter-2")
+        )
+        assert launched == len(ids)
     finally:
-        spark_cluster.kill("submitter-2", signal.SIGTERM)
+        lighter.stop_all()
+
+
+async def _claims(lighter: LighterProcesses, ids: list[str]) -> dict[str, int]:
+    """How many times each application was moved to `starting`, from the transition log."""
+    store = await MongoStore.connect(
+        lighter.env["LIGHTER_MONGO_URL"], lighter.env["LIGHTER_MONGO_DATABASE"]
+    )
+    try:
+        return {
+            app_id: sum(r.to_state == "starting" for r in await store.transitions(app_id))
+            for app_id in ids
+        }
+    finally:
+        await store.close()
+
+
+def _metric(lighter: LighterProcesses, service: str, name: str) -> float:
+    text = httpx.get(f"http://127.0.0.1:{lighter.ports[service]}/metrics", timeout=10).text
+    values = [float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " ")]
+    return sum(values)
