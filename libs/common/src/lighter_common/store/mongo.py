@@ -36,7 +36,7 @@ from lighter_common.domain.transition_record import (
 )
 from lighter_common.store import mongo_documents as documents
 from lighter_common.store.base import ApplicationQuery, StoreUnavailable
-from lighter_common.store.transition_log import catch_up, compare_and_set, group_latest
+from lighter_common.store.transition_log import catch_up, compare_and_set, repair_documents
 
 Document = dict[str, Any]
 
@@ -272,18 +272,13 @@ class MongoStore:
     async def repair(self, since: datetime) -> int:
         cursor = self._transitions.find({"at": {"$gte": since}})
         records = [TransitionRecord.model_validate(document) async for document in cursor]
-        repaired = 0
-        for subject, record in group_latest(records).items():
-            logged = (
-                self._logged_applications
-                if record.kind is SubjectKind.APPLICATION
-                else self._logged_statements
-            )
-            stored = await logged.read(subject)
-            if stored is not None and stored.seq < record.seq:
-                await catch_up(logged, subject)
-                repaired += 1
-        return repaired
+        return await repair_documents(
+            records,
+            {
+                SubjectKind.APPLICATION: self._logged_applications,
+                SubjectKind.STATEMENT: self._logged_statements,
+            },
+        )
 
     # Idempotency keys
 

@@ -62,6 +62,7 @@ class _LoggedCollection:
     """Reads, appends and applies transition records for one collection."""
 
     kind: SubjectKind
+    model: type[Application] | type[Statement]
 
     def __init__(
         self, documents: AsyncCollection[Document], records: AsyncCollection[Document]
@@ -86,27 +87,24 @@ class _LoggedCollection:
             {"$set": {**record.changes, "seq": record.seq}},
         )
 
+    def encode(self, changes: Mapping[str, Any]) -> Document:
+        return bson_precision(document_fields(self.model, changes, mode="python"))
+
 
 class LoggedApplications(_LoggedCollection):
-    model = Application
     kind = SubjectKind.APPLICATION
+    model = Application
 
     async def read(self, subject: str) -> Application | None:
         return application(await self._documents.find_one({"_id": subject}))
 
-    def encode(self, changes: Mapping[str, Any]) -> Document:
-        return bson_precision(document_fields(Application, changes, mode="python"))
-
 
 class LoggedStatements(_LoggedCollection):
-    model = Statement
     kind = SubjectKind.STATEMENT
+    model = Statement
 
     async def read(self, subject: str) -> Statement | None:
         return statement(await self._documents.find_one({"_id": subject}))
-
-    def encode(self, changes: Mapping[str, Any]) -> Document:
-        return bson_precision(document_fields(Statement, changes, mode="python"))
 
 
 def bson_precision(values: Document) -> Document:

@@ -36,7 +36,7 @@ from lighter_common.store.sqlite_documents import (
     application_filter,
     marks,
 )
-from lighter_common.store.transition_log import catch_up, compare_and_set, group_latest
+from lighter_common.store.transition_log import catch_up, compare_and_set, repair_documents
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS applications (
@@ -287,18 +287,13 @@ class SqliteStore:
             "SELECT doc FROM transitions WHERE at >= julianday(?)", (since.isoformat(),)
         )
         records = [TransitionRecord.model_validate_json(row[0]) for row in rows]
-        repaired = 0
-        for subject, record in group_latest(records).items():
-            logged = (
-                self._logged_applications
-                if record.kind is SubjectKind.APPLICATION
-                else self._logged_statements
-            )
-            stored = await self._logged(logged.read(subject))
-            if stored is not None and stored.seq < record.seq:
-                await self._logged(catch_up(logged, subject))
-                repaired += 1
-        return repaired
+        return await repair_documents(
+            records,
+            {
+                SubjectKind.APPLICATION: self._logged_applications,
+                SubjectKind.STATEMENT: self._logged_statements,
+            },
+        )
 
     # Idempotency keys
 

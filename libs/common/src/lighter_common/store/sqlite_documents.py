@@ -7,7 +7,7 @@ whose paths come from the models' aliases, never from input.
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -16,6 +16,8 @@ from lighter_common.domain.statement import Statement
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
 from lighter_common.store.base import ApplicationQuery
 from lighter_common.store.fields import document_fields
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def query(db: sqlite3.Connection, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
@@ -42,9 +44,9 @@ def insert_record(db: sqlite3.Connection, record: TransitionRecord) -> bool:
     return True
 
 
-class _LoggedTable:
+class _LoggedTable(Generic[M]):
     kind: SubjectKind
-    model: type[BaseModel]
+    model: type[M]
     _table: str
     _key: str  # the WHERE clause that names one row, with its parameters from `_key_values`
 
@@ -78,27 +80,23 @@ class _LoggedTable:
     def encode(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         return document_fields(self.model, changes, mode="json")
 
-    def _read_doc(self, subject: str) -> str | None:
+    async def read(self, subject: str) -> M | None:
         rows = query(
             self._db,
             f"SELECT doc FROM {self._table} WHERE {self._key}",
             self._key_values(subject),
         )
-        return str(rows[0][0]) if rows else None
+        return self.model.model_validate_json(rows[0][0]) if rows else None
 
 
-class LoggedApplications(_LoggedTable):
+class LoggedApplications(_LoggedTable[Application]):
     kind = SubjectKind.APPLICATION
     model = Application
     _table = "applications"
     _key = "id = ?"
 
-    async def read(self, subject: str) -> Application | None:
-        doc = self._read_doc(subject)
-        return None if doc is None else Application.model_validate_json(doc)
 
-
-class LoggedStatements(_LoggedTable):
+class LoggedStatements(_LoggedTable[Statement]):
     kind = SubjectKind.STATEMENT
     model = Statement
     _table = "statements"
@@ -107,10 +105,6 @@ class LoggedStatements(_LoggedTable):
     def _key_values(self, subject: str) -> list[Any]:
         session_id, statement_id = subject.rsplit("/", 1)
         return [session_id, int(statement_id)]
-
-    async def read(self, subject: str) -> Statement | None:
-        doc = self._read_doc(subject)
-        return None if doc is None else Statement.model_validate_json(doc)
 
 
 def application_filter(query: ApplicationQuery) -> tuple[str, list[Any]]:

@@ -138,10 +138,19 @@ def _state_value(document: BaseModel) -> str:
     return str(getattr(document, "state"))  # noqa: B009
 
 
-def group_latest(records: list[TransitionRecord]) -> dict[str, TransitionRecord]:
-    """The newest record of each subject."""
+async def repair_documents(
+    records: list[TransitionRecord], logged: Mapping[SubjectKind, LoggedDocuments[BaseModel]]
+) -> int:
+    """Bring the documents `records` changed up to date; returns how many were behind."""
     latest: dict[str, TransitionRecord] = {}
     for record in records:
         if record.subject not in latest or latest[record.subject].seq < record.seq:
             latest[record.subject] = record
-    return latest
+    repaired = 0
+    for subject, record in latest.items():
+        documents = logged[record.kind]
+        stored = await documents.read(subject)
+        if stored is not None and _seq(stored) < record.seq:
+            await catch_up(documents, subject)
+            repaired += 1
+    return repaired
