@@ -302,9 +302,11 @@ class MongoStore:
 
     @_unavailable_when_unreachable
     async def acquire_lease(self, name: str, owner: str, ttl: float) -> bool:
+        # update_one rather than findAndModify: FerretDB holds two pooled connections per
+        # findAndModify, and the scheduler takes this lease on every pass.
         now = datetime.now(UTC)
         try:
-            await self._leases.find_one_and_update(
+            result = await self._leases.update_one(
                 {"_id": name, "$or": [{"owner": owner}, {"expiresAt": {"$lte": now}}]},
                 {"$set": {"owner": owner, "expiresAt": now + timedelta(seconds=ttl)}},
                 upsert=True,
@@ -312,7 +314,7 @@ class MongoStore:
         except DuplicateKeyError:
             # Held by another owner: the upsert tried to create a second lease of that name.
             return False
-        return True
+        return result.matched_count == 1 or result.upserted_id is not None
 
     async def _next_livy_id(self) -> int:
         async with self._livy_ids.lock:
