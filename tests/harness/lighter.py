@@ -129,7 +129,7 @@ def base_env(
         "LIGHTER_SPARK_MASTER": "local[1]",
         "LIGHTER_TRACKER_INTERVAL": "0.5",
         "LIGHTER_SWEEP_INTERVAL": "2",
-        "LIGHTER_LAUNCH_TIMEOUT": "5",
+        "LIGHTER_LAUNCH_TIMEOUT": "90",  # a JVM on a loaded 2-core machine can take a while
         "LIGHTER_LOG_FORMAT": "text",
         "LIGHTER_SIMULATED_START_SECONDS": "0.3",
         "LIGHTER_SIMULATED_RUN_SECONDS": "1",
