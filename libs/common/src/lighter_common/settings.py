@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     )
     session_check_interval: float = 2.0
     kernel_poll_timeout: float = 25.0
+    # The event stream: how often it reads the log, how often an idle stream says it is alive,
+    # and how far behind its cursor it re-reads for writers whose clocks lag.
+    events_poll_interval: float = 0.5
+    events_keep_alive: float = 15.0
+    events_clock_skew: float = 2.0
 
     # Sessions created at startup and kept alive (a JSON list of PermanentSessionSpec).
     permanent_sessions: list[PermanentSessionSpec] = Field(default_factory=list)
@@ -100,6 +105,9 @@ class Settings(BaseSettings):
         "zombie_interval",
         "session_check_interval",
         "kernel_poll_timeout",
+        "events_poll_interval",
+        "events_keep_alive",
+        "events_clock_skew",
         mode="before",
     )(_seconds)
     # Lighter's LIGHTER_SESSION_TIMEOUT_* values count minutes.

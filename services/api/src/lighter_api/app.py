@@ -11,7 +11,9 @@ from lighter_api.deps import Services
 from lighter_api.errors import install_error_handlers
 from lighter_api.metrics import MetricsMiddleware
 from lighter_api.routes import (
+    completions,
     configuration,
+    events,
     kernel_file,
     lighter,
     lighter_statements,
@@ -30,6 +32,7 @@ def create_app(*, store: Store, bus: Bus, settings: Settings) -> FastAPI:
     app.state.services = Services(store=store, bus=bus, settings=settings)
     install_error_handlers(app)
     app.include_router(configuration.router)
+    app.include_router(events.router)
     app.include_router(lighter.batches)
     app.include_router(lighter.sessions)
     app.include_router(lighter_statements.router)
@@ -37,6 +40,8 @@ def create_app(*, store: Store, bus: Bus, settings: Settings) -> FastAPI:
     app.include_router(livy.batches)
     app.include_router(livy.sessions)
     app.include_router(livy_statements.router)
+    app.include_router(completions.livy_router)
+    app.include_router(completions.lighter_router)
     app.include_router(kernel_file.router)
     app.include_router(health_router({"store": store.ping, "bus": bus.ping}))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

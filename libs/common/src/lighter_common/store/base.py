@@ -21,6 +21,8 @@ Contract (every adapter passes tests/contract/test_store.py):
 - Every method raises StoreUnavailable when the database cannot be reached.
 - Leases let one replica at a time do a job: `acquire_lease` is true for the holder until
   `ttl` passes without renewal.
+- `transitions_since` reads the log across applications in a stable order (`at`, then id),
+  which any replica can follow: the source of the event stream.
 """
 
 from collections.abc import Collection, Mapping
@@ -122,6 +124,11 @@ class Store(Protocol):
         self, application_id: str, *, kind: SubjectKind = SubjectKind.APPLICATION
     ) -> list[TransitionRecord]:
         """The logged changes of an application (or of its statements), oldest first."""
+
+    async def transitions_since(self, since: datetime, *, limit: int) -> list[TransitionRecord]:
+        """Up to `limit` records of every application logged at or after `since`, in one
+        global order: by `at`, then by record id. Writers' clocks may differ a little, so a
+        reader that follows the log re-reads a short window behind its cursor."""
 
     async def repair(self, since: datetime) -> int:
         """Bring up to date every document changed since `since` that is behind its log;

@@ -269,6 +269,15 @@ class MongoStore:
         return sorted(records, key=lambda record: (record.subject, record.seq))
 
     @_unavailable_when_unreachable
+    async def transitions_since(self, since: datetime, *, limit: int) -> list[TransitionRecord]:
+        cursor = (
+            self._transitions.find({"at": {"$gte": since}})
+            .sort([("at", ASCENDING), ("_id", ASCENDING)])
+            .limit(limit)
+        )
+        return [TransitionRecord.model_validate(document) async for document in cursor]
+
+    @_unavailable_when_unreachable
     async def repair(self, since: datetime) -> int:
         cursor = self._transitions.find({"at": {"$gte": since}})
         records = [TransitionRecord.model_validate(document) async for document in cursor]

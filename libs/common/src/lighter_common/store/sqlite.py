@@ -282,6 +282,15 @@ class SqliteStore:
         records = [TransitionRecord.model_validate_json(row[0]) for row in rows]
         return sorted(records, key=lambda record: (record.subject, record.seq))
 
+    async def transitions_since(self, since: datetime, *, limit: int) -> list[TransitionRecord]:
+        rows = await self._query(
+            "SELECT doc FROM transitions WHERE at >= julianday(?) ORDER BY at, id LIMIT ?",
+            (since.isoformat(), limit),
+        )
+        records = [TransitionRecord.model_validate_json(row[0]) for row in rows]
+        # julianday keeps tens of microseconds: the exact order comes from the records' own time.
+        return sorted(records, key=lambda record: (record.at, record.id))
+
     async def repair(self, since: datetime) -> int:
         rows = await self._query(
             "SELECT doc FROM transitions WHERE at >= julianday(?)", (since.isoformat(),)

@@ -11,6 +11,7 @@ from typing import Any
 
 from lighter_common.domain.application import Application
 from lighter_common.domain.errors import InvalidRequest
+from lighter_common.domain.lifecycle import Lifecycle
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
@@ -53,8 +54,17 @@ def render_submit_params(params: SubmitParams) -> dict[str, Any]:
     return shown
 
 
-def render_application(app: Application, *, log: list[str] | None = None) -> dict[str, Any]:
+def render_lifecycle(lifecycle: Lifecycle) -> dict[str, Any]:
+    shown = lifecycle.model_dump(by_alias=True)
     return {
+        key: lighter_time(value) if key.endswith("At") else value for key, value in shown.items()
+    }
+
+
+def render_application(
+    app: Application, *, log: list[str] | None = None, lifecycle: Lifecycle | None = None
+) -> dict[str, Any]:
+    shown = {
         "id": app.id,
         "type": app.type.value,
         "state": app.state.value,
@@ -71,6 +81,9 @@ def render_application(app: Application, *, log: list[str] | None = None) -> dic
         "contactedAt": lighter_time(app.contacted_at),
         "finishedAt": lighter_time(app.finished_at),
     }
+    if lifecycle is not None:
+        shown["lifecycle"] = render_lifecycle(lifecycle)
+    return shown
 
 
 def render_state(app: Application) -> dict[str, Any]:

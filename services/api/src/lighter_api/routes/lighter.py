@@ -16,6 +16,7 @@ from lighter_api.applications import BATCHES, SESSIONS, Resource
 from lighter_api.deps import BusDep, ServicesDep, StoreDep
 from lighter_api.dialects import lighter
 from lighter_api.dialects.logs import log_page
+from lighter_api.lifecycle import lifecycle_of
 from lighter_api.routes import inputs
 
 
@@ -30,11 +31,12 @@ StateFilter = Annotated[list[str], Query(alias="state")]
 
 
 async def _view(store: StoreDep, app: Application, sparkmagic: bool) -> dict[str, Any]:
+    life = await lifecycle_of(store, app)
     if not sparkmagic:
-        return lighter.render_application(app)
+        return lighter.render_application(app, lifecycle=life)
     text = await applications.read_log(store, app)
     page = log_page(text, None, None, default_size=lighter.SESSION_LOG_LINES)
-    return lighter.render_application(app, log=page.lines)
+    return lighter.render_application(app, log=page.lines, lifecycle=life)
 
 
 def application_router(resource: Resource, segment: str) -> APIRouter:

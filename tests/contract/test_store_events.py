@@ -1,0 +1,63 @@
+"""The Store contract's global read of the log (the event stream's source), per adapter."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.statement import Statement
+from lighter_common.domain.states import ApplicationState, StatementState
+from lighter_common.domain.submit_params import SubmitParams
+from lighter_common.store.base import Store
+
+A = ApplicationState
+
+
+@pytest.fixture(params=["mongo", "sqlite"])
+def store(request: pytest.FixtureRequest) -> Store:
+    adapter: Store = request.getfixturevalue(f"{request.param}_store")
+    return adapter
+
+
+async def new_app(store: Store, name: str) -> Application:
+    return await store.insert_application(
+        Application(type=ApplicationType.BATCH, submit_params=SubmitParams(name=name, file="/x"))
+    )
+
+
+async def test_records_of_every_application_read_in_one_order(store: Store) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    first, second = await new_app(store, "first"), await new_app(store, "second")
+    await store.update_application(first.id, {"state": A.STARTING}, expected=[A.NOT_STARTED])
+    await store.update_application(second.id, {"state": A.STARTING}, expected=[A.NOT_STARTED])
+    await store.update_application(first.id, {"state": A.RUNNING}, expected=[A.STARTING])
+    await store.insert_statement(Statement(session_id=second.id, id=-1, code="1"))
+    await store.update_statement(
+        second.id, 0, {"state": StatementState.RUNNING}, expected=[StatementState.WAITING]
+    )
+
+    records = await store.transitions_since(started, limit=100)
+
+    assert sorted((r.application_id, r.to_state) for r in records) == sorted(
+        [
+            (first.id, "starting"),
+            (second.id, "starting"),
+            (first.id, "running"),
+            (second.id, "running"),
+        ]
+    )
+    assert [r.seq for r in records if r.subject == first.id] == [1, 2]
+    keys = [(r.at, r.id) for r in records]
+    assert keys == sorted(keys)
+    assert await store.transitions_since(started, limit=100) == records
+
+
+async def test_a_read_starts_at_a_time_and_stops_at_the_limit(store: Store) -> None:
+    app = await new_app(store, "job")
+    await store.update_application(app.id, {"state": A.STARTING}, expected=[A.NOT_STARTED])
+    await store.update_application(app.id, {"state": A.RUNNING}, expected=[A.STARTING])
+    await store.update_application(app.id, {"state": A.SUCCESS}, expected=[A.RUNNING])
+    everything = await store.transitions_since(datetime(2000, 1, 1, tzinfo=UTC), limit=100)
+
+    assert await store.transitions_since(everything[1].at, limit=100) == everything[1:]
+    assert await store.transitions_since(everything[0].at, limit=2) == everything[:2]
+    assert await store.transitions_since(everything[-1].at + timedelta(seconds=1), limit=9) == []
