@@ -1,7 +1,14 @@
 """Statement kinds, unfinished states and a failed statement's output: one definition each."""
 
 import pytest
-from lighter_common.domain.statement import DEFAULT_KIND, KINDS, error_output, kind_problem
+from lighter_common.domain.statement import (
+    DEFAULT_KIND,
+    KINDS,
+    STATEMENT_KINDS,
+    error_output,
+    kind_problem,
+    statement_kind,
+)
 from lighter_common.domain.states import (
     FINISHED_STATEMENT_STATES,
     FINISHED_STATES,
@@ -17,14 +24,42 @@ def test_known_kinds_are_accepted(kind: str) -> None:
     assert kind_problem(kind, of="Session") is None
 
 
-def test_the_default_kind_is_a_kind() -> None:
+def test_the_default_kind_is_livys_shared() -> None:
+    assert DEFAULT_KIND == "shared"
     assert DEFAULT_KIND in KINDS
 
 
 def test_an_unknown_kind_names_itself_and_the_known_ones() -> None:
     assert kind_problem("cobol", of="Statement") == (
-        "Statement kind 'cobol' is not supported; use one of pyspark, python, sql"
+        "Statement kind 'cobol' is not supported; use one of pyspark, python, spark, sql"
     )
+    assert kind_problem("sparkr", of="Session") == (
+        "Session kind 'sparkr' is not supported; use one of pyspark, python, shared, spark, sql"
+    )
+
+
+def test_shared_is_a_session_kind_only() -> None:
+    assert kind_problem("shared", of="Session") is None
+    assert kind_problem("shared", of="Statement") is not None
+    assert STATEMENT_KINDS < KINDS
+
+
+@pytest.mark.parametrize(
+    ("kind", "session_kind", "runs_as"),
+    [
+        (None, "shared", "pyspark"),
+        (None, "spark", "spark"),
+        (None, "sql", "sql"),
+        (None, None, "pyspark"),
+        ("spark", "shared", "spark"),
+        ("sql", "pyspark", "sql"),
+        ("pyspark", "spark", "pyspark"),
+    ],
+)
+def test_a_statement_runs_in_its_own_kind_else_its_sessions(
+    kind: str | None, session_kind: str | None, runs_as: str
+) -> None:
+    assert statement_kind(kind, session_kind=session_kind) == runs_as
 
 
 def test_unfinished_states_are_the_rest() -> None:

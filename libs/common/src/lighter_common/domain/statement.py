@@ -1,7 +1,7 @@
 """A statement: code sent to a live session, and what came of it."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -9,16 +9,29 @@ from pydantic.alias_generators import to_camel
 from lighter_common.domain.application import utcnow
 from lighter_common.domain.states import StatementState
 
-# The languages a session runs. A session's kind is the default of its statements' kinds.
-KINDS = frozenset({"pyspark", "python", "sql"})
-DEFAULT_KIND = "pyspark"
+# The languages a statement runs in: Python, Scala (`spark`) and SQL.
+STATEMENT_KINDS = frozenset({"pyspark", "python", "spark", "sql"})
+# A session's kind is the default of its statements' kinds, and every session runs every
+# statement kind against the same SparkSession (as Livy's sessions do). `shared` names no
+# language of its own: its statements without a kind run as pyspark.
+SHARED_KIND = "shared"
+KINDS = STATEMENT_KINDS | {SHARED_KIND}
+DEFAULT_KIND = SHARED_KIND  # Livy's default for `POST /sessions {}`
+SHARED_STATEMENT_KIND = "pyspark"
 
 
-def kind_problem(kind: str, *, of: str) -> str | None:
+def kind_problem(kind: str, *, of: Literal["Session", "Statement"]) -> str | None:
     """Why `kind` cannot be the kind of a session or statement (`of`), or None when it can."""
-    if kind in KINDS:
+    allowed = KINDS if of == "Session" else STATEMENT_KINDS
+    if kind in allowed:
         return None
-    return f"{of} kind '{kind}' is not supported; use one of {', '.join(sorted(KINDS))}"
+    return f"{of} kind '{kind}' is not supported; use one of {', '.join(sorted(allowed))}"
+
+
+def statement_kind(kind: str | None, *, session_kind: str | None) -> str:
+    """The language a statement runs in: its own kind, else its session's."""
+    chosen = kind or session_kind or DEFAULT_KIND
+    return SHARED_STATEMENT_KIND if chosen == SHARED_KIND else chosen
 
 
 class StatementOutput(BaseModel):
