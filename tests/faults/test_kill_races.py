@@ -54,7 +54,7 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
     store = await SqliteStore.open(tmp_path / "lighter.db")
     bus = MemoryBus()
     backend = LocalBackend(settings, kill_grace_seconds=2)
-    workers = [
+    workers: list[Submitter | Tracker] = [
         Submitter(store=store, bus=bus, backend=backend, settings=settings),
         Tracker(store=store, bus=bus, backend=backend, settings=settings),
     ]
@@ -103,8 +103,8 @@ async def test_deleting_batches_at_random_moments_of_their_launch_leaves_no_driv
 
     deadline = time.monotonic() + DEADLINE_SECONDS
     while time.monotonic() < deadline:
-        apps = [await services.store.get_application(app_id) for app_id in ids]
-        unfinished = [app.id for app in apps if app is None or not app.state.is_finished]
+        apps = {app_id: await services.store.get_application(app_id) for app_id in ids}
+        unfinished = [i for i, app in apps.items() if app is None or not app.state.is_finished]
         alive = driver_processes(services.settings)
         if not unfinished and not alive:
             break

@@ -60,7 +60,11 @@ class Submitter:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._launches:
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait for the launches in flight, and any they lead to (for tests and shutdown)."""
+        while self._launches:
             await asyncio.gather(*self._launches, return_exceptions=True)
 
     async def _handle(self, command: Command) -> None:
