@@ -1,6 +1,6 @@
 """The Backend port: launch, observe, read and kill Spark applications.
 
-Contract:
+Contract (every adapter passes libs/common/tests/backends/test_contract.py):
 - `launch` is idempotent per (application id, generation): called again for the same
   application (after a crash between launch and recording it) it returns the same
   reference without starting a second driver.
