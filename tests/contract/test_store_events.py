@@ -1,4 +1,4 @@
-"""The Store contract's global read of the log (the event stream's source), per adapter."""
+"""The Store contract's global read of the log (the event stream's source) and owner filter."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,7 +7,7 @@ from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState, StatementState
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.store.base import Store
+from lighter_common.store.base import ApplicationQuery, Store
 
 A = ApplicationState
 
@@ -61,3 +61,18 @@ async def test_a_read_starts_at_a_time_and_stops_at_the_limit(store: Store) -> N
     assert await store.transitions_since(everything[1].at, limit=100) == everything[1:]
     assert await store.transitions_since(everything[0].at, limit=2) == everything[:2]
     assert await store.transitions_since(everything[-1].at + timedelta(seconds=1), limit=9) == []
+
+
+async def test_lists_filter_by_owner(store: Store) -> None:
+    params = SubmitParams(name="owned", file="/x")
+    mine = await store.insert_application(
+        Application(type=ApplicationType.BATCH, submit_params=params, owner="alice")
+    )
+    await store.insert_application(
+        Application(type=ApplicationType.BATCH, submit_params=params, owner="bob")
+    )
+    await store.insert_application(Application(type=ApplicationType.BATCH, submit_params=params))
+
+    found, total = await store.list_applications(ApplicationQuery(owner="alice"))
+
+    assert [app.id for app in found] == [mine.id] and total == 1

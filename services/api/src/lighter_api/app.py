@@ -6,6 +6,8 @@ from lighter_common.service.health import health_router
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store
 
+from lighter_api.auth.install import install_auth
+from lighter_api.auth.settings import AuthSettings
 from lighter_api.body_limit import BodyLimitMiddleware
 from lighter_api.deps import Services
 from lighter_api.errors import install_error_handlers
@@ -22,7 +24,10 @@ from lighter_api.routes import (
 )
 
 
-def create_app(*, store: Store, bus: Bus, settings: Settings) -> FastAPI:
+def create_app(
+    *, store: Store, bus: Bus, settings: Settings, auth: AuthSettings | None = None
+) -> FastAPI:
+    """The API; `auth` defaults to the LIGHTER_AUTH_* environment."""
     app = FastAPI(
         title="Lighter",
         description="Run Apache Spark batches and interactive sessions over REST "
@@ -44,6 +49,7 @@ def create_app(*, store: Store, bus: Bus, settings: Settings) -> FastAPI:
     app.include_router(completions.lighter_router)
     app.include_router(kernel_file.router)
     app.include_router(health_router({"store": store.ping, "bus": bus.ping}))
+    install_auth(app, auth=auth or AuthSettings(), settings=settings)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
     return app

@@ -19,7 +19,7 @@ from lighter_common.domain.application import (
     new_kernel_secret,
     utcnow,
 )
-from lighter_common.domain.errors import Conflict, InvalidRequest, NotFound
+from lighter_common.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from lighter_common.domain.statement import DEFAULT_KIND, kind_problem
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
@@ -29,6 +29,7 @@ from lighter_common.store.base import ApplicationQuery, Store
 
 from lighter_api import idempotency
 from lighter_api.announce import announce
+from lighter_api.auth.context import current_access
 from lighter_api.deps import Services
 
 AppRef = str | int
@@ -51,6 +52,7 @@ def new_application(
     if app_id is not None and (problem := application_id_problem(app_id)) is not None:
         raise InvalidRequest(problem)
     app_id = app_id or new_application_id()
+    owner = current_access().owner_of_new(params.proxy_user)
     if resource is BATCHES:
         if not params.file:
             raise InvalidRequest("Field 'file' is required")
@@ -59,7 +61,7 @@ def new_application(
             type=ApplicationType.BATCH,
             submit_params=params,
             backend=settings.backend,
-            owner=params.proxy_user,
+            owner=owner,
         )
     kind = params.kind or DEFAULT_KIND
     if (problem := kind_problem(kind, of="Session")) is not None:
@@ -71,7 +73,7 @@ def new_application(
         submit_params=params.model_copy(update={"kind": kind}),
         kind=kind,
         backend=settings.backend,
-        owner=params.proxy_user,
+        owner=owner,
         kernel_secret=new_kernel_secret(),
         created_at=now,
         last_activity_at=now,
@@ -144,9 +146,19 @@ async def find(store: Store, resource: Resource, ref: AppRef) -> Application:
         app = await store.get_application_by_livy_id(ref)
     else:
         app = await store.get_application(ref)
-    if app is None or app.deleted or app.type not in resource.types:
+    # Another user's application answers as one that does not exist.
+    hidden = app is not None and not current_access().may_view(app)
+    if app is None or app.deleted or app.type not in resource.types or hidden:
         shown = ref if isinstance(ref, int) else f"'{ref}'"
         raise NotFound(f"{resource.noun} {shown} not found")
+    return app
+
+
+async def find_to_change(store: Store, resource: Resource, ref: AppRef) -> Application:
+    """`find`, for a caller who changes the application: Forbidden without modify access."""
+    app = await find(store, resource, ref)
+    if not current_access().may_modify(app):
+        raise Forbidden(f"{resource.noun} {app.id} may be changed only by its owner, {app.owner}")
     return app
 
 
@@ -172,7 +184,12 @@ async def list_page(
     limit: int = 100,
 ) -> tuple[list[Application], int]:
     query = ApplicationQuery(
-        types=resource.types, states=states, search=search or None, offset=offset, limit=limit
+        types=resource.types,
+        states=states,
+        search=search or None,
+        owner=current_access().owner_filter,
+        offset=offset,
+        limit=limit,
     )
     return await store.list_applications(query)
 
@@ -191,7 +208,7 @@ async def delete(*, store: Store, bus: Bus, resource: Resource, ref: AppRef) -> 
     The document says kill_requested: a kill command the bus does not take is repeated by
     the submitter's sweep.
     """
-    app = await find(store, resource, ref)
+    app = await find_to_change(store, resource, ref)
     await store.update_application(app.id, {"deleted": True, "kill_requested": True})
     await announce(bus, SUBMITTER_QUEUE, KillApplication(app_id=app.id))
     return app

@@ -11,7 +11,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from lighter_common.domain.errors import Conflict, InvalidRequest, LighterError, NotFound
+from lighter_common.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    LighterError,
+    NotFound,
+)
 from lighter_common.store.base import StoreUnavailable
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -111,6 +117,8 @@ def install_error_handlers(app: FastAPI) -> None:
             status = 404
         elif isinstance(error, Conflict):
             status = 409
+        elif isinstance(error, Forbidden):
+            status = 403
         elif isinstance(error, InvalidRequest):
             status = 400
         return error_response(request, ApiError(status, str(error)))

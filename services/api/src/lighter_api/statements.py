@@ -26,7 +26,7 @@ S = StatementState
 async def submit_statement(
     *, store: Store, bus: Bus, session_ref: AppRef, code: str, kind: str | None
 ) -> Statement:
-    session = await applications.find(store, SESSIONS, session_ref)
+    session = await applications.find_to_change(store, SESSIONS, session_ref)
     if session.state.is_finished:
         raise InvalidRequest(
             f"Session '{session.id}' is {session.state.value}: it takes no more statements"
@@ -69,7 +69,7 @@ async def cancel_statement(
     *, store: Store, bus: Bus, session_ref: AppRef, statement_id: int
 ) -> Statement:
     """Waiting: cancelled at once. Running: cancelling, until the kernel interrupts it."""
-    session = await applications.find(store, SESSIONS, session_ref)
+    session = await applications.find_to_change(store, SESSIONS, session_ref)
     statement = await _find(store, session, statement_id)
     if statement.state is S.WAITING:
         cancelled = await store.update_statement(

@@ -1,6 +1,7 @@
 """The `lighter` command: one subcommand per service, plus `standalone` for all in one."""
 
 import argparse
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -34,13 +35,20 @@ def _runner(service: str) -> Callable[[Settings], Coroutine[Any, Any, None]]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["users"]:
+        from lighter_standalone.users import main as manage_users
+
+        manage_users(arguments[1:])
+        return
     parser = argparse.ArgumentParser(
         prog="lighter",
         description="Run Apache Spark batches and sessions over REST. "
         "Configuration comes from LIGHTER_* environment variables.",
     )
     parser.add_argument("service", choices=SERVICES, nargs="?", default="standalone")
-    args = parser.parse_args(argv)
+    parser.epilog = "lighter users add NAME ... manages the users of basic and bearer auth."
+    args = parser.parse_args(arguments)
     run_service(args.service, _runner(args.service))
 
 

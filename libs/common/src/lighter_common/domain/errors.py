@@ -4,7 +4,8 @@ LighterError
  ├── NotFound            an application or statement that does not exist (404)
  ├── Conflict            an id already taken, or an action the state forbids (409 / 400)
  │    └── InvalidTransition
- └── InvalidRequest      input that breaks a rule the models cannot express (400)
+ ├── InvalidRequest      input that breaks a rule the models cannot express (400)
+ └── Forbidden           an action the caller may not take (403)
 """
 
 
@@ -26,3 +27,7 @@ class InvalidTransition(Conflict):
 
 class InvalidRequest(LighterError):
     pass
+
+
+class Forbidden(LighterError):
+    """An action the caller is known but not allowed to take (403)."""

@@ -49,6 +49,9 @@ async def serve(
         # Idle keep-alive connections outlive any client's poll interval (pylivy waits exactly
         # uvicorn's default of 5 s, then reuses a socket the server is closing).
         timeout_keep_alive=settings.http_keep_alive,
+        # The peer address stays the peer's: header authentication believes only configured
+        # proxy addresses, which X-Forwarded-For must not be able to stand in for.
+        proxy_headers=False,
     )
     server = _Server(config)
     if on_start is not None:

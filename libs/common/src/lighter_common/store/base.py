@@ -46,6 +46,7 @@ class ApplicationQuery:
     types: Collection[ApplicationType] = ()
     states: Collection[ApplicationState] = ()
     search: str | None = None  # substring of the name or id, case-insensitive
+    owner: str | None = None  # only this owner's applications
     include_deleted: bool = False
     deleted: bool | None = None  # only deleted (True) / only not deleted (False)
     backend_ref_missing: bool | None = None

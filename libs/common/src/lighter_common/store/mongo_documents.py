@@ -142,6 +142,8 @@ def application_filter(query: ApplicationQuery) -> Document:
         condition["finishedAt"] = {"$gt": query.finished_after}
     if query.kill_requested is not None:
         condition["killRequested"] = query.kill_requested
+    if query.owner is not None:
+        condition["owner"] = query.owner
     if query.search:
         pattern = {"$regex": re.escape(query.search), "$options": "i"}
         condition["$or"] = [{"submitParams.name": pattern}, {"_id": pattern}]

@@ -135,6 +135,9 @@ def application_filter(query: ApplicationQuery) -> tuple[str, list[Any]]:
     if query.kill_requested is not None:
         clauses.append("json_extract(doc, '$.killRequested') = ?")
         parameters.append(int(query.kill_requested))
+    if query.owner is not None:
+        clauses.append("json_extract(doc, '$.owner') = ?")
+        parameters.append(query.owner)
     if query.search:
         # SQLite's lower() folds ASCII only: other letters match in the same case alone.
         clauses.append("(instr(lower(name), lower(?)) > 0 OR instr(lower(id), lower(?)) > 0)")

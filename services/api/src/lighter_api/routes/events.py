@@ -4,11 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.application import ApplicationType
 from lighter_common.domain.errors import InvalidRequest
 from lighter_common.domain.events import STATEMENT_EVENT_TYPE, EventCursor, EventFilter
 
 from lighter_api import event_stream
+from lighter_api.auth.context import current_access
 from lighter_api.deps import SettingsDep, StoreDep
 from lighter_api.dialects import lighter
 
@@ -37,7 +38,7 @@ async def events(
     type: Annotated[list[str], Query()] = [],  # noqa: B006
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    """State changes as `{id, type, state, previousState, reason, at}` events.
+    """State changes the caller may see, as `{id, type, state, previousState, reason, at}`.
 
     `application` and `type` (BATCH, SESSION, PERMANENT_SESSION, STATEMENT) filter them;
     `Last-Event-ID` resumes after an event already received.
@@ -47,14 +48,12 @@ async def events(
     if last_event_id and resume_after is None:
         raise InvalidRequest(f"Header 'Last-Event-ID': '{last_event_id}' names no event")
 
-    def visible(app: Application) -> bool:
-        return True
-
+    access = current_access()
     stream = event_stream.follow(
         store=store,
         settings=settings,
         wanted=wanted,
-        visible=visible,
+        visible=access.may_view,
         resume_after=resume_after,
         disconnected=request.is_disconnected,
     )

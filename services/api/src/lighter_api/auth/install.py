@@ -1,0 +1,37 @@
+"""Authentication on the API app: refuse unsafe settings, then guard every request."""
+
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+from lighter_common.settings import Settings
+
+from lighter_api.auth.logins import Logins
+from lighter_api.auth.middleware import LOGIN_PATH, AuthMiddleware
+from lighter_api.auth.modes import authenticator_for, login_checker
+from lighter_api.auth.settings import AuthSettings, startup_problem
+
+
+class UnsafeAuthSettings(SystemExit):
+    """Lighter will not start with these settings; the message says why and what to do."""
+
+
+def public_prefix(settings: Settings) -> str:
+    """The path an ingress serves Lighter under (LIGHTER_PUBLIC_URL's path), or ''."""
+    return urlsplit(settings.base_url).path.rstrip("/")
+
+
+def install_auth(app: FastAPI, *, auth: AuthSettings, settings: Settings) -> None:
+    problem = startup_problem(auth, settings.host)
+    if problem is not None:
+        raise UnsafeAuthSettings(problem)
+    logins = Logins(auth.session_secret, max_age_seconds=int(auth.session_hours * 3600))
+    app.state.auth = auth
+    app.state.logins = logins
+    app.state.login_checker = login_checker(auth)
+    app.add_middleware(
+        AuthMiddleware,
+        auth=auth,
+        authenticator=authenticator_for(auth),
+        logins=logins,
+        login_url=public_prefix(settings) + LOGIN_PATH,
+    )

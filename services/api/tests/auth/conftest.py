@@ -1,0 +1,75 @@
+"""The API with authentication on, over SQLite and an in-process bus, through its ASGI app."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from lighter_api.app import create_app
+from lighter_api.auth import users
+from lighter_api.auth.settings import AuthSettings
+from lighter_common.bus.memory import MemoryBus
+from lighter_common.settings import Settings
+from lighter_common.store.sqlite import SqliteStore
+
+PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw"}
+GROUPS = {"alice": ["analysts"], "carol": ["auditors"], "dave": ["ops"], "root": []}
+
+
+@pytest.fixture
+def users_file(tmp_path: Path) -> Path:
+    path = tmp_path / "users.json"
+    for name, password in PASSWORDS.items():
+        users.add_user(path, name, groups=GROUPS.get(name, []), password=password)
+    return path
+
+
+@pytest.fixture
+def tokens(users_file: Path) -> dict[str, str]:
+    made = {
+        name: users.add_user(users_file, name, groups=[], with_token=True) for name in PASSWORDS
+    }
+    made["root"] = users.add_user(users_file, "root", groups=[], with_token=True)
+    return {name: token for name, token in made.items() if token is not None}
+
+
+AppFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def auth_app(
+    store: SqliteStore, bus: MemoryBus, tmp_path: Path, users_file: Path
+) -> Callable[..., FastAPI]:
+    def make(host: str = "127.0.0.1", **auth: Any) -> FastAPI:
+        defaults = {
+            "users_file": users_file,
+            "view_groups": "auditors",
+            "modify_groups": "ops",
+            "superusers": "root",
+        }
+        settings = AuthSettings(**{**defaults, **auth})
+        return create_app(
+            store=store, bus=bus, settings=Settings(host=host, data_dir=tmp_path), auth=settings
+        )
+
+    return make
+
+
+@asynccontextmanager
+async def client_of(
+    app: FastAPI, *, client_host: str = "127.0.0.1", **options: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=(client_host, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://lighter", **options) as c:
+        yield c
+
+
+def basic(name: str, password: str | None = None) -> httpx.BasicAuth:
+    return httpx.BasicAuth(name, password if password is not None else PASSWORDS[name])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
