@@ -74,10 +74,14 @@ async def submit_then_delete(services: Services, script: Path, delay: float) -> 
     await services.store.insert_application(app)
     await services.bus.publish(SUBMITTER_QUEUE, LaunchApplication(app_id=app.id))
     await asyncio.sleep(delay)  # the moment of the delete, not a wait for anything
-    # What DELETE does: mark the application, then ask the submitter to kill it.
-    await services.store.update_application(app.id, {"deleted": True, "kill_requested": True})
-    await services.bus.publish(SUBMITTER_QUEUE, KillApplication(app_id=app.id))
+    await delete(services, app.id)
     return app.id
+
+
+async def delete(services: Services, app_id: str) -> None:
+    """What DELETE does: mark the application, then ask the submitter to kill it."""
+    await services.store.update_application(app_id, {"deleted": True, "kill_requested": True})
+    await services.bus.publish(SUBMITTER_QUEUE, KillApplication(app_id=app_id))
 
 
 def driver_processes(settings: Settings) -> dict[str, list[int]]:
@@ -90,36 +94,52 @@ def driver_processes(settings: Settings) -> dict[str, list[int]]:
     return alive
 
 
-async def test_deleting_batches_at_random_moments_of_their_launch_leaves_no_driver(
-    services: Services, tmp_path: Path
-) -> None:
+async def settle(
+    services: Services, ids: list[str]
+) -> tuple[dict[str, ApplicationState | None], dict[str, list[int]]]:
+    """Poll until every application is finished and no driver process is left, or the deadline.
+
+    Returns the applications' states and the drivers still alive.
+    """
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while True:
+        apps = {app_id: await services.store.get_application(app_id) for app_id in ids}
+        states = {app_id: app.state if app else None for app_id, app in apps.items()}
+        alive = driver_processes(services.settings)
+        settled = all(state and state.is_finished for state in states.values()) and not alive
+        if settled or time.monotonic() > deadline:
+            return states, alive
+        await asyncio.sleep(0.2)
+
+
+@pytest.fixture
+def sleeper(tmp_path: Path) -> Path:
+    """A driver that would run for five minutes."""
     script = tmp_path / "sleeper.py"
     script.write_text("import time\nprint('driver up', flush=True)\ntime.sleep(300)\n")
+    return script
+
+
+async def test_deleting_batches_at_random_moments_of_their_launch_leaves_no_driver(
+    services: Services, sleeper: Path
+) -> None:
     randomness = random.Random(6)
 
-    ids = await asyncio.gather(
-        *(submit_then_delete(services, script, randomness.uniform(0.0, 0.6)) for _ in range(TRIES))
-    )
+    # Most deletes come early (before or during the launch), some after the driver is up.
+    delays = [randomness.uniform(0.0, 3.0) ** 3 / 9 for _ in range(TRIES)]
+    ids = await asyncio.gather(*(submit_then_delete(services, sleeper, d) for d in delays))
 
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        apps = {app_id: await services.store.get_application(app_id) for app_id in ids}
-        unfinished = [i for i, app in apps.items() if app is None or not app.state.is_finished]
-        alive = driver_processes(services.settings)
-        if not unfinished and not alive:
-            break
-        await asyncio.sleep(0.2)
-    assert unfinished == [], "applications never finished"
+    states, alive = await settle(services, list(ids))
+
+    assert all(state and state.is_finished for state in states.values()), states
     assert alive == {}, "drivers outlived their applications"
     launched = list((services.settings.data_dir / "apps").glob("*/pid"))
     assert launched, "no driver was ever started: the races were not run"
 
 
 async def test_drivers_of_launches_a_dead_submitter_never_recorded_are_stopped(
-    services: Services, tmp_path: Path
+    services: Services, sleeper: Path
 ) -> None:
-    script = tmp_path / "sleeper.py"
-    script.write_text("import time\ntime.sleep(300)\n")
     randomness = random.Random(3)
     ids = []
     for _ in range(10):
@@ -128,22 +148,15 @@ async def test_drivers_of_launches_a_dead_submitter_never_recorded_are_stopped(
             type=ApplicationType.BATCH,
             state=ApplicationState.STARTING,
             started_at=utcnow(),
-            submit_params=SubmitParams(file=str(script)),
+            submit_params=SubmitParams(file=str(sleeper)),
         )
         await services.store.insert_application(app)
         await services.backend.launch(app, LaunchContext())
         await asyncio.sleep(randomness.uniform(0.0, 0.3))  # the moment of the delete
-        await services.store.update_application(app.id, {"deleted": True, "kill_requested": True})
-        await services.bus.publish(SUBMITTER_QUEUE, KillApplication(app_id=app.id))
+        await delete(services, app.id)
         ids.append(app.id)
 
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        apps = [await services.store.get_application(app_id) for app_id in ids]
-        killed = [app.id for app in apps if app and app.state is ApplicationState.KILLED]
-        alive = driver_processes(services.settings)
-        if len(killed) == len(ids) and not alive:
-            break
-        await asyncio.sleep(0.2)
-    assert sorted(killed) == sorted(ids)
+    states, alive = await settle(services, ids)
+
+    assert set(states.values()) == {ApplicationState.KILLED}
     assert alive == {}, "drivers outlived their applications"

@@ -1,8 +1,6 @@
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from lighter_common.bus.memory import MemoryBus
 from lighter_common.domain.application import (
     Application,
     ApplicationType,
@@ -11,21 +9,10 @@ from lighter_common.domain.application import (
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.settings import Settings
-from lighter_common.store.sqlite import SqliteStore
 
+from tests.harness.in_process import bus, store
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await SqliteStore.open(tmp_path / "db")
-    yield opened
-    await opened.close()
-
-
-@pytest.fixture
-async def bus() -> AsyncIterator[MemoryBus]:
-    memory = MemoryBus()
-    yield memory
-    await memory.close()
+__all__ = ["bus", "store"]
 
 
 @pytest.fixture

@@ -140,13 +140,17 @@ async def test_a_kill_that_races_a_launch_still_stops_the_driver(
     assert (await backend.status(killed)).phase is DriverPhase.KILLED
 
 
+async def launched_batch(worker: Submitter, store: SqliteStore) -> Application:
+    app = await store.insert_application(new_batch())
+    await worker.schedule_once()
+    await worker.drain()
+    return await stored(store, app.id)
+
+
 async def test_killing_a_running_application_stops_its_driver(
     store: SqliteStore, bus: MemoryBus, settings: Settings, backend: SimulatedBackend
 ) -> None:
-    app = await store.insert_application(new_batch())
-    worker = submitter(store, bus, backend, settings)
-    await worker.schedule_once()
-    await worker.drain()
+    app = await launched_batch(submitter(store, bus, backend, settings), store)
     running = await store.update_application(app.id, {"state": A.RUNNING})
     assert running is not None and [d.key for d in await backend.drivers()] == [
         DriverKey.of(running)
@@ -180,10 +184,8 @@ async def test_the_sweep_relaunches_an_interrupted_launch_once(
 async def test_the_sweep_repeats_a_lost_kill(
     store: SqliteStore, bus: MemoryBus, settings: Settings, backend: SimulatedBackend
 ) -> None:
-    app = await store.insert_application(new_batch())
     worker = submitter(store, bus, backend, settings)
-    await worker.schedule_once()
-    await worker.drain()
+    app = await launched_batch(worker, store)
     # A timeout asked for the kill; its command never arrived.
     await store.update_application(
         app.id, {"kill_requested": True, "state_reason": "timed out"}, expected=(A.STARTING,)

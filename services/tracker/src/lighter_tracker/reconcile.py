@@ -41,9 +41,17 @@ async def reconcile(
     """Apply `status` to `app`; True when the document changed."""
     timed_out = launch_timed_out(app, status, now=utcnow(), timeout=settings.launch_timeout)
     if timed_out is not None:
-        return await _end_silent_driver(
-            store=store, bus=bus, backend=backend, settings=settings, app=app, change=timed_out
-        )
+        # End the application first (one replica wins), then its silent driver.
+        if (
+            await _end(
+                store=store, bus=bus, backend=backend, settings=settings, app=app, change=timed_out
+            )
+            is None
+        ):
+            return False
+        logger.warning("stopping a driver that never reported its id", extra={"app": app.id})
+        await backend.kill(DriverKey.of(app))
+        return True
     discovered = discovered_fields(app, status)
     change = next_state(app, status)
     if change is None:
@@ -51,36 +59,20 @@ async def reconcile(
             return False
         discovered["contacted_at"] = utcnow()
         return await store.update_application(app.id, discovered, expected=ALIVE_STATES) is not None
-    if change.revive:
-        revived = await revive_session(
-            store=store,
-            bus=bus,
-            backend=backend,
-            app=app,
-            reason=change.reason or "driver ended",
-            max_log_bytes=settings.log_max_bytes,
-        )
-        return revived is not None
-    if change.state.is_finished:
-        if discovered:
+    if change.revive or change.state.is_finished:
+        if discovered and not change.revive:
             await store.update_application(app.id, discovered, expected=ALIVE_STATES)
             app = app.model_copy(update=discovered)
-        finished = await finish_application(
-            store=store,
-            bus=bus,
-            backend=backend,
-            app=app,
-            state=change.state,
-            reason=change.reason,
-            max_log_bytes=settings.log_max_bytes,
+        ended = await _end(
+            store=store, bus=bus, backend=backend, settings=settings, app=app, change=change
         )
-        return finished is not None
+        return ended is not None
     changes = {"state": change.state, "contacted_at": utcnow(), **discovered}
     moved = await store.update_application(app.id, changes, expected=previous_states(change.state))
     return moved is not None
 
 
-async def _end_silent_driver(
+async def _end(
     *,
     store: Store,
     bus: Bus,
@@ -88,30 +80,23 @@ async def _end_silent_driver(
     settings: Settings,
     app: Application,
     change: StateChange,
-) -> bool:
-    """End the application first (one replica wins), then its driver."""
-    reason = change.reason or "no Spark application id"
+) -> Application | None:
+    """Finish the application, or start a permanent session over; None if another got there."""
     if change.revive:
-        ended = await revive_session(
+        return await revive_session(
             store=store,
             bus=bus,
             backend=backend,
             app=app,
-            reason=reason,
+            reason=change.reason or "driver ended",
             max_log_bytes=settings.log_max_bytes,
         )
-    else:
-        ended = await finish_application(
-            store=store,
-            bus=bus,
-            backend=backend,
-            app=app,
-            state=change.state,
-            reason=reason,
-            max_log_bytes=settings.log_max_bytes,
-        )
-    if ended is None:
-        return False
-    logger.warning("stopping a driver that never reported its id", extra={"app": app.id})
-    await backend.kill(DriverKey.of(app))
-    return True
+    return await finish_application(
+        store=store,
+        bus=bus,
+        backend=backend,
+        app=app,
+        state=change.state,
+        reason=change.reason,
+        max_log_bytes=settings.log_max_bytes,
+    )
