@@ -1,4 +1,8 @@
-"""What a backend sees of a driver, before the domain turns it into an application state."""
+"""Drivers as the domain knows them: which one, what a backend sees of it, when to stop one.
+
+A driver is keyed by its application and generation (a permanent session's restarts each
+get their own). Backends report phases; `zombie_reason` is the rule the zombie sweep applies.
+"""
 
 from dataclasses import dataclass
 from enum import StrEnum
