@@ -20,6 +20,7 @@ from lighter_common.domain.driver import (
 from lighter_common.domain.states import ApplicationState
 from lighter_common.settings import Settings
 from lighter_common.store.sqlite import SqliteStore
+from lighter_tracker.logs import LogRefresher
 from lighter_tracker.worker import Tracker
 from prometheus_client import REGISTRY
 
@@ -143,21 +144,27 @@ async def test_a_vanished_driver_makes_its_batch_dead_and_its_log_is_kept(
     assert await store.get_log(app.id) == "last words of the driver\n"
 
 
-async def test_a_running_drivers_log_is_copied_and_refreshed(
+async def test_a_running_drivers_log_is_copied_by_a_tick(
     store: SqliteStore, bus: MemoryBus, settings: Settings
 ) -> None:
     backend = ScriptedBackend()
     app = await store.insert_application(launched(BATCH, A.RUNNING, app_id=ID))
     backend.status_of[app.id] = DriverStatus(P.RUNNING, spark_app_id=ID)
-    worker = tracker(store, bus, backend, settings)
 
-    await worker.tick()
-    first = await store.get_log(app.id)
+    await tracker(store, bus, backend, settings).tick()
+
+    assert await store.get_log(app.id) == "driver log line\n"
+
+
+async def test_the_log_is_refreshed_as_it_grows(store: SqliteStore) -> None:
+    backend = ScriptedBackend()
+    app = await store.insert_application(launched(BATCH, A.RUNNING, app_id=ID))
+    refresher = LogRefresher(store=store, backend=backend, interval=0, max_bytes=1000)
+
+    await refresher.refresh([app])
     backend.log += "a second line\n"
-    worker._logs.forget(app.id)  # as if the refresh interval had passed
-    await worker.tick()
+    await refresher.refresh([app])
 
-    assert first == "driver log line\n"
     assert await store.get_log(app.id) == "driver log line\na second line\n"
 
 
