@@ -10,7 +10,8 @@ import logging
 
 from lighter_common.backends.base import Backend
 from lighter_common.domain.driver import LiveDriver, zombie_reason
-from lighter_common.store.base import Store
+from lighter_common.domain.states import UNFINISHED_STATES
+from lighter_common.store.base import ApplicationQuery, Store
 from prometheus_client import Counter
 
 logger = logging.getLogger(__name__)
@@ -22,9 +23,18 @@ ZOMBIES_STOPPED = Counter(
 
 async def stop_zombies(*, store: Store, backend: Backend) -> list[LiveDriver]:
     """One sweep; returns the drivers it stopped."""
+    drivers = await backend.drivers()
+    if not drivers:
+        return []
+    # One query for the applications that may want a driver; only the others are read one by
+    # one (to say why), and read afresh, so one that started after the query is judged right.
+    unfinished = await store.find_applications(
+        ApplicationQuery(states=tuple(UNFINISHED_STATES), include_deleted=True, limit=None)
+    )
+    by_id = {app.id: app for app in unfinished}
     stopped = []
-    for driver in await backend.drivers():
-        app = await store.get_application(driver.key.app_id)
+    for driver in drivers:
+        app = by_id.get(driver.key.app_id) or await store.get_application(driver.key.app_id)
         reason = zombie_reason(app, driver.key)
         if reason is None:
             continue
