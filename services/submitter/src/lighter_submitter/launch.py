@@ -70,13 +70,16 @@ async def launch(
             reason=f"launch failed: {error}",
             max_log_bytes=settings.log_max_bytes,
         )
+        await backend.kill(DriverKey.of(app))  # whatever the failed launch did start
         return
     changes: dict[str, object] = {"backend_ref": result.backend_ref, "contacted_at": utcnow()}
     if result.spark_app_id:
         changes["app_id"] = result.spark_app_id
-    recorded = await store.update_application(app.id, changes, expected=ALIVE_STATES)
+    recorded = await store.update_application(
+        app.id, changes, expected=ALIVE_STATES, only_if={"generation": app.generation}
+    )
     if recorded is None:
-        # Killed or deleted while launching: nobody else knows this driver exists.
+        # Ended (or restarted) while launching: nobody else knows this driver exists.
         logger.info("application ended while launching; stopping its driver", extra={"app": app.id})
         await backend.kill(DriverKey.of(app))
         return
