@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond `make run`'s prerequisites: the Kerberos headers
-# the sparkmagic client builds against (libkrb5-dev), RabbitMQ (Debian) and FerretDB (a MongoDB
+# the sparkmagic client builds against (libkrb5-dev), chromium and chromium-driver for the web
+# UI's browser tests, RabbitMQ (Debian) and FerretDB (a MongoDB
 # wire-protocol server, built with Go). Idempotent: installs only what is missing, so `make test`
 # runs it every time. RabbitMQ and FerretDB are skipped when LIGHTER_TEST_RABBITMQ_URL /
 # LIGHTER_TEST_MONGO_URL name servers already running.
@@ -9,6 +10,9 @@ set -euo pipefail
 need_apt=()
 command -v krb5-config >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
+# The web UI's browser tests: Debian's browser and its WebDriver (Selenium downloads nothing).
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ -z "${LIGHTER_TEST_RABBITMQ_URL:-}" ]; then
   command -v rabbitmq-server >/dev/null 2>&1 || need_apt+=(rabbitmq-server)
 fi

@@ -22,6 +22,7 @@ from lighter_api.routes import (
     livy,
     livy_statements,
 )
+from lighter_api.ui.install import install_ui
 
 
 def create_app(
@@ -49,6 +50,7 @@ def create_app(
     app.include_router(completions.lighter_router)
     app.include_router(kernel_file.router)
     app.include_router(health_router({"store": store.ping, "bus": bus.ping}))
+    install_ui(app)
     install_auth(app, auth=auth or AuthSettings(), settings=settings)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)

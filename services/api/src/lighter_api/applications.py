@@ -180,14 +180,19 @@ async def list_page(
     *,
     states: Collection[ApplicationState] = (),
     search: str | None = None,
+    owner: str | None = None,
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[list[Application], int]:
+    """A page of the applications the caller may see (of `owner`, when named)."""
+    visible_owner = current_access().owner_filter
+    if owner is not None and visible_owner is not None and owner != visible_owner:
+        return [], 0
     query = ApplicationQuery(
         types=resource.types,
         states=states,
         search=search or None,
-        owner=current_access().owner_filter,
+        owner=visible_owner or owner,
         offset=offset,
         limit=limit,
     )

@@ -24,9 +24,10 @@ from lighter_api.errors import error_body
 
 UI_PREFIX = "/lighter/ui"
 LOGIN_PATH = f"{UI_PREFIX}/login"
+LOGOUT_PATH = f"{UI_PREFIX}/logout"  # it only forgets the login cookie
 # Open whatever the mode: health, the UI's login and assets, and what Spark drivers fetch and
 # call (the kernel file, and the kernel endpoint, which checks each session's own secret).
-ALWAYS_OPEN = ("/health", "/favicon.ico", LOGIN_PATH, f"{UI_PREFIX}/static/")
+ALWAYS_OPEN = ("/health", "/favicon.ico", LOGIN_PATH, LOGOUT_PATH, f"{UI_PREFIX}/static/")
 DRIVER_PATHS = ("/lighter/jobs/", "/kernel/")
 DOC_PATHS = ("/docs", "/redoc", "/openapi.json")
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
