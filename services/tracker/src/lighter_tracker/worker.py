@@ -4,7 +4,8 @@ Each tick reads every launched, unfinished application, asks the backend for all
 statuses at once and applies the changes by compare-and-set. A process that died while the
 tracker was down is settled on its first tick. A `TrackApplication` command has the tracker
 look at that one application at once. Every `zombie_interval` seconds a tick also stops the
-drivers no application wants (zombies.py).
+drivers no application wants (zombies.py) and finishes documents left behind their
+transition log (repair.py).
 """
 
 import asyncio
@@ -23,6 +24,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from lighter_tracker.logs import LogRefresher
 from lighter_tracker.reconcile import reconcile
+from lighter_tracker.repair import LogRepair
 from lighter_tracker.zombies import stop_zombies
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class Tracker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._next_zombie_sweep = 0.0
+        self._repair = LogRepair(store)
         self._logs = LogRefresher(
             store=store,
             backend=backend,
@@ -75,8 +78,9 @@ class Tracker:
                 self._next_zombie_sweep = started + self._settings.zombie_interval
                 try:
                     await self.sweep_zombies()
+                    await self._repair.run_once()
                 except Exception:
-                    logger.exception("zombie sweep failed")
+                    logger.exception("zombie sweep or log repair failed")
             elapsed = time.monotonic() - started
             await asyncio.sleep(max(self._settings.tracker_interval - elapsed, 0.05))
 
