@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import re
 import signal
 import sys
 import time
@@ -15,7 +16,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from lighter_common.domain.application import Application
-from lighter_common.domain.statement import Statement
+from lighter_common.domain.completion import Completion
+from lighter_common.domain.statement import Statement, StatementOutput
 from lighter_common.domain.states import ApplicationState, StatementState
 from lighter_common.kernel import KERNEL_PATH
 from lighter_common.settings import Settings
@@ -100,7 +102,15 @@ class Kernel:
             if done(found):
                 return found
             await asyncio.sleep(0.1)
+        if self.process.returncode is None:
+            os.kill(self.kernel_pid(), signal.SIGUSR1)  # the kernel's threads, in its log
+            await asyncio.sleep(1.0)
         raise AssertionError(f"waited in vain for {what}; kernel log:\n{self.log_tail()}")
+
+    def kernel_pid(self) -> int:
+        """The kernel's Python process, a child of spark-submit's JVM."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return int(children.read_text().split()[0])
 
     async def cancel(self, statement: Statement) -> None:
         # What the API does for a running statement.
@@ -137,7 +147,7 @@ async def start_kernel(session: Application, port: int, log: Path) -> asyncio.su
         "LIGHTER_SESSION_ID": session.id,
         "LIGHTER_KERNEL_SECRET": session.kernel_secret or "",
         "LIGHTER_SESSION_GENERATION": str(session.generation),
-        "LIGHTER_SESSION_KIND": "pyspark",
+        "LIGHTER_SESSION_KIND": "shared",
     }
     with log.open("wb") as output:
         return await asyncio.create_subprocess_exec(
@@ -196,7 +206,9 @@ async def test_the_last_expression_is_echoed(kernel: Kernel) -> None:
 
 
 async def test_output_is_captured(kernel: Kernel) -> None:
-    assert data(await kernel.run('print("hi")')) == {"text/plain": "hi\n"}
+    # As Livy: the newline `print` ends with is dropped, others stay.
+    assert data(await kernel.run('print("hi")')) == {"text/plain": "hi"}
+    assert data(await kernel.run('print("a")\nprint("b")')) == {"text/plain": "a\nb"}
 
 
 async def test_errors_come_back_as_livy_reports_them(kernel: Kernel) -> None:
@@ -310,6 +322,107 @@ async def test_a_result_survives_a_restart_of_the_endpoint(kernel: Kernel) -> No
     await kernel.endpoint.start()
     assert data(await kernel.finished(statement)) == {"text/plain": "'done'"}
     assert data(await kernel.run("'still here'")) == {"text/plain": "'still here'"}
+
+
+def scala_error(statement: Statement) -> StatementOutput:
+    assert statement.state is S.ERROR, statement
+    assert statement.output is not None and statement.output.ename == "Error", statement
+    return statement.output
+
+
+async def test_scala_runs_in_the_same_spark_session(kernel: Kernel) -> None:
+    text = data(await kernel.run("1 + 1", kind="spark"))["text/plain"]
+    assert re.fullmatch(r"res\d+: Int = 2\n", text), text
+    await kernel.run("spark.range(3).createOrReplaceTempView('from_python')")
+    counted = data(await kernel.run('spark.table("from_python").count()', kind="spark"))
+    assert re.fullmatch(r"res\d+: Long = 3\n", counted["text/plain"]), counted
+    defined = 'spark.range(4).toDF("n").createOrReplaceTempView("from_scala")'
+    await kernel.run(defined, kind="spark")
+    assert data(await kernel.run("spark.table('from_scala').count()")) == {"text/plain": "4"}
+    rows = data(await kernel.run("SELECT count(*) AS n FROM from_scala", kind="sql"))
+    assert rows["application/json"]["data"] == [[4]]
+
+
+async def test_scala_output_closures_and_case_classes(kernel: Kernel) -> None:
+    printed = data(await kernel.run('println("hello from scala")', kind="spark"))
+    assert printed == {"text/plain": "hello from scala\n"}
+    summed = data(await kernel.run("sc.parallelize(1 to 10).map(_ * 2).sum", kind="spark"))
+    assert "= 110.0" in summed["text/plain"], summed
+    code = "case class Point(x: Int)\nSeq(Point(1), Point(2)).toDS().map(_.x + 1).collect().toList"
+    mapped = data(await kernel.run(code, kind="spark"))
+    assert "List(2, 3)" in mapped["text/plain"], mapped
+
+
+async def test_scala_errors_come_back_as_livy_reports_them(kernel: Kernel) -> None:
+    compile_error = scala_error(await kernel.run('val x: Int = "a"', kind="spark"))
+    assert "type mismatch" in (compile_error.evalue or ""), compile_error
+    thrown = scala_error(await kernel.run("1 / 0", kind="spark"))
+    assert thrown.evalue == "java.lang.ArithmeticException: / by zero", thrown
+    incomplete = scala_error(await kernel.run("def f(", kind="spark"))
+    assert incomplete.evalue == "incomplete statement"
+    assert data(await kernel.run("40 + 2", kind="spark"))["text/plain"].endswith("= 42\n")
+
+
+async def test_a_sleeping_scala_statement_is_cancelled_and_scala_stays_usable(
+    kernel: Kernel,
+) -> None:
+    statement = await kernel.submit("Thread.sleep(600000)", kind="spark")
+    await kernel.wait(statement, lambda s: s.state is S.RUNNING, "the sleep to start")
+    await asyncio.sleep(1.0)
+    await kernel.cancel(statement)
+    assert (await kernel.finished(statement)).state is S.CANCELLED
+    assert data(await kernel.run("21 * 2", kind="spark"))["text/plain"].endswith("= 42\n")
+
+
+async def test_a_scala_job_reports_progress(kernel: Kernel) -> None:
+    code = "sc.parallelize(1 to 6, 6).map { x => Thread.sleep(2000); x }.count()"
+    statement = await kernel.submit(code, kind="spark")
+    partial = await kernel.wait(
+        statement, lambda s: 0 < s.progress < 1 or s.state.is_finished, "some progress"
+    )
+    assert partial.state is S.RUNNING
+    finished = await kernel.finished(statement)
+    assert data(finished)["text/plain"].endswith(": Long = 6\n")
+    assert finished.progress == 1.0
+
+
+async def test_a_scala_spark_job_is_cancelled(kernel: Kernel) -> None:
+    code = "sc.parallelize(1 to 4, 2).map { x => Thread.sleep(600000); x }.count()"
+    statement = await kernel.submit(code, kind="spark")
+    await kernel.wait(statement, lambda s: s.state is S.RUNNING, "the job to start")
+    await asyncio.sleep(5.0)  # compiled, and its job running in the JVM by now
+    await kernel.cancel(statement)
+    assert (await kernel.finished(statement)).state is S.CANCELLED
+    counted = data(await kernel.run("spark.range(5).count()", kind="spark"))
+    assert counted["text/plain"].endswith(": Long = 5\n")
+
+
+async def complete(kernel: Kernel, code: str, kind: str, cursor: int | None = None) -> list[str]:
+    asked = Completion(code=code, kind=kind, cursor=len(code) if cursor is None else cursor)
+    await kernel.store.update_application(kernel.session.id, {"completion": asked})
+    kernel.dispatcher.ring(kernel.session.id)
+    deadline = time.monotonic() + STATEMENT_TIMEOUT
+    while time.monotonic() < deadline:
+        session = await kernel.store.get_application(kernel.session.id)
+        assert session is not None and session.completion is not None
+        if session.completion.candidates is not None:
+            return session.completion.candidates
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no completion; kernel log:\n{kernel.log_tail()}")
+
+
+async def test_completion_offers_python_names_and_attributes(kernel: Kernel) -> None:
+    await kernel.run("my_numbers = [1, 2]")
+    assert "my_numbers" in await complete(kernel, "x = my_nu", "pyspark")
+    assert "spark" in await complete(kernel, "spa", "pyspark")
+    assert "range" in await complete(kernel, "spark.ran", "pyspark")
+    assert await complete(kernel, "spark.ran + 1", "pyspark", cursor=9) == ["range"]
+    assert await complete(kernel, "", "pyspark") == []
+
+
+async def test_completion_offers_scala_members(kernel: Kernel) -> None:
+    assert "range" in await complete(kernel, "spark.ran", "spark")
+    assert "sparkContext" in await complete(kernel, "spark.sparkCon", "spark")
 
 
 async def test_the_kernel_exits_cleanly_when_the_session_ends(kernel: Kernel) -> None:

@@ -4,6 +4,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.completion import Completion
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState, StatementState
 from lighter_common.settings import Settings
@@ -50,7 +51,7 @@ async def test_the_first_poll_reports_the_driver_and_makes_the_session_idle(
 ) -> None:
     response = await poll(client, session, appId="local-1", sparkUiUrl="http://driver:4040")
     assert response.status_code == 200
-    assert response.json() == {"statements": [], "cancel": []}
+    assert response.json() == {"statements": [], "cancel": [], "completions": []}
     reloaded = await store.get_application(session.id)
     assert reloaded is not None
     assert reloaded.state is ApplicationState.IDLE
@@ -180,3 +181,56 @@ async def test_a_statement_completing_while_cancelled_stays_cancelled(
         headers=auth(session),
     )
     assert response.json() == {"state": "cancelled"}
+
+
+async def test_a_completion_request_goes_out_in_a_poll_and_its_answer_is_recorded(
+    client: httpx.AsyncClient, session: Application, store: SqliteStore
+) -> None:
+    await poll(client, session)
+    asked = Completion(code="spark.ra", kind="spark", cursor=8)
+    await store.update_application(session.id, {"completion": asked})
+    reply = (await poll(client, session)).json()
+    assert reply["completions"] == [
+        {"id": asked.id, "code": "spark.ra", "kind": "spark", "cursor": 8}
+    ]
+    path = f"/kernel/sessions/{session.id}/completions/{asked.id}"
+    body = {"generation": session.generation, "candidates": ["range"]}
+    answered = await client.post(path, json=body, headers=auth(session))
+    assert answered.json() == {"state": "answered"}
+    stored = await store.get_application(session.id)
+    assert stored is not None and stored.completion is not None
+    assert stored.completion.candidates == ["range"]
+    # Answered: no longer handed out; a repeated answer changes nothing.
+    assert (await poll(client, session)).json()["completions"] == []
+    again = await client.post(path, json=body, headers=auth(session))
+    assert again.json() == {"state": "ignored"}
+
+
+async def test_an_answer_to_a_replaced_completion_request_is_ignored(
+    client: httpx.AsyncClient, session: Application, store: SqliteStore
+) -> None:
+    await poll(client, session)
+    old, new = (
+        Completion(code="a", kind="pyspark", cursor=1),
+        Completion(code="ab", kind="pyspark", cursor=2),
+    )
+    await store.update_application(session.id, {"completion": new})
+    path = f"/kernel/sessions/{session.id}/completions/{old.id}"
+    body = {"generation": session.generation, "candidates": ["abs"]}
+    assert (await client.post(path, json=body, headers=auth(session))).json() == {
+        "state": "ignored"
+    }
+    stored = await store.get_application(session.id)
+    assert stored is not None and stored.completion == new
+
+
+async def test_statements_go_out_in_the_language_they_run_in(
+    client: httpx.AsyncClient, store: SqliteStore
+) -> None:
+    shared = await store.insert_application(
+        new_session(ApplicationState.STARTING).model_copy(update={"kind": "shared"})
+    )
+    await poll(client, shared)
+    await store.insert_statement(Statement(session_id=shared.id, id=-1, code="1+1"))
+    reply = (await poll(client, shared)).json()
+    assert [s["kind"] for s in reply["statements"]] == ["pyspark"]

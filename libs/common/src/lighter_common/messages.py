@@ -43,6 +43,13 @@ class CancelStatement(BaseModel):
     statement_id: int
 
 
+class CompletionRequested(BaseModel):
+    """A client asked the session's kernel for completions (kept on the session's document)."""
+
+    type: Literal["completion"] = "completion"
+    session_id: str
+
+
 class SessionFinished(BaseModel):
     """A session reached a final state: settle its statements, revive it if permanent."""
 
@@ -56,6 +63,7 @@ Command = Annotated[
     | TrackApplication
     | StatementSubmitted
     | CancelStatement
+    | CompletionRequested
     | SessionFinished,
     Field(discriminator="type"),
 ]

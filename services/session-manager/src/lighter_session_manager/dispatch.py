@@ -6,6 +6,9 @@ holds nothing (no statement of its generation is running or cancelling): one at 
 oldest first, never twice. A kernel that says it holds nothing while a statement is running
 on its generation never received it (the answer was lost), so it is handed out again.
 
+A session's waiting completion request rides along with every answer until the kernel posts
+its candidates (the kernel ignores one it already works on).
+
 The doorbell wakes the long-polls of this process at once; a long-poll also looks at the
 store every `recheck_interval`, so a doorbell rung on another replica is heard too.
 """
@@ -17,6 +20,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from lighter_common.domain.application import Application, utcnow
+from lighter_common.domain.completion import Completion
 from lighter_common.domain.statement import Statement, error_output
 from lighter_common.domain.states import StatementState
 from lighter_common.domain.transitions import (
@@ -40,10 +44,11 @@ IN_FLIGHT_STATES = (_S.RUNNING, _S.CANCELLING)
 class Work:
     statements: list[Statement] = field(default_factory=list)
     cancel: list[int] = field(default_factory=list)
+    completions: list[Completion] = field(default_factory=list)
     busy: bool = False  # the kernel holds a statement, or is being handed one
 
     def __bool__(self) -> bool:
-        return bool(self.statements or self.cancel)
+        return bool(self.statements or self.cancel or self.completions)
 
 
 class Doorbell:
@@ -102,8 +107,17 @@ class Dispatcher:
 
     async def next_work(self, session: Application, *, generation: int, kernel_busy: bool) -> Work:
         """One look at the store: what this kernel should do now."""
-        if not await self._is_current(session.id, generation):
+        current = await self._current(session.id, generation)
+        if current is None:
             return Work()  # a long-poll outlived its driver; the next poll hears 410
+        work = await self._statement_work(session, generation=generation, kernel_busy=kernel_busy)
+        if current.completion is not None and current.completion.waiting(utcnow()):
+            work.completions = [current.completion]
+        return work
+
+    async def _statement_work(
+        self, session: Application, *, generation: int, kernel_busy: bool
+    ) -> Work:
         in_flight, _ = await self._store.list_statements(session.id, states=IN_FLIGHT_STATES)
         held: list[Statement] = []
         for statement in in_flight:
@@ -136,13 +150,19 @@ class Dispatcher:
         return Work(statements=[claimed], busy=True)
 
     async def _is_current(self, session_id: str, generation: int) -> bool:
+        return await self._current(session_id, generation) is not None
+
+    async def _current(self, session_id: str, generation: int) -> Application | None:
+        """The session, when `generation` is its live driver."""
         session = await self._store.get_application(session_id)
-        return (
-            session is not None
-            and session.generation == generation
-            and not session.deleted
-            and not session.state.is_finished
-        )
+        if (
+            session is None
+            or session.generation != generation
+            or session.deleted
+            or session.state.is_finished
+        ):
+            return None
+        return session
 
     async def _return_claim(self, statement: Statement) -> None:
         returned = await self._store.update_statement(

@@ -8,10 +8,14 @@ or the caller is an older driver of it; 404: no such statement. The kernel exits
 
 - `POST /kernel/sessions/{id}/poll` `{"generation", "busy", "appId", "sparkUiUrl"}`: the
   heartbeat and the long-poll. Answers as soon as there is work, else after
-  `kernel_poll_timeout`: `{"statements": [{"id", "code", "kind"}], "cancel": [ids]}`.
+  `kernel_poll_timeout`: `{"statements": [{"id", "code", "kind"}], "cancel": [ids],
+  "completions": [{"id", "code", "kind", "cursor"}]}`. A statement's kind is the language it
+  runs in (its own kind, else its session's; `domain/statement.py`).
 - `POST /kernel/sessions/{id}/statements/{sid}/progress` `{"generation", "progress"}`.
 - `POST /kernel/sessions/{id}/statements/{sid}/result` `{"generation", "state", "output"}`:
   idempotent, so the kernel can repeat it until it gets an answer.
+- `POST /kernel/sessions/{id}/completions/{cid}` `{"generation", "candidates"}`: the answer to
+  a completion request (`domain/completion.py`); one that is no longer waited for is ignored.
 """
 
 import hmac
@@ -21,7 +25,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, status
 from lighter_common.domain.application import Application, utcnow
-from lighter_common.domain.statement import StatementOutput
+from lighter_common.domain.completion import MAX_CANDIDATES
+from lighter_common.domain.statement import StatementOutput, statement_kind
 from lighter_common.domain.states import UNFINISHED_STATES, StatementState
 from lighter_common.domain.transitions import previous_statement_states
 from lighter_common.settings import Settings
@@ -58,9 +63,21 @@ class StatementOrder(BaseModel):
     kind: str | None
 
 
+class CompletionOrder(BaseModel):
+    id: str
+    code: str
+    kind: str
+    cursor: int
+
+
 class PollReply(BaseModel):
     statements: list[StatementOrder]
     cancel: list[int]
+    completions: list[CompletionOrder] = []
+
+
+class CompletionAnswer(_KernelRequest):
+    candidates: list[str] = Field(max_length=MAX_CANDIDATES)
 
 
 class ProgressReport(_KernelRequest):
@@ -113,9 +130,37 @@ def kernel_router(*, store: Store, dispatcher: Dispatcher, settings: Settings) -
         )
         POLLS.inc()
         return PollReply(
-            statements=[StatementOrder(id=s.id, code=s.code, kind=s.kind) for s in work.statements],
+            statements=[
+                StatementOrder(
+                    id=s.id, code=s.code, kind=statement_kind(s.kind, session_kind=session.kind)
+                )
+                for s in work.statements
+            ],
             cancel=work.cancel,
+            completions=[
+                CompletionOrder(id=c.id, code=c.code, kind=c.kind, cursor=c.cursor)
+                for c in work.completions
+            ],
         )
+
+    @router.post("/completions/{completion_id}")
+    async def completion(
+        session_id: str,
+        completion_id: str,
+        answer: CompletionAnswer,
+        authorization: Authorization = None,
+    ) -> Acknowledged:
+        session = await authenticate(session_id, authorization, answer.generation)
+        asked = session.completion
+        if asked is None or asked.id != completion_id or asked.candidates is not None:
+            return Acknowledged(state="ignored")  # replaced by a newer request, or repeated
+        answered = await store.update_application(
+            session_id,
+            {"completion": asked.model_copy(update={"candidates": answer.candidates})},
+            expected=UNFINISHED_STATES,
+            only_if={"completion": asked},
+        )
+        return Acknowledged(state="answered" if answered else "ignored")
 
     @router.post("/statements/{statement_id}/progress")
     async def progress(

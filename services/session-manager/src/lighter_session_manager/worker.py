@@ -18,6 +18,7 @@ from lighter_common.messages import (
     SESSION_MANAGER_QUEUE,
     CancelStatement,
     Command,
+    CompletionRequested,
     SessionFinished,
     StatementSubmitted,
 )
@@ -62,7 +63,7 @@ class SessionManager:
             self._task = None
 
     async def handle(self, command: Command) -> None:
-        if isinstance(command, StatementSubmitted | CancelStatement):
+        if isinstance(command, StatementSubmitted | CancelStatement | CompletionRequested):
             self._handle_statement_change(command.session_id)
         elif isinstance(command, SessionFinished):
             await self._handle_session_finished(command.session_id)

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from lighter_common.domain.completion import Completion
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
 
@@ -99,6 +100,7 @@ class Application(BaseModel):
     last_activity_at: datetime | None = None  # statements: the idle timeout counts from it
     heartbeat_at: datetime | None = None  # Livy clients' contact: heartbeatTimeoutInSecond
     generation: int = 0
+    completion: Completion | None = None  # the newest completion request (domain/completion.py)
     seq: int = 0  # changes logged so far (store/transition_log.py)
 
     @property
