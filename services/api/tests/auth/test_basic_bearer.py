@@ -119,7 +119,9 @@ async def test_allowed_users_limit_who_may_use_lighter(auth_app: Any) -> None:
     async with client_of(auth_app(mode="basic", allowed_users="alice")) as client:
         assert (await client.get("/livy/batches", auth=basic("alice"))).status_code == 200
         refused = await client.get("/livy/batches", auth=basic("bob"))
+        health = await client.get("/health")
     assert refused.status_code == 403 and "bob" in refused.json()["msg"]
+    assert health.status_code == 200
 
 
 async def test_metrics_and_docs_open_when_configured(auth_app: Any) -> None:

@@ -31,6 +31,9 @@ ALWAYS_OPEN = ("/health", "/favicon.ico", LOGIN_PATH, LOGOUT_PATH, f"{UI_PREFIX}
 DRIVER_PATHS = ("/lighter/jobs/", "/kernel/")
 DOC_PATHS = ("/docs", "/redoc", "/openapi.json")
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# Who an open path serves when authentication is on: nobody, who owns and sees nothing (the
+# anonymous principal of the `none` mode may do everything).
+NOBODY = Principal(name="")
 
 
 def open_paths(auth: AuthSettings) -> tuple[str, ...]:
@@ -70,17 +73,20 @@ class AuthMiddleware:
             return
         connection = HTTPConnection(scope)
         principal: Principal | None = ANONYMOUS
-        if self._auth.enabled and not _is_open(connection.url.path, self._open):
+        if self._auth.enabled and _is_open(connection.url.path, self._open):
+            principal = NOBODY
+        elif self._auth.enabled:
             principal, refusal = await self._authenticate(connection)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
+            assert principal is not None
+            if not self._policy.may_use(principal):
+                message = f"User '{principal.name}' is not allowed to use Lighter"
+                body = error_body(connection.url.path, message)
+                await JSONResponse(body, status_code=403)(scope, receive, send)
+                return
         assert principal is not None
-        if self._auth.enabled and not self._policy.may_use(principal):
-            message = f"User '{principal.name}' is not allowed to use Lighter"
-            body = error_body(connection.url.path, message)
-            await JSONResponse(body, status_code=403)(scope, receive, send)
-            return
         scope.setdefault("state", {})["principal"] = principal
         token = context.enter(context.Access(principal, self._policy))
         try:
