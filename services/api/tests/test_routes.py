@@ -148,7 +148,7 @@ async def test_livy_sessions_and_batches_have_integer_ids_and_locations(
         assert created.status_code == 201
         livy_id = created.json()["id"]
         assert isinstance(livy_id, int)
-        assert created.headers["Location"] == f"/{segment}/{livy_id}"
+        assert created.headers["Location"] == f"/livy/{segment}/{livy_id}"
         state = (await client.get(f"/livy/{segment}/{livy_id}/state")).json()
         assert state == {"id": livy_id, "state": "not_started"}
         listed = (await client.get(f"/livy/{segment}")).json()
@@ -174,7 +174,7 @@ async def test_livy_statements(client: httpx.AsyncClient) -> None:
     path = f"/livy/sessions/{livy_id}/statements"
     created = await client.post(path, json={"code": "2 * 21"})
     assert created.status_code == 201
-    assert created.headers["Location"] == f"/sessions/{livy_id}/statements/0"
+    assert created.headers["Location"] == f"/livy/sessions/{livy_id}/statements/0"
     assert "createdAt" not in created.json()
     assert (await client.get(path)).json()["total_statements"] == 1
     assert (await client.post(f"{path}/0/cancel")).json() == {"msg": "canceled"}

@@ -186,9 +186,32 @@ def test_a_livy_batch_has_the_batch_fields_only() -> None:
         "proxyUser": "ana",
         "state": "running",
         "appId": "local-1633939963",
-        "appInfo": {"driverLogUrl": "http://logs", "sparkUiUrl": "http://ui"},
+        "appInfo": {
+            "driverLogUrl": "http://logs",
+            "sparkUiUrl": "http://ui",
+            "executorLogUrls": None,
+        },
         "log": [],
     }
+
+
+def test_a_livy_session_shows_unset_cores_and_executors_as_zero() -> None:
+    session = application(ApplicationType.SESSION)
+    unset = session.model_copy(
+        update={
+            "submit_params": session.submit_params.model_copy(
+                update={"driver_cores": None, "executor_cores": None, "num_executors": None}
+            )
+        }
+    )
+    shown = livy.render_application(unset)
+    assert (shown["driverCores"], shown["executorCores"], shown["numExecutors"]) == (0, 0, 0)
+
+
+def test_livy_version_is_0_9_0_with_livys_keys() -> None:
+    shown = livy.render_version()
+    assert shown["version"] == "0.9.0-incubating"
+    assert set(shown) == {"url", "branch", "revision", "version", "date", "user"}
 
 
 def test_livy_pages_states_logs_and_errors() -> None:

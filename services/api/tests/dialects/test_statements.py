@@ -65,13 +65,33 @@ def test_a_statement_in_livy_shape() -> None:
     assert livy.render_statement(ok) == {
         "id": 3,
         "code": "1/0",
-        "kind": "pyspark",
         "state": "available",
         "output": {"status": "ok", "execution_count": 3, "data": {"a": 1}},
         "progress": 1.0,
         "started": 1633939963507,
         "completed": 1633939964000,
     }
+
+
+def test_a_statement_cancelled_while_running_shows_livys_empty_ok_output() -> None:
+    cancelled = statement(S.CANCELLED, error_output(3, "Cancelled", "statement 3 was cancelled"))
+    assert livy.render_statement(cancelled)["output"] == {
+        "status": "ok",
+        "execution_count": 3,
+        "data": {"text/plain": ""},
+    }
+    assert lighter.render_statement(cancelled)["output"]["ename"] == "Cancelled"
+    never_ran = cancelled.model_copy(update={"started_at": None, "output": None})
+    assert livy.render_statement(never_ran)["output"] is None
+
+
+def test_a_sql_result_is_only_its_data_on_livy() -> None:
+    data = {"application/json": {"schema": {}, "data": [[1]]}, "text/plain": "+---+"}
+    result = statement(S.AVAILABLE, StatementOutput(status="ok", execution_count=3, data=data))
+    assert livy.render_statement(result)["output"]["data"] == {
+        "application/json": {"schema": {}, "data": [[1]]}
+    }
+    assert lighter.render_statement(result)["output"]["data"] == data
 
 
 def test_lighter_adds_the_creation_time() -> None:

@@ -3,8 +3,12 @@
 A statement whose code raised is `available` with `output.status: "error"`: Livy's
 `Session.execute` always moves a statement from running to available, and its clients
 (sparkmagic, sparklyr, Hue, Zeppelin) wait for `available` and then read the output.
+Likewise, as Livy 0.9.0 answers (shared/reference/): a statement cancelled while running
+shows `output.status: "ok"` with empty text, a SQL result only its `application/json`, and
+a session's unset `driverCores`, `executorCores` and `numExecutors` are 0.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 from lighter_common.domain.application import Application
@@ -15,8 +19,30 @@ from lighter_api.dialects.logs import LogPage
 from lighter_api.dialects.statements import statement_body
 
 PREFIX = "/livy"
-LIVY_VERSION = "0.8.0-incubating"
+LIVY_VERSION = "0.9.0-incubating"
 LOG_LINES = 100
+_STARTED = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render_version() -> dict[str, str]:
+    """`GET /version`: Livy's build fields; `date` is when this server started."""
+    return {
+        "url": "",
+        "branch": "",
+        "revision": "",
+        "version": LIVY_VERSION,
+        "date": _STARTED,
+        "user": "",
+    }
+
+
+def location(segment: str, livy_id: int) -> str:
+    """The `Location` of a created application: its path on this server."""
+    return f"{PREFIX}/{segment}/{livy_id}"
+
+
+def render_app_info(app: Application) -> dict[str, Any]:
+    return {**app.app_info.model_dump(by_alias=True), "executorLogUrls": None}
 
 
 def render_session(app: Application, log: list[str] | None = None) -> dict[str, Any]:
@@ -29,20 +55,20 @@ def render_session(app: Application, log: list[str] | None = None) -> dict[str, 
         "proxyUser": params.proxy_user,
         "state": app.state.value,
         "kind": app.kind,
-        "appInfo": app.app_info.model_dump(by_alias=True),
+        "appInfo": render_app_info(app),
         "log": log or [],
         "ttl": params.ttl,
         "idleTimeout": params.idle_timeout,
         "driverMemory": params.driver_memory,
-        "driverCores": params.driver_cores,
+        "driverCores": params.driver_cores or 0,
         "executorMemory": params.executor_memory,
-        "executorCores": params.executor_cores,
+        "executorCores": params.executor_cores or 0,
         "conf": params.redacted().conf,
         "archives": params.archives,
         "files": params.files,
         "heartbeatTimeoutInSecond": params.heartbeat_timeout_in_second or 0,
         "jars": params.jars,
-        "numExecutors": params.num_executors,
+        "numExecutors": params.num_executors or 0,
         "pyFiles": params.py_files,
         "queue": params.queue,
     }
@@ -56,7 +82,7 @@ def render_batch(app: Application, log: list[str] | None = None) -> dict[str, An
         "proxyUser": app.submit_params.proxy_user,
         "state": app.state.value,
         "appId": app.app_id,
-        "appInfo": app.app_info.model_dump(by_alias=True),
+        "appInfo": render_app_info(app),
         "log": log or [],
     }
 
@@ -87,7 +113,22 @@ def statement_state(state: StatementState) -> StatementState:
 
 
 def render_statement(statement: Statement) -> dict[str, Any]:
-    return statement_body(statement, state=statement_state(statement.state))
+    body = statement_body(statement, state=statement_state(statement.state))
+    del body["kind"]  # Livy's statements do not show it
+    body["output"] = livy_output(statement, body["output"])
+    return body
+
+
+def livy_output(statement: Statement, output: dict[str, Any] | None) -> dict[str, Any] | None:
+    if statement.state is StatementState.CANCELLED:
+        if statement.started_at is None:
+            return None  # cancelled before it ran: Livy has no output for it
+        return {"status": "ok", "execution_count": statement.id, "data": {"text/plain": ""}}
+    data = output.get("data") if output is not None else None
+    if output is not None and data and "application/json" in data and "text/plain" in data:
+        # SQL results: clients such as sparkmagic render the data, not a text table.
+        return {**output, "data": {k: v for k, v in data.items() if k != "text/plain"}}
+    return output
 
 
 def render_statements(statements: list[Statement], *, total: int) -> dict[str, Any]:

@@ -25,6 +25,16 @@ class StatementRequest(BaseModel):
     kind: str | None = None
 
 
+class CompletionRequest(BaseModel):
+    """Livy's completion request: complete `code` at `cursor` (default: its end)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    kind: str | None = None
+    cursor: int | None = None
+
+
 def id_parameter(resource: Resource) -> str:
     """session_id, batch_id: an application's path parameter, as a 400 names it."""
     return f"{resource.noun.lower()}_id"

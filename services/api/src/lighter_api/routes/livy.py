@@ -22,7 +22,7 @@ version_router = APIRouter(prefix=livy.PREFIX, tags=["livy"])
 
 @version_router.get("/version")
 async def version() -> dict[str, str]:
-    return {"version": livy.LIVY_VERSION}
+    return livy.render_version()
 
 
 def application_router(resource: Resource, segment: str) -> APIRouter:
@@ -43,7 +43,7 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
         return JSONResponse(
             livy.render_application(app),
             status_code=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK,
-            headers={"Location": f"/{segment}/{app.livy_id}"},
+            headers={"Location": livy.location(segment, app.livy_id)},
         )
 
     @router.get("")

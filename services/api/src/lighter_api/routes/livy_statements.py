@@ -23,7 +23,7 @@ async def create_statement(
     return JSONResponse(
         livy.render_statement(created),
         status_code=status.HTTP_201_CREATED,
-        headers={"Location": f"/sessions/{session_id}/statements/{created.id}"},
+        headers={"Location": f"{livy.location('sessions', session_id)}/statements/{created.id}"},
     )
 
 
