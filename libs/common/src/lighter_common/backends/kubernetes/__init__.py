@@ -1,0 +1,1 @@
+"""The Kubernetes backend: Spark drivers as pods, tracked by one shared watch."""
