@@ -10,42 +10,31 @@ RabbitMQ, a broker answering on 127.0.0.1:5672, else Debian's `rabbitmq-server -
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import httpx
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from bench.machine import find_pids
+from tests.harness.processes import (
+    LighterProcesses,
+    amqp_answers,
+    ferretdb_executable,
+    running_ferretdb,
+)
 
 Mode = Literal["standalone", "distributed"]
-DISTRIBUTED_SERVICES = ("api", "submitter", "tracker", "session-manager")
-PORT_SETTINGS = {
-    "standalone": "LIGHTER_PORT",
-    "api": "LIGHTER_PORT",
-    "submitter": "LIGHTER_SUBMITTER_PORT",
-    "tracker": "LIGHTER_TRACKER_PORT",
-    "session-manager": "LIGHTER_SESSION_MANAGER_PORT",
-}
+Lighter = LighterProcesses
 LOCAL_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 START_TIMEOUT_SECONDS = 60.0
 SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -78,43 +67,18 @@ def infrastructure(work_dir: Path) -> Iterator[Infrastructure]:
 
 @contextlib.contextmanager
 def _ferretdb(directory: Path) -> Iterator[tuple[str, int]]:
-    executable = shutil.which("ferretdb") or str(Path.home() / "go" / "bin" / "ferretdb")
-    if not Path(executable).is_file():
+    executable = ferretdb_executable()
+    if executable is None:
         raise RuntimeError(
             "No MongoDB-protocol server: set LIGHTER_TEST_MONGO_URL or install FerretDB "
             "(`make services`)."
         )
-    directory.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    with (directory / "ferretdb.log").open("wb") as log:
-        process = subprocess.Popen(
-            [
-                executable,
-                "--handler=sqlite",
-                f"--sqlite-url=file:{directory}/",
-                f"--state-dir={directory}",
-                f"--listen-addr=127.0.0.1:{port}",
-                "--debug-addr=127.0.0.1:0",
-                "--telemetry=disable",
-                "--log-level=warn",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_for_port(port, process, "FerretDB")
-        yield f"mongodb://127.0.0.1:{port}/", process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_ferretdb(executable, directory) as server:
+        yield server
 
 
 def _local_rabbitmq() -> str:
-    if _amqp_answers(LOCAL_RABBITMQ_URL):
+    if amqp_answers(LOCAL_RABBITMQ_URL):
         return LOCAL_RABBITMQ_URL
     executable = shutil.which("rabbitmq-server", path=SBIN_PATH)
     if executable is None:
@@ -124,114 +88,11 @@ def _local_rabbitmq() -> str:
         )
     subprocess.run([executable, "-detached"], check=True, capture_output=True)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not _amqp_answers(LOCAL_RABBITMQ_URL):
+    while not amqp_answers(LOCAL_RABBITMQ_URL):
         if time.monotonic() > deadline:
             raise RuntimeError("RabbitMQ did not start answering on 127.0.0.1:5672")
         time.sleep(0.25)
     return LOCAL_RABBITMQ_URL
-
-
-def _amqp_answers(url: str) -> bool:
-    """True when an AMQP 0-9-1 server answers the protocol header with Connection.Start."""
-    host, port = url.split("@")[-1].split("/")[0].split(":")
-    with (
-        contextlib.suppress(OSError),
-        socket.create_connection((host, int(port)), timeout=2) as connection,
-    ):
-        connection.sendall(b"AMQP\x00\x00\x09\x01")
-        return connection.recv(3) == b"\x01\x00\x00"
-    return False
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {process.returncode} at start")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not listen on port {port}")
-
-
-@dataclass
-class Lighter:
-    """Lighter as OS processes: `standalone`, or the four services of the distributed mode."""
-
-    mode: Mode
-    data_dir: Path
-    env: dict[str, str]
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    ports: dict[str, int] = field(default_factory=dict)
-    neighbours: dict[str, int] = field(default_factory=dict)  # servers it uses, by pid
-
-    @property
-    def services(self) -> tuple[str, ...]:
-        return ("standalone",) if self.mode == "standalone" else DISTRIBUTED_SERVICES
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.ports[self.services[0]]}"
-
-    @property
-    def pids(self) -> dict[str, int]:
-        """Its own processes and the servers it uses, whose CPU a benchmark reports."""
-        own = {service: process.pid for service, process in self.processes.items()}
-        return {**own, **self.neighbours}
-
-    def metrics_url(self, service: str) -> str:
-        """Where `service` (api, submitter, tracker, session-manager) answers /metrics."""
-        if self.mode == "standalone":
-            return f"{self.url}/metrics"
-        return f"http://127.0.0.1:{self.ports[service]}/metrics"
-
-    def start(self) -> None:
-        for service in self.services:
-            self.ports[service] = free_port()
-        env = {key: value for key, value in os.environ.items() if not key.startswith("LIGHTER_")}
-        env.update(self.env)
-        for service in self.services:
-            env[PORT_SETTINGS[service]] = str(self.ports[service])
-        for service in self.services:
-            log = open(self.data_dir / f"{service}.log", "ab")  # noqa: SIM115 - owned by the child
-            self.processes[service] = subprocess.Popen(
-                [sys.executable, "-m", "lighter_standalone", service],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        for service in self.services:
-            self._wait_healthy(service)
-
-    def _wait_healthy(self, service: str) -> None:
-        url = f"http://127.0.0.1:{self.ports[service]}/health"
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            process = self.processes[service]
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{service} exited with {process.returncode}: {self.log(service)}"
-                )
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"{service} did not become healthy: {self.log(service)}")
-
-    def stop(self) -> None:
-        for process in self.processes.values():
-            process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.processes.clear()
-
-    def log(self, service: str) -> str:
-        path = self.data_dir / f"{service}.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
 
 @contextlib.contextmanager
@@ -257,10 +118,10 @@ def running_lighter(
     if mode == "distributed" and infra is not None:
         lighter.neighbours = infra.pids
     try:
-        lighter.start()
+        lighter.start_all()
         yield lighter
     finally:
-        lighter.stop()
+        lighter.stop_all()
         if "LIGHTER_MONGO_DATABASE" in env:
             _drop_database(env["LIGHTER_MONGO_URL"], env["LIGHTER_MONGO_DATABASE"])
 

@@ -1,123 +1,21 @@
 """Lighter itself as the tests see it: real OS processes, reached over HTTP.
 
-`LighterProcesses` runs either one standalone process or the four distributed services
-against the real MongoDB-protocol server and RabbitMQ, and can kill and restart any of them.
+`LighterProcesses` (tests/harness/processes.py) runs either one standalone process or the
+four distributed services against the real MongoDB-protocol server and RabbitMQ, and can
+kill and restart any of them; `lighter_factory` gives each test module its own.
 """
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
-DISTRIBUTED_SERVICES = ("api", "submitter", "tracker", "session-manager")
-HEALTH_PORT_SETTINGS = {
-    "api": "LIGHTER_PORT",
-    "submitter": "LIGHTER_SUBMITTER_PORT",
-    "tracker": "LIGHTER_TRACKER_PORT",
-    "session-manager": "LIGHTER_SESSION_MANAGER_PORT",
-    "standalone": "LIGHTER_PORT",
-}
-START_TIMEOUT_SECONDS = 60.0
+from tests.harness.processes import LighterProcesses, free_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class LighterProcesses:
-    mode: str  # "standalone" | "distributed"
-    data_dir: Path
-    env: dict[str, str]
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    ports: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def services(self) -> tuple[str, ...]:
-        return ("standalone",) if self.mode == "standalone" else DISTRIBUTED_SERVICES
-
-    @property
-    def url(self) -> str:
-        service = "standalone" if self.mode == "standalone" else "api"
-        return f"http://127.0.0.1:{self.ports[service]}"
-
-    def start_all(self) -> None:
-        for service in self.services:
-            self.ports.setdefault(service, free_port())
-        for service in self.services:
-            self.start(service)
-
-    def _service_env(self, service: str, name: str) -> dict[str, str]:
-        env = {**os.environ, **self.env}
-        for other, variable in HEALTH_PORT_SETTINGS.items():
-            if other in self.ports:
-                env[variable] = str(self.ports[other])
-        env[HEALTH_PORT_SETTINGS[service]] = str(self.ports[name])
-        return env
-
-    def start(self, service: str, *, replica: str | None = None) -> None:
-        """Start `service`; with `replica`, one more process of it under that name."""
-        name = replica or service
-        self.ports.setdefault(name, free_port())
-        log = open(self.data_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "lighter_standalone", service],
-            env=self._service_env(service, name),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.wait_healthy(name)
-
-    def wait_healthy(self, service: str) -> None:
-        url = f"http://127.0.0.1:{self.ports[service]}/health"
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            process = self.processes[service]
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{service} exited with {process.returncode}:\n{self.log(service)}"
-                )
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{service} did not become healthy:\n{self.log(service)}")
-
-    def kill(self, service: str, sig: int = signal.SIGKILL) -> None:
-        process = self.processes.pop(service)
-        process.send_signal(sig)
-        process.wait(timeout=30)
-
-    def restart(self, service: str) -> None:
-        self.kill(service, signal.SIGTERM)
-        self.start(service)
-
-    def stop_all(self) -> None:
-        for service in list(self.processes):
-            process = self.processes.pop(service)
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    def log(self, service: str) -> str:
-        path = self.data_dir / f"{service}.log"
-        return path.read_text(errors="replace")[-6000:] if path.exists() else ""
+__all__ = ["LighterFactory", "LighterProcesses", "base_env", "free_port", "wait_for"]
 
 
 def base_env(

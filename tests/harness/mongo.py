@@ -12,10 +12,6 @@ a fresh database, dropped afterwards) and `sqlite_store` (a SqliteStore in a fre
 """
 
 import os
-import shutil
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -24,7 +20,8 @@ import pytest
 from lighter_common.store.mongo import MongoStore
 from lighter_common.store.sqlite import SqliteStore
 from pymongo import AsyncMongoClient, MongoClient
-from pymongo.errors import PyMongoError
+
+from tests.harness.processes import docker_runs, ferretdb_executable, running_ferretdb
 
 FERRETDB_VERSION = "v1.24.2"
 CONTAINER_IMAGE = "mongo:7"
@@ -51,11 +48,11 @@ def mongo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url:
         yield url
         return
-    executable = _ferretdb_executable()
+    executable = ferretdb_executable()
     if executable is not None:
         yield from _ferretdb(executable, tmp_path_factory.mktemp("ferretdb"))
         return
-    if _docker_runs():
+    if docker_runs():
         yield from _container()
         return
     pytest.fail(HOW_TO_GET_ONE)
@@ -93,88 +90,12 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
         await store.close()
 
 
-def _ferretdb_executable() -> Path | None:
-    on_path = shutil.which("ferretdb")
-    if on_path is not None:
-        return Path(on_path)
-    installed = Path.home() / "go" / "bin" / "ferretdb"
-    return installed if installed.is_file() else None
-
-
 def _ferretdb(executable: Path, directory: Path) -> Iterator[str]:
-    port = _free_port()
-    url = f"mongodb://127.0.0.1:{port}/"
-    output = directory / "ferretdb.log"
-    with output.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                str(executable),
-                "--handler=sqlite",
-                f"--sqlite-url=file:{directory}/",
-                f"--state-dir={directory}",
-                f"--listen-addr=127.0.0.1:{port}",
-                "--debug-addr=127.0.0.1:0",
-                "--telemetry=disable",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        _wait_until_answering(url, process, output)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_answering(url: str, process: subprocess.Popen[bytes], output: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while not _answers(url):
-        if process.poll() is not None:
-            pytest.fail(
-                f"FerretDB exited with code {process.returncode} at start:\n"
-                f"{_tail(output)}\n{HOW_TO_GET_ONE}"
-            )
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"FerretDB at {url} did not answer within {STARTUP_TIMEOUT:g}s:\n"
-                f"{_tail(output)}\n{HOW_TO_GET_ONE}"
-            )
-        time.sleep(0.1)
-
-
-def _answers(url: str) -> bool:
-    client: MongoClient[dict[str, object]]
-    try:
-        with MongoClient(url, serverSelectionTimeoutMS=500, connectTimeoutMS=500) as client:
-            client.admin.command("ping")
-    except PyMongoError:
-        return False
-    return True
-
-
-def _tail(path: Path, lines: int = 20) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _docker_runs() -> bool:
-    try:
-        import docker
-
-        docker.from_env().ping()
-    except Exception:
-        return False
-    return True
+        with running_ferretdb(executable, directory) as (url, _):
+            yield url
+    except RuntimeError as error:
+        pytest.fail(f"{error}\n{HOW_TO_GET_ONE}")
 
 
 def _container() -> Iterator[str]:

@@ -15,17 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.mongo import HOW_TO_GET_ONE, _ferretdb_executable
+from tests.harness.mongo import HOW_TO_GET_ONE
+from tests.harness.processes import ferretdb_executable, free_port
 
 START_TIMEOUT = 90.0
 _RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def port_open(port: int) -> bool:
@@ -92,7 +86,7 @@ class PrivateFerretDB(_PrivateServer):
         return f"mongodb://127.0.0.1:{self.port}/"
 
     def _command(self) -> list[str]:
-        executable = _ferretdb_executable()
+        executable = ferretdb_executable()
         if executable is None:
             pytest.fail(HOW_TO_GET_ONE)
         data = self.directory / "data"

@@ -17,14 +17,14 @@ so it is quick. Only fault tests use them, and every client of that broker sees 
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.harness.processes import amqp_answers, docker_runs
 
 LOCAL_URL = "amqp://guest:guest@127.0.0.1:5672/"
 CONTAINER_IMAGE = "rabbitmq:3.13"
@@ -73,14 +73,14 @@ def rabbitmq() -> Iterator[RabbitMQServer]:
             _wait_until_answering(url, STARTUP_TIMEOUT)
         yield RabbitMQServer(url, _rabbitmqctl if _is_local(url) and _has_rabbitmqctl() else None)
         return
-    if _answers(LOCAL_URL):
+    if amqp_answers(LOCAL_URL):
         yield RabbitMQServer(LOCAL_URL, _rabbitmqctl if _has_rabbitmqctl() else None)
         return
     if shutil.which("rabbitmq-server", path=_SBIN_PATH):
         _start_debian_server()
         yield RabbitMQServer(LOCAL_URL, _rabbitmqctl)
         return
-    if _docker_runs():
+    if docker_runs():
         yield from _container()
         return
     pytest.fail(HOW_TO_GET_ONE)
@@ -113,16 +113,6 @@ def _start_debian_server() -> None:
     _wait_until_answering(LOCAL_URL, STARTUP_TIMEOUT)
 
 
-def _docker_runs() -> bool:
-    try:
-        import docker
-
-        docker.from_env().ping()
-    except Exception:
-        return False
-    return True
-
-
 def _container() -> Iterator[RabbitMQServer]:
     from testcontainers.core.container import DockerContainer
 
@@ -149,18 +139,7 @@ def _is_local(url: str) -> bool:
 
 def _wait_until_answering(url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    while not _answers(url):
+    while not amqp_answers(url):
         if time.monotonic() > deadline:
             pytest.fail(f"RabbitMQ at {url} did not answer within {timeout:g}s.")
         time.sleep(0.25)
-
-
-def _answers(url: str) -> bool:
-    """True when an AMQP 0-9-1 server answers the protocol header with Connection.Start."""
-    parts = urlsplit(url)
-    address = (parts.hostname or "127.0.0.1", parts.port or 5672)
-    with suppress(OSError), socket.create_connection(address, timeout=2) as connection:
-        connection.sendall(b"AMQP\x00\x00\x09\x01")
-        # A method frame (type 1) on channel 0 opens the server's Connection.Start.
-        return connection.recv(3) == b"\x01\x00\x00"
-    return False
