@@ -4,7 +4,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lighter_common.domain.application import ApplicationId
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     mongo_timeout: float = 5.0  # seconds to wait for a reachable server before answering 503
     rabbitmq_url: str | None = None
     queue_prefix: str = ""  # lets several Lighters share one broker
-    backend: Literal["local", "simulated"] = "local"
+    backend: Literal["local", "simulated", "kubernetes"] = "local"
 
     # Capacity.
     max_running_jobs: int = Field(default=5, ge=0)
@@ -91,6 +91,20 @@ class Settings(BaseSettings):
     spark_home: Path | None = None
     spark_master: str = "local[*]"
 
+    # Kubernetes backend (LIGHTER_BACKEND=kubernetes, or Lighter's LIGHTER_KUBERNETES_ENABLED).
+    kubernetes_enabled: bool = False
+    kubernetes_master: str | None = None  # k8s://https://…; from the kubeconfig when unset
+    kubernetes_namespace: str = "spark"
+    kubernetes_service_account: str = "spark"
+    kubernetes_image: str | None = None  # spark.kubernetes.container.image
+    kubernetes_driver_pod_template: Path | None = None
+    kubernetes_executor_pod_template: Path | None = None
+    kubernetes_kubeconfig: Path | None = None  # KUBECONFIG or ~/.kube/config, else in-cluster
+    kubernetes_unschedulable_timeout: float = 300.0  # then an unschedulable driver has failed
+    kubernetes_submit_timeout: float = 120.0  # for one spark-submit
+    # The Spark UI link: {namespace}, {pod}, {spark_app_id} and {app_id} are filled in.
+    kubernetes_spark_ui_url_template: str | None = None
+
     # Simulated backend (load tests only): how long an application starts and runs.
     simulated_start_seconds: float = 0.5
     simulated_run_seconds: float = 5.0
@@ -108,10 +122,20 @@ class Settings(BaseSettings):
         "events_poll_interval",
         "events_keep_alive",
         "events_clock_skew",
+        "kubernetes_unschedulable_timeout",
+        "kubernetes_submit_timeout",
         mode="before",
     )(_seconds)
     # Lighter's LIGHTER_SESSION_TIMEOUT_* values count minutes.
     _minute_fields = field_validator("session_timeout_interval", mode="before")(_minutes)
+
+    @model_validator(mode="after")
+    def _kubernetes_enabled_selects_its_backend(self) -> "Settings":
+        # Lighter's LIGHTER_KUBERNETES_ENABLED=true means the kubernetes backend, unless
+        # LIGHTER_BACKEND names another one explicitly.
+        if self.kubernetes_enabled and "backend" not in self.model_fields_set:
+            self.backend = "kubernetes"
+        return self
 
     @cached_property
     def capacity(self) -> CapacityLimits:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def open_backend(settings: "Settings") -> "Backend":
-    """The backend `settings.backend` names: "local" or "simulated"."""
+    """The backend `settings.backend` names: "local", "kubernetes" or "simulated"."""
     if settings.backend == "simulated":
         from lighter_common.backends.simulated import SimulatedBackend
 
@@ -21,4 +21,8 @@ def open_backend(settings: "Settings") -> "Backend":
         from lighter_common.backends.local import LocalBackend
 
         return LocalBackend(settings)
+    if settings.backend == "kubernetes":
+        from lighter_common.backends.kubernetes.backend import KubernetesBackend
+
+        return KubernetesBackend(settings)
     raise ValueError(f"unknown backend {settings.backend!r}")

@@ -1,0 +1,397 @@
+"""The Kubernetes backend: spark-submit in cluster mode, one driver pod per application.
+
+- launch: pyspark's `spark-submit --deploy-mode cluster` with
+  `spark.kubernetes.submission.waitAppCompletion=false`; it returns once the driver pod exists.
+  The pod's name is a function of the application id and generation (labels.py), so a second
+  launch finds the first one's pod instead of starting another driver.
+- status: one watch on all driver pods of the namespace (pods_cache.py), shared by every
+  application; a pod missing from it is looked up once by name.
+- logs: the pod log API while the pod exists; its last log is saved under
+  `<data dir>/kubernetes-logs/` when the pod ends or is killed, and read from there after.
+- kill: annotate the pod as killed by Lighter, then delete it (its executors, ConfigMap and
+  Service are owned by it and go with it).
+"""
+
+import asyncio
+import logging
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kubernetes_asyncio import client, config
+from kubernetes_asyncio.client.exceptions import ApiException
+
+from lighter_common.backends.base import LaunchContext, LaunchResult
+from lighter_common.backends.driver_log import last_error_line
+from lighter_common.backends.kubernetes.labels import (
+    APP_ID_LABEL,
+    KILLED_ANNOTATION,
+    driver_annotations,
+    driver_labels,
+    driver_pod_name,
+)
+from lighter_common.backends.kubernetes.pod_cache import PodCache
+from lighter_common.backends.kubernetes.pod_state import (
+    DRIVER_CONTAINER,
+    Pod,
+    PodObservation,
+    driver_status,
+)
+from lighter_common.backends.local import SERVICE_ENV_PREFIX, _pyspark_home
+from lighter_common.backends.spark_submit import spark_submit_args
+from lighter_common.domain.application import Application
+from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus, LiveDriver
+from lighter_common.settings import Settings
+
+_log = logging.getLogger(__name__)
+
+LOGS_DIR = "kubernetes-logs"
+_SUBMIT_LOG_SUFFIX = ".submit.log"
+_FAILURE_TAIL_BYTES = 64 * 1024
+_SAVED_LOG_BYTES = 4 * 1024 * 1024
+_SERVICE_ACCOUNT_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+
+
+class KubernetesBackend:
+    name = "kubernetes"
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._namespace = settings.kubernetes_namespace
+        self._logs_dir = settings.data_dir.resolve() / LOGS_DIR
+        self._spark_home = (settings.spark_home or _pyspark_home()).resolve()
+        self._api_client: client.ApiClient | None = None
+        self._core: client.CoreV1Api | None = None
+        self._cache: PodCache | None = None
+        self._connecting = asyncio.Lock()
+        self._failure_logs: dict[str, str] = {}  # pod name -> its log's tail, once it failed
+        self._log_savers: set[asyncio.Task[None]] = set()
+
+    # The port.
+
+    async def launch(self, app: Application, context: LaunchContext) -> LaunchResult:
+        core = await self._api()
+        key = DriverKey.of(app)
+        name = driver_pod_name(key)
+        existing = await self._read_pod(core, name)
+        if existing is not None:
+            return LaunchResult(backend_ref=name, spark_app_id=existing.spark_app_id)
+        exit_code, output = await self._spark_submit(app, context, name)
+        pod = await self._read_pod(core, name)
+        if pod is None:
+            cause = last_error_line(output) or f"exit code {exit_code}"
+            raise RuntimeError(f"spark-submit created no driver pod: {cause}")
+        return LaunchResult(backend_ref=name, spark_app_id=pod.spark_app_id)
+
+    async def status(self, app: Application) -> DriverStatus:
+        return (await self.statuses([app]))[app.id]
+
+    async def statuses(self, apps: Sequence[Application]) -> dict[str, DriverStatus]:
+        cache = await self._watching()
+        found: dict[str, DriverStatus] = {}
+        for app in apps:
+            seen = cache.find(DriverKey.of(app))
+            if seen is None:
+                found[app.id] = await self._status_of_unseen(app)
+            else:
+                found[app.id] = await self._status_of(seen)
+        return found
+
+    async def logs(self, app: Application, max_bytes: int) -> str | None:
+        name = driver_pod_name(DriverKey.of(app))
+        live = await self._pod_log(name, max_bytes)
+        if live is not None:
+            return live
+        for path in (self._logs_dir / name, self._logs_dir / f"{name}{_SUBMIT_LOG_SUFFIX}"):
+            saved = await asyncio.to_thread(_read_tail, path, max_bytes)
+            if saved is not None:
+                return saved
+        return None
+
+    async def kill(self, driver: DriverKey) -> None:
+        core = await self._api()
+        name = driver_pod_name(driver)
+        pod = await self._read_pod(core, name)
+        if pod is None or pod.is_terminal:
+            return
+        await self._save_log(name)
+        try:
+            await core.patch_namespaced_pod(
+                name,
+                self._namespace,
+                {"metadata": {"annotations": {KILLED_ANNOTATION: "true"}}},
+            )
+            await core.delete_namespaced_pod(name, self._namespace)
+        except ApiException as error:
+            if error.status != 404:
+                raise
+
+    async def drivers(self) -> list[LiveDriver]:
+        cache = await self._watching()
+        return [LiveDriver(key=key, ref=pod.metadata.name) for key, pod in cache.live()]
+
+    async def close(self) -> None:
+        for saver in self._log_savers:
+            saver.cancel()
+        if self._cache is not None:
+            await self._cache.stop()
+            self._cache = None
+        if self._api_client is not None:
+            await self._api_client.close()
+            self._api_client = None
+            self._core = None
+
+    # Statuses.
+
+    async def _status_of(self, seen: PodObservation) -> DriverStatus:
+        pod = seen.pod
+        log_tail = None
+        if pod.status.phase == "Failed" or _container_failed(pod):
+            log_tail = await self._failure_log(pod.metadata.name)
+        if pod.is_terminal:
+            await self._save_log(pod.metadata.name)
+        return driver_status(
+            seen,
+            now=datetime.now(UTC),
+            unschedulable_timeout=self._settings.kubernetes_unschedulable_timeout,
+            log_tail=log_tail,
+            spark_ui_url=self._spark_ui_url(pod),
+        )
+
+    async def _status_of_unseen(self, app: Application) -> DriverStatus:
+        """No pod in the watch: one that the watch has not caught up with, or none at all."""
+        core = await self._api()
+        pod = await self._read_pod(core, driver_pod_name(DriverKey.of(app)))
+        if pod is not None:
+            return await self._status_of(PodObservation(pod))
+        if app.backend_ref is not None:
+            return DriverStatus(DriverPhase.MISSING, reason="the driver pod is gone")
+        return DriverStatus(DriverPhase.MISSING, reason="no driver was launched")
+
+    def _spark_ui_url(self, pod: Pod) -> str | None:
+        template = self._settings.kubernetes_spark_ui_url_template
+        if not template:
+            return None
+        return template.format(
+            namespace=pod.metadata.namespace or self._namespace,
+            pod=pod.metadata.name,
+            spark_app_id=pod.spark_app_id or "",
+            app_id=pod.metadata.labels.get(APP_ID_LABEL, ""),
+        )
+
+    # Logs.
+
+    def _pod_changed(self, before: PodObservation | None, now: PodObservation) -> None:
+        """A pod that just ended: keep its log before anyone deletes the pod."""
+        ended = now.pod.is_terminal and not now.deleted
+        if ended and (before is None or not before.pod.is_terminal):
+            saver = asyncio.create_task(self._save_log_quietly(now.pod.metadata.name))
+            self._log_savers.add(saver)
+            saver.add_done_callback(self._log_savers.discard)
+
+    async def _save_log_quietly(self, name: str) -> None:
+        try:
+            await self._save_log(name)
+        except Exception as error:  # the log is saved again on the next status or kill
+            _log.warning("could not save the log of driver pod %s: %s", name, error)
+
+    async def _pod_log(self, name: str, max_bytes: int) -> str | None:
+        core = await self._api()
+        try:
+            text: str = await core.read_namespaced_pod_log(
+                name,
+                self._namespace,
+                container=DRIVER_CONTAINER,
+                # The API cuts by lines from the end, Lighter by bytes: ask for enough lines.
+                tail_lines=max(100, max_bytes // 40),
+            )
+        except ApiException as error:
+            if error.status in (400, 404):  # not started yet, or gone
+                return None
+            raise
+        return _tail(text, max_bytes)
+
+    async def _failure_log(self, name: str) -> str | None:
+        if name not in self._failure_logs:
+            text = await self._pod_log(name, _FAILURE_TAIL_BYTES)
+            if text is None:
+                return await asyncio.to_thread(
+                    _read_tail, self._logs_dir / name, _FAILURE_TAIL_BYTES
+                )
+            self._failure_logs[name] = text
+        return self._failure_logs[name]
+
+    async def _save_log(self, name: str) -> None:
+        """Keep the pod's log for after the pod is gone (written once, when it has one)."""
+        path = self._logs_dir / name
+        if path.exists():
+            return
+        text = await self._pod_log(name, _SAVED_LOG_BYTES)
+        if text is not None:
+            await asyncio.to_thread(_write, path, text)
+
+    # Submission.
+
+    async def _spark_submit(
+        self, app: Application, context: LaunchContext, pod_name: str
+    ) -> tuple[int, str]:
+        command = [
+            str(self._spark_home / "bin" / "spark-submit"),
+            *spark_submit_args(
+                app.submit_params,
+                name=app.id,
+                master=await self._master(),
+                deploy_mode="cluster",
+                main_file=context.kernel_file,
+                extra_conf=self._conf(app, context, pod_name),
+            ),
+        ]
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=self._submit_environment(),
+        )
+        try:
+            raw, _ = await asyncio.wait_for(
+                process.communicate(), self._settings.kubernetes_submit_timeout
+            )
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise RuntimeError(
+                f"spark-submit did not finish in {self._settings.kubernetes_submit_timeout:g}s"
+            ) from None
+        output = raw.decode("utf-8", errors="replace")
+        await asyncio.to_thread(_write, self._logs_dir / f"{pod_name}{_SUBMIT_LOG_SUFFIX}", output)
+        return process.returncode or 0, output
+
+    def _conf(self, app: Application, context: LaunchContext, pod_name: str) -> dict[str, str]:
+        settings = self._settings
+        key = DriverKey.of(app)
+        conf = {
+            "spark.kubernetes.submission.waitAppCompletion": "false",
+            "spark.kubernetes.namespace": self._namespace,
+            "spark.kubernetes.driver.pod.name": pod_name,
+            "spark.kubernetes.authenticate.driver.serviceAccountName": (
+                settings.kubernetes_service_account
+            ),
+        }
+        if settings.kubernetes_image:
+            conf["spark.kubernetes.container.image"] = settings.kubernetes_image
+        if settings.kubernetes_driver_pod_template:
+            conf["spark.kubernetes.driver.podTemplateFile"] = str(
+                settings.kubernetes_driver_pod_template
+            )
+        if settings.kubernetes_executor_pod_template:
+            conf["spark.kubernetes.executor.podTemplateFile"] = str(
+                settings.kubernetes_executor_pod_template
+            )
+        for label, value in driver_labels(key).items():
+            conf[f"spark.kubernetes.driver.label.{label}"] = value
+            conf[f"spark.kubernetes.executor.label.{label}"] = value
+        for annotation, value in driver_annotations(key).items():
+            conf[f"spark.kubernetes.driver.annotation.{annotation}"] = value
+        for variable, value in (context.env or {}).items():
+            conf[f"spark.kubernetes.driverEnv.{variable}"] = value
+        return conf
+
+    def _submit_environment(self) -> dict[str, str]:
+        """spark-submit's environment: the service's, without Lighter's own settings."""
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(SERVICE_ENV_PREFIX)
+        }
+        env["SPARK_HOME"] = str(self._spark_home)
+        # spark-submit resolves the host's name to bind to; in a container that can fail.
+        env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        if self._settings.kubernetes_kubeconfig:
+            env["KUBECONFIG"] = str(self._settings.kubernetes_kubeconfig)
+        return env
+
+    async def _master(self) -> str:
+        master = self._settings.kubernetes_master
+        if not master:
+            await self._api()
+            assert self._api_client is not None
+            master = str(self._api_client.configuration.host)
+        return master if master.startswith("k8s://") else f"k8s://{master}"
+
+    # The API.
+
+    async def _api(self) -> client.CoreV1Api:
+        async with self._connecting:
+            if self._core is None:
+                configuration = client.Configuration()
+                kubeconfig = self._settings.kubernetes_kubeconfig or _default_kubeconfig()
+                if kubeconfig is not None:
+                    await config.load_kube_config(
+                        config_file=str(kubeconfig), client_configuration=configuration
+                    )
+                else:
+                    config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+                self._api_client = client.ApiClient(configuration)
+                self._core = client.CoreV1Api(self._api_client)
+            return self._core
+
+    async def _watching(self) -> PodCache:
+        core = await self._api()
+        if self._cache is None:
+            self._cache = PodCache(core, self._namespace, on_change=self._pod_changed)
+            self._cache.start()
+        await self._cache.synced()
+        return self._cache
+
+    async def _read_pod(self, core: client.CoreV1Api, name: str) -> Pod | None:
+        try:
+            pod = await core.read_namespaced_pod(name, self._namespace)
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            raise
+        assert self._api_client is not None
+        return Pod.model_validate(self._api_client.sanitize_for_serialization(pod))
+
+
+def _container_failed(pod: Pod) -> bool:
+    container = pod.driver_container()
+    terminated = container.state.terminated if container is not None else None
+    return terminated is not None and terminated.exit_code != 0
+
+
+def _default_kubeconfig() -> Path | None:
+    """KUBECONFIG, else ~/.kube/config; None inside a pod that has no kubeconfig."""
+    named = os.environ.get("KUBECONFIG")
+    if named:
+        return Path(named.split(os.pathsep)[0])
+    home = Path.home() / ".kube" / "config"
+    if home.exists() or not _SERVICE_ACCOUNT_TOKEN.exists():
+        return home
+    return None
+
+
+def _tail(text: str, max_bytes: int) -> str:
+    data = text.encode()
+    if len(data) <= max_bytes:
+        return text
+    cut = data[-max_bytes:]
+    if b"\n" in cut:
+        cut = cut[cut.index(b"\n") + 1 :]
+    return cut.decode("utf-8", errors="replace")
+
+
+def _read_tail(path: Path, max_bytes: int) -> str | None:
+    try:
+        return _tail(path.read_text(errors="replace"), max_bytes)
+    except FileNotFoundError:
+        return None
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    temporary.replace(path)
