@@ -88,7 +88,8 @@ async def test_a_retry_saves_the_application_a_dead_request_claimed(
     client: httpx.AsyncClient, store: SqliteStore
 ) -> None:
     """The first request claimed the key and died before saving: the retry saves it."""
-    route, body = "POST /livy/batches", {"file": "/jobs/pi.py"}
+    # Keys are per caller; without authentication every caller is the anonymous user.
+    route, body = "POST /livy/batches as anonymous", {"file": "/jobs/pi.py"}
     claimed_id = new_application_id()
     await store.claim_idempotency_key(
         IdempotencyKey(

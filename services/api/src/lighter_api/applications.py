@@ -122,8 +122,10 @@ async def submit_once(
     app = new_application(resource, params, settings=settings)
     if idempotency_key is None:
         return Submitted(await insert_and_announce(store, bus, app), created=True)
+    # Keys are the caller's own: another user's key of the same name is another key.
+    caller = current_access().principal.name
     held_id = await idempotency.claim(
-        store, route=route, key=idempotency_key, params=params, app_id=app.id
+        store, route=f"{route} as {caller}", key=idempotency_key, params=params, app_id=app.id
     )
     if held_id != app.id:
         existing = await store.get_application(held_id)

@@ -143,3 +143,20 @@ def test_no_authentication_is_refused_on_a_reachable_address_unless_accepted(
     with pytest.raises(UnsafeAuthSettings, match="LIGHTER_AUTH_ALLOW_ANONYMOUS"):
         auth_app(host="0.0.0.0", mode="none")
     assert auth_app(host="0.0.0.0", mode="none", allow_anonymous=True) is not None
+
+
+async def test_idempotency_keys_are_each_callers_own(auth_app: Any) -> None:
+    body = {"file": "/jobs/pi.py"}
+    key = {"Idempotency-Key": "nightly-2026-11-28"}
+    async with client_of(auth_app(mode="basic")) as client:
+        alices = await client.post(
+            "/lighter/api/batches", json=body, headers=key, auth=basic("alice")
+        )
+        bobs = await client.post("/lighter/api/batches", json=body, headers=key, auth=basic("bob"))
+        alices_retry = await client.post(
+            "/lighter/api/batches", json=body, headers=key, auth=basic("alice")
+        )
+
+    assert (alices.status_code, bobs.status_code, alices_retry.status_code) == (201, 201, 200)
+    assert bobs.json()["id"] != alices.json()["id"] == alices_retry.json()["id"]
+    assert bobs.json()["owner"] == "bob"
