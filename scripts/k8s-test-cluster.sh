@@ -94,6 +94,7 @@ cmd_build() {
         log "building kwok $KWOK_VERSION"
         GOBIN="$BIN_DIR" nice -n 19 go install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
     fi
+    [[ -f "$BIN_DIR/kwok-stages/pod-complete.yaml" ]] || copy_kwok_stages
     if ! command -v etcd >/dev/null; then
         if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
             log "installing Debian's etcd-server"
@@ -108,8 +109,8 @@ cmd_build() {
 }
 
 require_binaries() {
-    for b in kube-apiserver kubectl kwok; do
-        if [[ ! -x "$BIN_DIR/$b" ]]; then
+    for b in kube-apiserver kubectl kwok kwok-stages/pod-complete.yaml; do
+        if [[ ! -e "$BIN_DIR/$b" ]]; then
             log "$BIN_DIR/$b is missing: run 'scripts/k8s-test-cluster.sh build' first"
             exit 1
         fi
@@ -132,29 +133,62 @@ wait_for() {
     done
 }
 
+copy_kwok_stages() {
+    local dir
+    dir="$(cd "$CACHE_ROOT" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+    mkdir -p "$BIN_DIR/kwok-stages"
+    cp "$dir/kustomize/stage/node/fast/node-initialize.yaml" \
+        "$dir/kustomize/stage/pod/fast/pod-ready.yaml" \
+        "$dir/kustomize/stage/pod/fast/pod-delete.yaml" "$BIN_DIR/kwok-stages/"
+    # kwok's own stage completes the pods of Jobs; here, pods labelled
+    # lighter-test-outcome=succeeded (the tests' drivers that end by themselves), after 2 s.
+    python3 - "$dir/kustomize/stage/pod/fast/pod-complete.yaml" \
+        "$BIN_DIR/kwok-stages/pod-complete.yaml" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+job = """    - key: '.metadata.ownerReferences.[].kind'
+      operator: 'In'
+      values:
+      - 'Job'
+"""
+assert job in text, "kwok's pod-complete stage changed: update scripts/k8s-test-cluster.sh"
+text = text.replace(job, """    - key: '.metadata.labels["lighter-test-outcome"]'
+      operator: 'In'
+      values:
+      - 'succeeded'
+""").replace("  next:\n", "  delay:\n    durationMilliseconds: 2000\n  next:\n", 1)
+open(sys.argv[2], "w").write(text)
+PY
+}
+
 write_kwok_config() {
-    # kwok's "fast" stages: a node is ready at once; a pod bound to it runs at once, and its
-    # containers complete at once unless the pod opts out (tests drive those pods' status
-    # themselves, the way a kubelet would report it).
-    cat >"$STATE/kwok.yaml" <<EOF
+    # kwok's "fast" stages: a node is ready at once, a pod bound to it runs at once. Tests bind
+    # pods to a node kwok does not manage when they drive a pod's status themselves, as a
+    # kubelet would. Every container's log is the file $STATE/pod.log, which tests write.
+    {
+        cat <<EOF
 apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokConfiguration
-options:
-  enableCRDs: []
+options: {}
 ---
 apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: ClusterLogs
 metadata:
   name: driver-logs
 spec:
-  selector:
-    matchNamespaces: []
   logs:
-  - containers: []
-    logsFile: $STATE/pod.log
-    follow: true
+  - logsFile: $STATE/pod.log
 EOF
-    : >"$STATE/pod.log"
+        for stage in "$BIN_DIR"/kwok-stages/*.yaml; do
+            echo "---"
+            cat "$stage"
+        done
+    } >"$STATE/kwok.yaml"
+    : >>"$STATE/pod.log"
+    [[ -f "$STATE/kwok.crt" ]] || openssl req -x509 -newkey rsa:2048 -nodes -days 365 \
+        -subj /CN=kwok-node -addext subjectAltName=IP:127.0.0.1 \
+        -keyout "$STATE/kwok.key" -out "$STATE/kwok.crt" 2>/dev/null
 }
 
 cmd_start() {
@@ -213,6 +247,7 @@ EOF
     "$BIN_DIR/kwok" --kubeconfig "$STATE/kubeconfig" --config "$STATE/kwok.yaml" \
         --manage-all-nodes=false --manage-nodes-with-label-selector=type=kwok \
         --node-ip 127.0.0.1 --node-port "$kwok_port" --server-address "127.0.0.1:$kwok_port" \
+        --tls-cert-file "$STATE/kwok.crt" --tls-private-key-file "$STATE/kwok.key" \
         >"$STATE/kwok.log" 2>&1 &
     echo $! >"$STATE/kwok.pid"
     "${kubectl[@]}" apply -f - >/dev/null <<EOF
