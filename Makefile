@@ -34,6 +34,11 @@ run: install  ## Lighter standalone on 127.0.0.1:8080 (LIGHTER_PORT to change)
 test: install-test  ## Every suite, against real RabbitMQ, a MongoDB-protocol server and Spark
 	$(UV) run --no-sync pytest $(PYTEST_ARGS)
 
+.PHONY: test-k8s
+test-k8s: install-test  ## The Kubernetes backend against a real API server (first build: ~30 min, cached)
+	scripts/k8s-test-cluster.sh build
+	$(UV) run --no-sync pytest -m kubernetes libs/common/tests/backends/test_contract.py tests/kubernetes $(PYTEST_ARGS)
+
 test-unit: install-dev  ## Domain and pure tests only (no services)
 	$(UV) run --no-sync pytest libs $(PYTEST_ARGS)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from lighter_common.backends.base import Backend, LaunchContext
+from lighter_common.backends.kubernetes.backend import KubernetesBackend
 from lighter_common.backends.local import LocalBackend
 from lighter_common.backends.simulated import RUN_SECONDS_CONF, SimulatedBackend
 from lighter_common.domain.application import Application, ApplicationType
@@ -22,6 +23,7 @@ from lighter_common.domain.submit_params import ConfValue, SubmitParams
 from lighter_common.settings import Settings
 
 from tests.harness.fake_spark import fake_spark_home
+from tests.harness.kubernetes import KWOK_NODE, SUCCEEDS_LABEL, shared_cluster
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 ALIVE = {DriverPhase.STARTING, DriverPhase.RUNNING}
@@ -77,8 +79,39 @@ def simulated_case(tmp_path: Path) -> Case:
     )
 
 
-CASES = {"local": local_case, "local-spark": local_spark_case, "simulated": simulated_case}
-FAST = ["local", "simulated"]
+def kubernetes_case(tmp_path: Path) -> Case:
+    """Real spark-submit against the test API server, where kwok plays the node."""
+    cluster = shared_cluster()
+    template = tmp_path / "driver-template.yaml"
+    template.write_text(f"apiVersion: v1\nkind: Pod\nspec:\n  nodeName: {KWOK_NODE}\n")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        backend="kubernetes",
+        kubernetes_kubeconfig=cluster.kubeconfig,
+        kubernetes_namespace=cluster.new_namespace(),
+        kubernetes_image="registry.example.org/spark:4.0.1",
+        kubernetes_driver_pod_template=template,
+    )
+    job = "local:///opt/spark/examples/src/main/python/pi.py"
+    succeeds: dict[str, ConfValue] = {
+        f"spark.kubernetes.driver.label.{SUCCEEDS_LABEL}": "succeeded"
+    }
+    return Case(
+        backend=KubernetesBackend(settings),
+        finite=lambda: batch(job, conf=succeeds),
+        endless=lambda: batch(job),
+        timeout=120,
+    )
+
+
+CASES = {
+    "local": local_case,
+    "local-spark": local_spark_case,
+    "simulated": simulated_case,
+    "kubernetes": kubernetes_case,
+}
+ON_KUBERNETES = pytest.param("kubernetes", marks=pytest.mark.kubernetes)
+FAST = ["local", "simulated", ON_KUBERNETES]
 EVERY = [*FAST, pytest.param("local-spark", marks=pytest.mark.spark)]
 
 

@@ -51,6 +51,7 @@ class PodCache:
         self._task: asyncio.Task[None] | None = None
         self._last_error: BaseException | None = None
         self.lists = 0  # how many times the pods were listed (the first, then after each 410)
+        self.version: str | None = None  # the resourceVersion the watch resumes from
 
     def start(self) -> None:
         if self._task is None:
@@ -90,18 +91,17 @@ class PodCache:
     # The loop.
 
     async def _run(self) -> None:
-        version: str | None = None
         failures = 0
         while True:
             try:
-                if version is None:
-                    version = await self._list()
-                version = await self._watch(version)
+                if self.version is None:
+                    self.version = await self._list()
+                await self._watch()
                 failures = 0
             except asyncio.CancelledError:
                 raise
             except WatchGone:
-                version = None
+                self.version = None
             except Exception as error:
                 self._last_error = error
                 delay = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
@@ -129,12 +129,12 @@ class PodCache:
         self._synced.set()
         return str(body.get("metadata", {}).get("resourceVersion", ""))
 
-    async def _watch(self, version: str) -> str:
+    async def _watch(self) -> None:
         response = await self._raw(
             label_selector=DRIVER_SELECTOR,
             watch=True,
             allow_watch_bookmarks=True,
-            resource_version=version,
+            resource_version=self.version,
             timeout_seconds=WATCH_SECONDS,
             _request_timeout=_READ_TIMEOUT,
         )
@@ -145,8 +145,7 @@ class PodCache:
                 raise RuntimeError(f"watching pods: {response.status} {await response.text()}")
             async for line in response.content:
                 if line.strip():
-                    version = self._apply(json.loads(line)) or version
-        return version
+                    self.version = self._apply(json.loads(line)) or self.version
 
     async def _raw(self, **params: Any) -> aiohttp.ClientResponse:
         """The pods' JSON as the server sends it, unparsed (the watch reads it line by line)."""
