@@ -91,6 +91,7 @@ def kubernetes_case(tmp_path: Path) -> Case:
         kubernetes_namespace=cluster.new_namespace(),
         kubernetes_image="registry.example.org/spark:4.0.1",
         kubernetes_driver_pod_template=template,
+        kubernetes_submit_timeout=300,
     )
     job = "local:///opt/spark/examples/src/main/python/pi.py"
     succeeds: dict[str, ConfValue] = {
