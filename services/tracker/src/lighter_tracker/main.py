@@ -1,24 +1,12 @@
 """The tracker as its own process: `lighter tracker`."""
 
-from lighter_common.backends import open_backend
-from lighter_common.bus import open_bus
-from lighter_common.service.runner import serve_worker
+from lighter_common.service.runner import serve_backend_worker
 from lighter_common.settings import Settings
-from lighter_common.store import open_store
 
 from lighter_tracker.worker import Tracker
 
 
 async def run(settings: Settings) -> None:
-    store = await open_store(settings)
-    bus = await open_bus(settings)
-    backend = open_backend(settings)
-    await serve_worker(
-        Tracker(store=store, bus=bus, backend=backend, settings=settings),
-        name="tracker",
-        port=settings.tracker_port,
-        settings=settings,
-        store=store,
-        bus=bus,
-        closers=[backend.close],
+    await serve_backend_worker(
+        Tracker, name="tracker", port=settings.tracker_port, settings=settings
     )

@@ -9,10 +9,14 @@ from typing import Any, Protocol
 import uvicorn
 from fastapi import APIRouter, FastAPI
 
+from lighter_common.backends import open_backend
+from lighter_common.backends.base import Backend
+from lighter_common.bus import open_bus
 from lighter_common.bus.base import Bus
 from lighter_common.service.health import health_router
 from lighter_common.service.logs import configure_logging
 from lighter_common.settings import Settings
+from lighter_common.store import open_store
 from lighter_common.store.base import Store
 
 logger = logging.getLogger(__name__)
@@ -94,6 +98,32 @@ async def serve_worker(
             await close()
 
     await serve(app, settings=settings, port=port, on_start=worker.start, on_stop=stop)
+
+
+class BackendWorker(Protocol):
+    """A worker class that drives applications through a backend (submitter, tracker)."""
+
+    def __call__(
+        self, *, store: Store, bus: Bus, backend: Backend, settings: Settings
+    ) -> Worker: ...
+
+
+async def serve_backend_worker(
+    worker: BackendWorker, *, name: str, port: int, settings: Settings
+) -> None:
+    """A worker service's process whose worker needs the store, the bus and the backend."""
+    store = await open_store(settings)
+    bus = await open_bus(settings)
+    backend = open_backend(settings)
+    await serve_worker(
+        worker(store=store, bus=bus, backend=backend, settings=settings),
+        name=name,
+        port=port,
+        settings=settings,
+        store=store,
+        bus=bus,
+        closers=[backend.close],
+    )
 
 
 def run_service(service: str, run: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
