@@ -5,6 +5,7 @@ Both ways a notebook reaches Lighter: `/lighter/api` with sparkmagic's custom he
 """
 
 import builtins
+import re
 import signal
 import threading
 import time
@@ -185,3 +186,32 @@ def test_a_notebook_through_the_lighter_api_with_the_sparkmagic_header(
 
 def test_a_notebook_through_the_livy_endpoint(lighter: LighterProcesses) -> None:
     exercise_notebook(lighter, "/livy", {}, {})
+
+
+def test_scala_cells_in_a_spark_session_through_the_livy_endpoint(
+    lighter: LighterProcesses,
+) -> None:
+    """%%spark cells in a `spark` session: Scala, %%sql read through Scala, Scala errors."""
+    configure_sparkmagic({})
+    display = Display()
+    controller = SparkController(display)
+    endpoint = Endpoint(lighter.url + "/livy", None)
+    controller.add_session("scala", endpoint, False, {"kind": "spark"})
+    assert "SparkSession available as 'spark'." in display.lines, display.lines
+    session = controller.get_session_by_name_or_default("scala")
+
+    success, text, mimetype = controller.run_command(Command("1 + 1"))
+    assert success and mimetype == "text/plain"
+    assert re.fullmatch(r"res\d+: Int = 2\n", text), text
+    code = 'spark.range(5).toDF("id").createOrReplaceTempView("numbers")'
+    assert controller.run_command(Command(code))[0]
+    frame = controller.run_sqlquery(
+        SQLQuery("SELECT id, id * 2 AS twice FROM numbers WHERE id > 2")
+    )
+    assert frame.to_dict("records") == [{"id": 3, "twice": 6}, {"id": 4, "twice": 8}]
+    success, text, _ = controller.run_command(Command('val x: Int = "a"'))
+    assert not success
+    assert "type mismatch" in text
+
+    controller.delete_session_by_id(endpoint, session.id)
+    session._stop_heartbeat_thread()
