@@ -119,22 +119,38 @@ async def _application(
     }
 
 
-@router.get(f"{UI_PREFIX}/fragments/{{segment}}/{{app_id}}/panel")
-async def panel(
-    request: Request, store: StoreDep, settings: SettingsDep, segment: str, app_id: str
+async def _statements(store: StoreDep, session: Application) -> list[dict[str, Any]]:
+    found, _ = await store.list_statements(session.id)
+    return [lighter.render_statement(s) for s in found]
+
+
+async def _application_page(
+    request: Request,
+    store: StoreDep,
+    settings: Settings,
+    segment: str,
+    app_id: str,
+    *,
+    template: str,
+    with_statements: bool = False,
 ) -> Response:
+    """One application's page or panel; a session's full page lists its statements too."""
     if segment not in _RESOURCES:
         return _not_found(request, settings, f"No page {segment}")
     try:
         context = await _application(store, settings, _RESOURCES[segment], app_id)
     except NotFound as missing:
         return _not_found(request, settings, str(missing))
-    return page("panel.html", **_common(request, settings), **context, segment=segment)
+    if with_statements:
+        context["statements"] = await _statements(store, context["app"])
+    return page(template, **_common(request, settings), **context, segment=segment)
 
 
-async def _statements(store: StoreDep, session: Application) -> list[dict[str, Any]]:
-    found, _ = await store.list_statements(session.id)
-    return [lighter.render_statement(s) for s in found]
+@router.get(f"{UI_PREFIX}/fragments/{{segment}}/{{app_id}}/panel")
+async def panel(
+    request: Request, store: StoreDep, settings: SettingsDep, segment: str, app_id: str
+) -> Response:
+    return await _application_page(request, store, settings, segment, app_id, template="panel.html")
 
 
 @router.get(f"{UI_PREFIX}/fragments/sessions/{{app_id}}/statements")
@@ -233,19 +249,14 @@ async def listing(
 async def application(
     request: Request, store: StoreDep, settings: SettingsDep, segment: str, app_id: str
 ) -> Response:
-    if segment not in _RESOURCES:
-        return _not_found(request, settings, f"No page {segment}")
-    try:
-        context = await _application(store, settings, _RESOURCES[segment], app_id)
-    except NotFound as missing:
-        return _not_found(request, settings, str(missing))
-    statements = await _statements(store, context["app"]) if segment == "sessions" else []
-    return page(
-        "application.html",
-        **_common(request, settings),
-        **context,
-        segment=segment,
-        statements=statements,
+    return await _application_page(
+        request,
+        store,
+        settings,
+        segment,
+        app_id,
+        template="application.html",
+        with_statements=segment == "sessions",
     )
 
 
