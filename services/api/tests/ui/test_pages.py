@@ -95,3 +95,26 @@ async def test_the_login_form_sets_a_cookie_that_the_pages_and_api_accept(
     assert bobs_page.status_code == 404
     assert logged_out.status_code == 303
     assert after.status_code == 303
+
+
+async def test_the_listing_and_its_rows_fragment_filter_and_page_alike(
+    store: SqliteStore, bus: MemoryBus, tmp_path: Path
+) -> None:
+    app = create_app(store=store, bus=bus, settings=Settings(data_dir=tmp_path))
+    async with client_for(app) as client:
+        for name in ("alpha-1", "alpha-2", "beta-1"):
+            created = await client.post(
+                "/lighter/api/batches", json={"file": "/a.py", "name": name}
+            )
+            assert created.status_code == 201, created.text
+        query = {"search": "alpha", "state": "not_started", "from": "1"}
+        listing = await client.get("/lighter/ui/batches", params=query)
+        fragment = await client.get("/lighter/ui/fragments/batches/rows", params=query)
+        refused = await client.get("/lighter/ui/fragments/batches/rows", params={"from": "-1"})
+
+    for response in (listing, fragment):
+        assert response.status_code == 200
+        assert "alpha-1" in response.text  # the older of the two, on the second row
+        assert "alpha-2" not in response.text and "beta-1" not in response.text
+    assert 'value="alpha"' in listing.text
+    assert refused.status_code == 400

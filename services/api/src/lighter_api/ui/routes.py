@@ -5,10 +5,11 @@ changes (submit, kill, delete) are made by the script through the API itself.
 """
 
 import base64
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from lighter_common.domain.access import Principal
 from lighter_common.domain.application import Application
 from lighter_common.domain.errors import NotFound
@@ -57,41 +58,40 @@ async def ui_root(settings: SettingsDep) -> Response:
     return RedirectResponse(f"{public_prefix(settings)}{UI_PREFIX}/", status_code=307)
 
 
-async def _rows(
-    store: StoreDep,
-    segment: str,
-    state: str | None,
-    search: str | None,
-    owner: str | None,
-    start: int,
-) -> dict[str, Any]:
-    states = lighter.parse_states([state] if state else [])
+@dataclass
+class _Filters:
+    """What a listing shows, from the query of its page and of its rows fragment."""
+
+    state: Text = None
+    search: Text = None
+    owner: Text = None
+    start: Annotated[int, Query(alias="from", ge=0)] = 0
+
+
+FiltersDep = Annotated[_Filters, Depends()]
+
+
+async def _rows(store: StoreDep, segment: str, filters: _Filters) -> dict[str, Any]:
+    states = lighter.parse_states([filters.state] if filters.state else [])
     apps, total = await applications.list_page(
         store,
         _RESOURCES[segment],
         states=states,
-        search=search,
-        owner=owner or None,
-        offset=start,
+        search=filters.search,
+        owner=filters.owner or None,
+        offset=filters.start,
         limit=PAGE_SIZE,
     )
-    return {"apps": apps, "total": total, "start": start, "segment": segment}
+    return {"apps": apps, "total": total, "start": filters.start, "segment": segment}
 
 
 @router.get(f"{UI_PREFIX}/fragments/{{segment}}/rows")
 async def rows(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    segment: str,
-    state: Text = None,
-    search: Text = None,
-    owner: Text = None,
-    start: Annotated[int, Query(alias="from", ge=0)] = 0,
+    request: Request, store: StoreDep, settings: SettingsDep, filters: FiltersDep, segment: str
 ) -> Response:
     if segment not in _RESOURCES:
         return _not_found(request, settings, f"No page {segment}")
-    context = await _rows(store, segment, state, search, owner, start)
+    context = await _rows(store, segment, filters)
     return page("rows.html", **_common(request, settings), **context)
 
 
@@ -226,20 +226,21 @@ async def listing(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    filters: FiltersDep,
     segment: str = "batches",
-    state: Text = None,
-    search: Text = None,
-    owner: Text = None,
-    start: Annotated[int, Query(alias="from", ge=0)] = 0,
 ) -> Response:
     if segment not in _RESOURCES:
         return _not_found(request, settings, f"No page {segment}")
-    filters = {"state": state or "", "search": search or "", "owner": owner or ""}
+    shown = {
+        "state": filters.state or "",
+        "search": filters.search or "",
+        "owner": filters.owner or "",
+    }
     return page(
         "list.html",
         **_common(request, settings),
-        **await _rows(store, segment, state, search, owner, start),
-        filters=filters,
+        **await _rows(store, segment, filters),
+        filters=shown,
         query=str(request.url.query),
         event_types=_EVENT_TYPES[segment],
     )
