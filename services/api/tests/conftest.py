@@ -11,23 +11,9 @@ from lighter_common.bus.memory import MemoryBus
 from lighter_common.settings import Settings
 from lighter_common.store.sqlite import SqliteStore
 
+from tests.harness.in_process import bus, store
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    sqlite = await SqliteStore.open(tmp_path / "lighter.db")
-    try:
-        yield sqlite
-    finally:
-        await sqlite.close()
-
-
-@pytest.fixture
-async def bus() -> AsyncIterator[MemoryBus]:
-    memory = MemoryBus()
-    try:
-        yield memory
-    finally:
-        await memory.close()
+__all__ = ["bus", "store"]
 
 
 @pytest.fixture
