@@ -65,7 +65,8 @@ class KubernetesBackend:
         self._core: client.CoreV1Api | None = None
         self._cache: PodCache | None = None
         self._connecting = asyncio.Lock()
-        self._failure_logs: dict[str, str] = {}  # pod name -> its log's tail, once it failed
+        self._failure_logs: dict[str, str | None] = {}  # pod name -> its log's tail, once failed
+        self._saved_logs: set[str] = set()
         self._log_savers: set[asyncio.Task[None]] = set()
 
     # The port.
@@ -207,29 +208,32 @@ class KubernetesBackend:
                 tail_lines=max(100, max_bytes // 40),
             )
         except ApiException as error:
-            if error.status in (400, 404):  # not started yet, or gone
-                return None
-            raise
+            if error.status in (401, 403):
+                raise
+            # Not started yet (400), gone (404), or its node does not serve logs (5xx).
+            _log.debug("no log from driver pod %s: %s %s", name, error.status, error.reason)
+            return None
         return _tail(text, max_bytes)
 
     async def _failure_log(self, name: str) -> str | None:
+        """The tail of a failed driver's log, fetched once."""
         if name not in self._failure_logs:
             text = await self._pod_log(name, _FAILURE_TAIL_BYTES)
             if text is None:
-                return await asyncio.to_thread(
+                text = await asyncio.to_thread(
                     _read_tail, self._logs_dir / name, _FAILURE_TAIL_BYTES
                 )
             self._failure_logs[name] = text
         return self._failure_logs[name]
 
     async def _save_log(self, name: str) -> None:
-        """Keep the pod's log for after the pod is gone (written once, when it has one)."""
-        path = self._logs_dir / name
-        if path.exists():
+        """Keep the pod's log for after the pod is gone (once per pod and process)."""
+        if name in self._saved_logs or (self._logs_dir / name).exists():
             return
+        self._saved_logs.add(name)
         text = await self._pod_log(name, _SAVED_LOG_BYTES)
         if text is not None:
-            await asyncio.to_thread(_write, path, text)
+            await asyncio.to_thread(_write, self._logs_dir / name, text)
 
     # Submission.
 
