@@ -10,11 +10,13 @@ from lighter_common.domain.transitions import (
 )
 
 A = ApplicationState
+S = StatementState
 
 
 @pytest.mark.parametrize(
     ("current", "target", "allowed"),
     [
+        # applications
         (A.NOT_STARTED, A.STARTING, True),
         (A.STARTING, A.RUNNING, True),
         (A.RUNNING, A.SUCCESS, True),
@@ -29,10 +31,22 @@ A = ApplicationState
         (A.IDLE, A.RUNNING, False),
         (A.RUNNING, A.DEAD, True),
         (A.SHUTTING_DOWN, A.KILLED, True),
+        # statements
+        (S.WAITING, S.RUNNING, True),
+        (S.RUNNING, S.AVAILABLE, True),
+        (S.RUNNING, S.CANCELLING, True),
+        (S.CANCELLING, S.CANCELLED, True),
+        (S.WAITING, S.CANCELLED, True),
+        (S.AVAILABLE, S.RUNNING, False),
+        (S.CANCELLED, S.AVAILABLE, False),
+        (S.ERROR, S.CANCELLED, False),
     ],
 )
-def test_application_transitions(current: A, target: A, allowed: bool) -> None:
-    assert can_transition(current, target) is allowed
+def test_transitions(current: A | S, target: A | S, allowed: bool) -> None:
+    if isinstance(current, A):
+        assert can_transition(current, A(target)) is allowed
+    else:
+        assert can_transition_statement(current, S(target)) is allowed
 
 
 @pytest.mark.parametrize("finished", sorted(FINISHED_STATES))
@@ -53,23 +67,3 @@ def test_nothing_moves_back_to_not_started() -> None:
 def test_session_activity_state() -> None:
     assert session_activity_state(busy=True) is A.BUSY
     assert session_activity_state(busy=False) is A.IDLE
-
-
-S = StatementState
-
-
-@pytest.mark.parametrize(
-    ("current", "target", "allowed"),
-    [
-        (S.WAITING, S.RUNNING, True),
-        (S.RUNNING, S.AVAILABLE, True),
-        (S.RUNNING, S.CANCELLING, True),
-        (S.CANCELLING, S.CANCELLED, True),
-        (S.WAITING, S.CANCELLED, True),
-        (S.AVAILABLE, S.RUNNING, False),
-        (S.CANCELLED, S.AVAILABLE, False),
-        (S.ERROR, S.CANCELLED, False),
-    ],
-)
-def test_statement_transitions(current: S, target: S, allowed: bool) -> None:
-    assert can_transition_statement(current, target) is allowed
