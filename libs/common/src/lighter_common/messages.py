@@ -10,51 +10,64 @@ SESSION_MANAGER_QUEUE = "lighter.session-manager"
 QUEUES = (SUBMITTER_QUEUE, TRACKER_QUEUE, SESSION_MANAGER_QUEUE)
 
 
-class LaunchApplication(BaseModel):
+class ApplicationCommand(BaseModel):
+    """A command about one application document."""
+
+    app_id: str
+
+
+class SessionCommand(BaseModel):
+    """A command about one session document."""
+
+    session_id: str
+
+
+class StatementCommand(SessionCommand):
+    """A command about one statement of a session."""
+
+    statement_id: int
+
+
+class LaunchApplication(ApplicationCommand):
     """An application was created (or freed capacity): the submitter should schedule."""
 
     type: Literal["launch"] = "launch"
-    app_id: str
 
 
-class KillApplication(BaseModel):
+class KillApplication(ApplicationCommand):
     """A client deleted an application: stop its Spark app."""
 
     type: Literal["kill"] = "kill"
-    app_id: str
 
 
-class TrackApplication(BaseModel):
+class TrackApplication(ApplicationCommand):
     """An application was launched or touched: the tracker should look at it now."""
 
     type: Literal["track"] = "track"
-    app_id: str
 
 
-class StatementSubmitted(BaseModel):
+class StatementSubmitted(StatementCommand):
+    """A client submitted a statement: the session-manager should hand it to the kernel."""
+
     type: Literal["statement"] = "statement"
-    session_id: str
-    statement_id: int
 
 
-class CancelStatement(BaseModel):
+class CancelStatement(StatementCommand):
+    """A client asked to cancel a statement."""
+
     type: Literal["cancel_statement"] = "cancel_statement"
-    session_id: str
-    statement_id: int
 
 
-class CompletionRequested(BaseModel):
+class CompletionRequested(SessionCommand):
     """A client asked the session's kernel for completions (kept on the session's document)."""
 
     type: Literal["completion"] = "completion"
-    session_id: str
 
 
-class SessionFinished(BaseModel):
+class SessionFinished(SessionCommand):
     """A session reached a final state: settle its statements, revive it if permanent."""
 
     type: Literal["session_finished"] = "session_finished"
-    session_id: str
 
 
 Command = Annotated[
