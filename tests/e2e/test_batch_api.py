@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.harness.lighter import LighterFactory, LighterProcesses, wait_for
+from tests.harness.seed import SEED_BATCH
 
 
 @pytest.fixture(scope="module", params=["standalone", "distributed"])
@@ -26,12 +27,6 @@ def lighter(
     )
     yield processes
     processes.stop_all()
-
-
-@pytest.fixture
-def client(lighter: LighterProcesses) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=lighter.url + "/lighter/api", timeout=30) as client:
-        yield client
 
 
 def test_list_pages_and_filters_over_50_batches(client: httpx.Client) -> None:
@@ -75,20 +70,7 @@ def test_list_pages_and_filters_over_50_batches(client: httpx.Client) -> None:
 
 
 def test_seed_request_is_accepted(client: httpx.Client) -> None:
-    body = {
-        "name": "App name",
-        "file": "job.py",
-        "numExecutors": 4,
-        "executorCores": 2,
-        "executorMemory": "2G",
-        "driverCores": 2,
-        "driverMemory": "1G",
-        "args": ["arg1"],
-        "pyFiles": [],
-        "files": [],
-        "conf": {"spark.eventLog.enabled": True},
-    }
-    response = client.post("/batches", json=body)
+    response = client.post("/batches", json={**SEED_BATCH, "file": "job.py"})
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["submitParams"]["conf"] == {"spark.eventLog.enabled": True}

@@ -25,12 +25,6 @@ def lighter(
     processes.stop_all()
 
 
-@pytest.fixture
-def client(lighter: LighterProcesses) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=lighter.url + "/lighter/api", timeout=30) as client:
-        yield client
-
-
 def submit(client: httpx.Client, body: dict[str, object]) -> dict[str, object]:
     response = client.post("/batches", json=body)
     assert response.status_code == 201, response.text

@@ -27,12 +27,6 @@ def lighter(
     processes.stop_all()
 
 
-@pytest.fixture
-def client(lighter: LighterProcesses) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=lighter.url + "/lighter/api", timeout=30) as client:
-        yield client
-
-
 def submit(client: httpx.Client, name: str, run_seconds: str = "0.5") -> str:
     body = {"name": name, "file": "job.py", "conf": {"lighter.simulated.runSeconds": run_seconds}}
     created = client.post("/batches", json=body)
