@@ -2,23 +2,11 @@ import pytest
 from lighter_common.domain.submit_params import SubmitParams, is_secret_key, parse_duration
 from pydantic import ValidationError
 
-SEED_BODY = {
-    "name": "App name",
-    "file": "s3://bucket/app.py",
-    "numExecutors": 4,
-    "executorCores": 2,
-    "executorMemory": "2G",
-    "driverCores": 2,
-    "driverMemory": "1G",
-    "args": ["arg1"],
-    "pyFiles": [],
-    "files": [],
-    "conf": {"spark.eventLog.enabled": True},
-}
+from tests.harness.seed import SEED_BATCH
 
 
 def test_seed_request_is_accepted_and_conf_values_become_strings() -> None:
-    params = SubmitParams.model_validate(SEED_BODY)
+    params = SubmitParams.model_validate(SEED_BATCH)
     assert params.num_executors == 4
     assert params.spark_conf() == {"spark.eventLog.enabled": "true"}
 
