@@ -37,19 +37,24 @@ def create_app(
     )
     app.state.services = Services(store=store, bus=bus, settings=settings)
     install_error_handlers(app)
-    app.include_router(configuration.router)
-    app.include_router(events.router)
-    app.include_router(lighter.batches)
-    app.include_router(lighter.sessions)
-    app.include_router(lighter_statements.router)
-    app.include_router(livy.version_router)
-    app.include_router(livy.batches)
-    app.include_router(livy.sessions)
-    app.include_router(livy_statements.router)
-    app.include_router(completions.livy_router)
-    app.include_router(completions.lighter_router)
-    app.include_router(kernel_file.router)
-    app.include_router(health_router({"store": store.ping, "bus": bus.ping}))
+    # In this order: a route matches before those after it.
+    routers = [
+        configuration.router,
+        events.router,
+        lighter.batches,
+        lighter.sessions,
+        lighter_statements.router,
+        livy.version_router,
+        livy.batches,
+        livy.sessions,
+        livy_statements.router,
+        completions.livy_router,
+        completions.lighter_router,
+        kernel_file.router,
+        health_router({"store": store.ping, "bus": bus.ping}),
+    ]
+    for router in routers:
+        app.include_router(router)
     install_ui(app)
     install_auth(app, auth=auth or AuthSettings(), settings=settings)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
