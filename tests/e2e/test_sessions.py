@@ -206,7 +206,7 @@ def test_the_sparkmagic_header_shapes_lists_and_logs(http: httpx.Client, permane
     assert plain["total"] >= 2
     sparkmagic = http.get("/lighter/api/sessions", headers=SPARKMAGIC).json()
     assert permanent_id in [s["id"] for s in sparkmagic["sessions"]]
-    assert all(s["kind"] == "pyspark" for s in sparkmagic["sessions"])
+    assert all(s["kind"] in ("pyspark", "shared") for s in sparkmagic["sessions"])
 
     log_text = http.get(f"{path}/log").json()["log"]
     assert isinstance(log_text, str) and log_text
@@ -329,7 +329,7 @@ def test_livy_statements_lists_logs_and_cancel(http: httpx.Client, configured_li
     path = f"/livy/sessions/{configured_livy_id}"
     session = http.get(path).json()
     assert session["id"] == configured_livy_id
-    assert session["kind"] == "pyspark"
+    assert session["kind"] == "shared"  # configured without a kind: Livy's default
     assert set(session["appInfo"]) >= {"driverLogUrl", "sparkUiUrl"}
     assert isinstance(session["log"], list)
     assert http.get(f"{path}/state").json() == {"id": configured_livy_id, "state": "idle"}
@@ -338,7 +338,8 @@ def test_livy_statements_lists_logs_and_cancel(http: httpx.Client, configured_li
     assert created.status_code == 201, created.text
     statement_id = created.json()["id"]
     assert (
-        created.headers["Location"] == f"/sessions/{configured_livy_id}/statements/{statement_id}"
+        created.headers["Location"]
+        == f"/livy/sessions/{configured_livy_id}/statements/{statement_id}"
     )
     done = wait_until(
         http,
@@ -391,7 +392,7 @@ def test_the_idle_timeout_ends_a_session_and_it_takes_no_more_statements(
     )
     assert response.status_code == 201, response.text
     livy_id = response.json()["id"]
-    assert response.headers["Location"] == f"/sessions/{livy_id}"
+    assert response.headers["Location"] == f"/livy/sessions/{livy_id}"
     ended = wait_until(
         http,
         f"/livy/sessions/{livy_id}",
