@@ -703,10 +703,10 @@ class ScalaInterpreter:
 
     def complete(self, code: str, cursor: int) -> list[str]:
         """The REPL completer's candidates at `cursor`; none while code runs for long."""
-        self.start()
         if not self._lock.acquire(timeout=COMPLETION_WAIT):
             return []
         try:
+            self.start()
             shell = self._jvm.scala.tools.nsc.interpreter.shell
             completion = shell.ReplCompletion(self._intp, shell.Accumulator())
             found = completion.complete(code, cursor).candidates().iterator()
