@@ -5,7 +5,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,7 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.harness.lighter import LighterFactory, LighterProcesses
+from tests.harness.lighter import (
+    LighterFactory,
+    LighterProcesses,
+    driver_pids,
+    end_all_sessions,
+    wait_for_statement,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -23,7 +28,6 @@ SPARKMAGIC = {"X-Compatibility-Mode": "sparkmagic"}
 CONFIGURED_ID = "configured-permanent"
 CONFIGURED_NAME = "configured-permanent-session"
 FINISHED_SESSION = {"success", "error", "dead", "killed"}
-FINISHED_STATEMENT = {"available", "error", "cancelled"}
 START_TIMEOUT = 240.0
 LONG_SPARK_JOB = (
     "import time\nsc.parallelize(range(600), 600).map(lambda x: time.sleep(1) or x).count()"
@@ -45,18 +49,6 @@ def lighter(lighter_factory: LighterFactory) -> Iterator[LighterProcesses]:
     yield processes
     end_all_sessions(processes)
     processes.stop_all()
-
-
-def end_all_sessions(lighter: LighterProcesses) -> None:
-    """Delete every session, so that no driver outlives the Lighter that started it."""
-    with httpx.Client(base_url=lighter.url, timeout=30) as http:
-        listed = http.get("/lighter/api/sessions", params={"size": 10_000}).json()
-        for session in listed["applications"]:
-            http.delete(f"/lighter/api/sessions/{session['id']}")
-    apps = str(lighter.data_dir / "apps")
-    deadline = time.monotonic() + 60
-    while driver_pids(apps) and time.monotonic() < deadline:
-        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -110,12 +102,7 @@ def run_statement(http: httpx.Client, session_path: str, code: str, **extra: str
     response = http.post(f"{session_path}/statements", json={"code": code, **extra})
     assert response.status_code == 201, response.text
     statement_id = response.json()["id"]
-    return wait_until(
-        http,
-        f"{session_path}/statements/{statement_id}",
-        lambda s: s["state"] in FINISHED_STATEMENT,
-        timeout=120,
-    )
+    return wait_for_statement(http, session_path, statement_id, timeout=120)
 
 
 def assert_lighter_error(response: httpx.Response, status: int, *words: str) -> None:
@@ -134,11 +121,6 @@ def assert_livy_error(response: httpx.Response, status: int, *words: str) -> Non
     assert set(body) == {"msg"}, body
     for word in words:
         assert word in body["msg"], body
-
-
-def driver_pids(pattern: str) -> list[int]:
-    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
-    return [int(pid) for pid in found.stdout.split()]
 
 
 def kernel_pids(session_id: str, generation: int) -> list[int]:
@@ -238,12 +220,7 @@ def test_cancelling_a_long_spark_job_is_quick_and_the_session_goes_on(
     cancel = http.post(f"{path}/statements/{statement_id}/cancel")
     assert cancel.status_code == 200, cancel.text
     assert cancel.json()["state"] in ("cancelling", "cancelled")
-    final = wait_until(
-        http,
-        f"{path}/statements/{statement_id}",
-        lambda s: s["state"] in FINISHED_STATEMENT,
-        timeout=30,
-    )
+    final = wait_for_statement(http, path, statement_id, timeout=30)
     assert final["state"] == "cancelled", final
     assert time.monotonic() - asked < 15
     wait_until(http, path, is_idle, timeout=15)
@@ -341,12 +318,7 @@ def test_livy_statements_lists_logs_and_cancel(http: httpx.Client, configured_li
         created.headers["Location"]
         == f"/livy/sessions/{configured_livy_id}/statements/{statement_id}"
     )
-    done = wait_until(
-        http,
-        f"{path}/statements/{statement_id}",
-        lambda s: s["state"] in FINISHED_STATEMENT,
-        timeout=60,
-    )
+    done = wait_for_statement(http, path, statement_id, timeout=60)
     assert done["output"] == {
         "status": "ok",
         "execution_count": statement_id,
@@ -364,12 +336,7 @@ def test_livy_statements_lists_logs_and_cancel(http: httpx.Client, configured_li
     )
     cancel = http.post(f"{path}/statements/{slow['id']}/cancel")
     assert cancel.status_code == 200 and cancel.json() == {"msg": "canceled"}
-    cancelled = wait_until(
-        http,
-        f"{path}/statements/{slow['id']}",
-        lambda s: s["state"] in FINISHED_STATEMENT,
-        timeout=20,
-    )
+    cancelled = wait_for_statement(http, path, slow["id"], timeout=20)
     assert cancelled["state"] == "cancelled"
 
     log = http.get(f"{path}/log").json()

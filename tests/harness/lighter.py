@@ -5,17 +5,31 @@ four distributed services against the real MongoDB-protocol server and RabbitMQ,
 kill and restart any of them; `lighter_factory` gives each test module its own.
 """
 
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from lighter_common.domain.states import FINISHED_STATEMENT_STATES
 
 from tests.harness.processes import LighterProcesses, free_port
 
-__all__ = ["LighterFactory", "LighterProcesses", "base_env", "free_port", "wait_for"]
+__all__ = [
+    "LighterFactory",
+    "LighterProcesses",
+    "base_env",
+    "driver_pids",
+    "end_all_sessions",
+    "free_port",
+    "wait_for",
+    "wait_for_statement",
+]
+
+FINISHED_STATEMENT = frozenset(state.value for state in FINISHED_STATEMENT_STATES)
 
 
 def base_env(
@@ -85,3 +99,33 @@ def wait_for(
             return body
         time.sleep(0.25)
     raise AssertionError(f"timed out waiting on {path}; last body: {body}")
+
+
+def wait_for_statement(
+    client: httpx.Client, session_path: str, statement_id: object, timeout: float
+) -> dict[str, Any]:
+    """Poll a session's statement until it has finished (either dialect); its last body."""
+    return wait_for(
+        client,
+        f"{session_path}/statements/{statement_id}",
+        lambda s: s["state"] in FINISHED_STATEMENT,
+        timeout,
+    )
+
+
+def end_all_sessions(lighter: LighterProcesses) -> None:
+    """Delete every session, so that no driver outlives the Lighter that started it."""
+    with httpx.Client(base_url=lighter.url, timeout=30) as http:
+        listed = http.get("/lighter/api/sessions", params={"size": 10_000}).json()
+        for session in listed["applications"]:
+            http.delete(f"/lighter/api/sessions/{session['id']}")
+    apps = str(lighter.data_dir / "apps")
+    deadline = time.monotonic() + 60
+    while driver_pids(apps) and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
+def driver_pids(pattern: str) -> list[int]:
+    """Processes whose command line contains `pattern` (an application's id or directory)."""
+    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
