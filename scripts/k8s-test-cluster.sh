@@ -109,16 +109,26 @@ cmd_build() {
 }
 
 require_binaries() {
-    for b in kube-apiserver kubectl kwok kwok-stages/pod-complete.yaml; do
+    [[ -f "$BIN_DIR/kwok-stages/pod-complete.yaml" ]] || copy_kwok_stages
+    for b in kube-apiserver kwok; do
         if [[ ! -e "$BIN_DIR/$b" ]]; then
             log "$BIN_DIR/$b is missing: run 'scripts/k8s-test-cluster.sh build' first"
             exit 1
         fi
     done
+    kubectl_bin >/dev/null || {
+        log "kubectl is missing: run 'scripts/k8s-test-cluster.sh build' first"
+        exit 1
+    }
     command -v etcd >/dev/null || {
         log "etcd is missing: run 'scripts/k8s-test-cluster.sh build' (installs etcd-server)"
         exit 1
     }
+}
+
+# The kubectl built with the API server, else one on PATH.
+kubectl_bin() {
+    if [[ -x "$BIN_DIR/kubectl" ]]; then echo "$BIN_DIR/kubectl"; else command -v kubectl; fi
 }
 
 wait_for() {
@@ -237,7 +247,7 @@ contexts:
   context: {cluster: test, user: admin, namespace: default}
 current-context: test
 EOF
-    local kubectl=("$BIN_DIR/kubectl" --kubeconfig "$STATE/kubeconfig")
+    local kubectl=("$(kubectl_bin)" --kubeconfig "$STATE/kubeconfig")
     wait_for kube-apiserver 60 "${kubectl[@]}" get --raw /readyz
     # Without kube-controller-manager nothing creates the default ServiceAccount.
     wait_for "default namespace" 30 "${kubectl[@]}" get namespace default
@@ -304,7 +314,7 @@ cmd_restart_apiserver() {
     STATE="$(cd "$1" && pwd)"
     stop_pid_file "$STATE/kube-apiserver.pid"
     start_apiserver "$(cat "$STATE/etcd-port")" "$(cat "$STATE/api-port")"
-    wait_for kube-apiserver 60 "$BIN_DIR/kubectl" --kubeconfig "$STATE/kubeconfig" get --raw /readyz
+    wait_for kube-apiserver 60 "$(kubectl_bin)" --kubeconfig "$STATE/kubeconfig" get --raw /readyz
 }
 
 case "${1:-}" in
