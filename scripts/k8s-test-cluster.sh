@@ -179,10 +179,6 @@ write_kwok_config() {
     {
         cat <<EOF
 apiVersion: config.kwok.x-k8s.io/v1alpha1
-kind: KwokConfiguration
-options: {}
----
-apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: ClusterLogs
 metadata:
   name: driver-logs
@@ -254,7 +250,8 @@ EOF
     "${kubectl[@]}" create serviceaccount default >/dev/null 2>&1 || true
 
     write_kwok_config
-    "$BIN_DIR/kwok" --kubeconfig "$STATE/kubeconfig" --config "$STATE/kwok.yaml" \
+    # etcd 3.4 cannot serve watch lists: kwok's client asks for plain lists and watches.
+    KUBE_FEATURE_WatchListClient=false "$BIN_DIR/kwok" --kubeconfig "$STATE/kubeconfig" --config "$STATE/kwok.yaml" \
         --manage-all-nodes=false --manage-nodes-with-label-selector=type=kwok \
         --node-ip 127.0.0.1 --node-port "$kwok_port" --server-address "127.0.0.1:$kwok_port" \
         --tls-cert-file "$STATE/kwok.crt" --tls-private-key-file "$STATE/kwok.key" \

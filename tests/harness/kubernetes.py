@@ -39,7 +39,7 @@ HOW_TO_GET_ONE = (
 
 
 @dataclass
-class TestCluster:
+class KubeCluster:
     kubeconfig: Path
     state_dir: Path | None  # None: a cluster the tests did not start
 
@@ -65,10 +65,14 @@ class TestCluster:
         return name
 
     def write_log(self, text: str) -> None:
-        """What the pod log API returns for every container (kwok's ClusterLogs file)."""
+        """What the pod log API returns for every container (kwok's ClusterLogs file).
+
+        kwok reads the file as a kubelet reads a container runtime's log: CRI lines.
+        """
         if self.state_dir is None:
             raise AssertionError("logs can only be written on the cluster the tests started")
-        (self.state_dir / "pod.log").write_text(text)
+        lines = (f"2026-01-01T00:00:00.000000000Z stdout F {line}\n" for line in text.splitlines())
+        (self.state_dir / "pod.log").write_text("".join(lines))
 
     def restart_api_server(self) -> None:
         if self.state_dir is None:
@@ -95,10 +99,10 @@ def _script(*args: str) -> str:
 
 
 _lock = threading.Lock()
-_cluster: TestCluster | None = None
+_cluster: KubeCluster | None = None
 
 
-def shared_cluster() -> TestCluster:
+def shared_cluster() -> KubeCluster:
     """The test process's cluster, started on first use."""
     global _cluster
     with _lock:
@@ -108,22 +112,22 @@ def shared_cluster() -> TestCluster:
         return _cluster
 
 
-def _open_cluster() -> TestCluster:
+def _open_cluster() -> KubeCluster:
     external = os.environ.get("LIGHTER_TEST_KUBECONFIG")
     if external:
-        cluster = TestCluster(Path(external), None)
+        cluster = KubeCluster(Path(external), None)
     else:
         state = Path(mkdtemp(prefix="lighter-k8s-"))
         try:
             kubeconfig = _script("start", str(state)).strip().splitlines()[-1]
         except RuntimeError as error:
             raise RuntimeError(f"{error}\n{HOW_TO_GET_ONE}") from None
-        cluster = TestCluster(Path(kubeconfig), state)
+        cluster = KubeCluster(Path(kubeconfig), state)
     _ensure_manual_node(cluster)
     return cluster
 
 
-def _ensure_manual_node(cluster: TestCluster) -> None:
+def _ensure_manual_node(cluster: KubeCluster) -> None:
     cluster.kubectl(
         "apply",
         "-f",

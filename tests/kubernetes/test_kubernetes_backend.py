@@ -29,7 +29,7 @@ from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.settings import Settings
 
-from tests.harness.kubernetes import KWOK_NODE, MANUAL_NODE, TestCluster, shared_cluster
+from tests.harness.kubernetes import KWOK_NODE, MANUAL_NODE, KubeCluster, shared_cluster
 
 pytestmark = pytest.mark.kubernetes
 TIMEOUT = 30.0
@@ -38,7 +38,7 @@ IMAGE = "registry.example.org/spark:4.0.1"
 
 @dataclass
 class Env:
-    cluster: TestCluster
+    cluster: KubeCluster
     namespace: str
     backend: KubernetesBackend
 
