@@ -184,10 +184,10 @@ async def test_a_statement_handed_out_during_a_long_poll_shows_the_session_busy(
         dispatcher.wait_for_work(session, generation=0, kernel_busy=True, max_wait=20.0)
     )
     await asyncio.sleep(0.2)
-    await store.update_statement(session.id, first.id, {"state": S.AVAILABLE})
-    await dispatcher.statement_finished(session)
+    await dispatcher.statement_ending(session, first.id)
     idle = await store.get_application(session.id)
     assert idle is not None and idle.state is ApplicationState.IDLE
+    await store.update_statement(session.id, first.id, {"state": S.AVAILABLE})
 
     second = await submit(store, session, "2")
     dispatcher.ring(session.id)
@@ -231,3 +231,24 @@ async def test_a_claim_that_races_a_driver_replacement_is_handed_back(
     monkeypatch.setattr(dispatcher, "_claim_oldest_waiting", claim_then_replace_the_driver)
     assert not await dispatcher.next_work(session, generation=0, kernel_busy=False)
     assert await state_of(store, session, statement) is S.WAITING
+
+
+async def test_a_session_shows_idle_before_its_statement_shows_a_result(
+    store: SqliteStore,
+) -> None:
+    """A client that reads the result and then the session never sees it busy."""
+    session = await add_session(store, state=ApplicationState.IDLE)
+    running = await submit(store, session, "1")
+    other = await submit(store, session, "2")
+    dispatcher = Dispatcher(store=store)
+    await dispatcher.next_work(session, generation=0, kernel_busy=False)
+
+    await store.update_statement(session.id, other.id, {"state": S.RUNNING, "dispatched_to": 0})
+    await dispatcher.statement_ending(session, running.id)
+    still_busy = await store.get_application(session.id)
+    await store.update_statement(session.id, other.id, {"state": S.AVAILABLE})
+    await dispatcher.statement_ending(session, running.id)
+    idle = await store.get_application(session.id)
+
+    assert still_busy is not None and still_busy.state is ApplicationState.BUSY
+    assert idle is not None and idle.state is ApplicationState.IDLE

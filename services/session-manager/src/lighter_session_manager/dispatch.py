@@ -174,14 +174,13 @@ class Dispatcher:
         if returned is not None:
             self.ring(statement.session_id)
 
-    async def statement_finished(self, session: Application) -> None:
-        """After a result: the session is idle again unless something else is in flight."""
-        _, in_flight = await self._store.list_statements(
-            session.id, states=IN_FLIGHT_STATES, limit=1
-        )
-        if in_flight == 0:
+    async def statement_ending(self, session: Application, statement_id: int) -> None:
+        """Before a statement's result is recorded: the session shows idle first, unless
+        another statement is in flight, so a client that sees the result never then reads
+        the session busy (sparkmagic reads the session right after a cell's result)."""
+        in_flight, _ = await self._store.list_statements(session.id, states=IN_FLIGHT_STATES)
+        if all(statement.id == statement_id for statement in in_flight):
             await self._show_activity(session.id, busy=False)
-        self.ring(session.id)
 
     async def _claim_oldest_waiting(self, session_id: str, generation: int) -> Statement | None:
         while True:

@@ -200,6 +200,7 @@ def kernel_router(*, store: Store, dispatcher: Dispatcher, settings: Settings) -
         }
         if target is _S.AVAILABLE:
             changes["progress"] = 1.0
+        await dispatcher.statement_ending(session, statement_id)
         recorded = await store.update_statement(
             session_id, statement_id, changes, expected=previous_statement_states(target)
         )
@@ -216,7 +217,7 @@ def kernel_router(*, store: Store, dispatcher: Dispatcher, settings: Settings) -
         await store.update_application(
             session_id, {"last_activity_at": utcnow()}, expected=UNFINISHED_STATES
         )
-        await dispatcher.statement_finished(session)
+        dispatcher.ring(session_id)
         return Acknowledged(state=target)
 
     return router
