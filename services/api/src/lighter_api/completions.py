@@ -13,7 +13,7 @@ import asyncio
 from lighter_common.bus.base import Bus
 from lighter_common.domain.completion import ANSWERING_STATES, Completion, completion_problem
 from lighter_common.domain.errors import InvalidRequest
-from lighter_common.domain.statement import kind_problem, statement_kind
+from lighter_common.domain.statement import statement_kind
 from lighter_common.domain.states import UNFINISHED_STATES
 from lighter_common.messages import SESSION_MANAGER_QUEUE, CompletionRequested
 from lighter_common.store.base import Store
@@ -21,6 +21,7 @@ from lighter_common.store.base import Store
 from lighter_api import applications
 from lighter_api.announce import announce
 from lighter_api.applications import SESSIONS, AppRef
+from lighter_api.statements import check_code_for
 
 ANSWER_TIMEOUT = 20.0  # seconds; a first Scala completion starts the REPL's compiler
 
@@ -36,12 +37,7 @@ async def complete(
 ) -> list[str]:
     """The candidates the session's kernel offers; raises InvalidRequest on bad input."""
     session = await applications.look_at(store, SESSIONS, session_ref)
-    if session.state.is_finished:
-        raise InvalidRequest(
-            f"Session '{session.id}' is {session.state.value}: it completes no more code"
-        )
-    if kind is not None and (problem := kind_problem(kind, of="Statement")) is not None:
-        raise InvalidRequest(problem)
+    check_code_for(session, kind, refusal="it completes no more code")
     cursor = len(code) if cursor is None else cursor
     if (problem := completion_problem(code, cursor)) is not None:
         raise InvalidRequest(problem)

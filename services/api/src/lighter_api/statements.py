@@ -23,16 +23,19 @@ from lighter_api.applications import SESSIONS, AppRef
 S = StatementState
 
 
+def check_code_for(session: Application, kind: str | None, *, refusal: str) -> None:
+    """Raise InvalidRequest unless `session` can take code of `kind` (None: its own)."""
+    if session.state.is_finished:
+        raise InvalidRequest(f"Session '{session.id}' is {session.state.value}: {refusal}")
+    if kind is not None and (problem := kind_problem(kind, of="Statement")) is not None:
+        raise InvalidRequest(problem)
+
+
 async def submit_statement(
     *, store: Store, bus: Bus, session_ref: AppRef, code: str, kind: str | None
 ) -> Statement:
     session = await applications.find_to_change(store, SESSIONS, session_ref)
-    if session.state.is_finished:
-        raise InvalidRequest(
-            f"Session '{session.id}' is {session.state.value}: it takes no more statements"
-        )
-    if kind is not None and (problem := kind_problem(kind, of="Statement")) is not None:
-        raise InvalidRequest(problem)
+    check_code_for(session, kind, refusal="it takes no more statements")
     statement = await store.insert_statement(
         Statement(session_id=session.id, id=-1, code=code, kind=kind)
     )
