@@ -8,7 +8,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.harness.lighter import LighterFactory, LighterProcesses, wait_for
+from tests.harness.lighter import (
+    LighterFactory,
+    LighterProcesses,
+    simulated_lighter_per_mode,
+    wait_for,
+)
 from tests.harness.seed import SEED_BATCH
 
 
@@ -16,17 +21,15 @@ from tests.harness.seed import SEED_BATCH
 def lighter(
     request: pytest.FixtureRequest, lighter_factory: LighterFactory
 ) -> Iterator[LighterProcesses]:
-    processes = lighter_factory.start(
-        request.param,
-        backend="simulated",
-        extra={
+    yield from simulated_lighter_per_mode(
+        request,
+        lighter_factory,
+        {
             "LIGHTER_MAX_RUNNING_JOBS": "1000",
             "LIGHTER_MAX_STARTING_JOBS": "1000",
             "LIGHTER_MAX_BODY_BYTES": "65536",
         },
     )
-    yield processes
-    processes.stop_all()
 
 
 def test_list_pages_and_filters_over_50_batches(client: httpx.Client) -> None:

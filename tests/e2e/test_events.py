@@ -8,7 +8,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.harness.lighter import LighterFactory, LighterProcesses, wait_for
+from tests.harness.lighter import (
+    LighterFactory,
+    LighterProcesses,
+    simulated_lighter_per_mode,
+    wait_for,
+)
 from tests.harness.sse import Message, collect, messages
 
 FINISHED = {"success", "error", "dead", "killed"}
@@ -18,13 +23,11 @@ FINISHED = {"success", "error", "dead", "killed"}
 def lighter(
     request: pytest.FixtureRequest, lighter_factory: LighterFactory
 ) -> Iterator[LighterProcesses]:
-    processes = lighter_factory.start(
-        request.param,
-        backend="simulated",
-        extra={"LIGHTER_EVENTS_KEEP_ALIVE": "0.5", "LIGHTER_EVENTS_POLL_INTERVAL": "0.2"},
+    yield from simulated_lighter_per_mode(
+        request,
+        lighter_factory,
+        {"LIGHTER_EVENTS_KEEP_ALIVE": "0.5", "LIGHTER_EVENTS_POLL_INTERVAL": "0.2"},
     )
-    yield processes
-    processes.stop_all()
 
 
 def submit(client: httpx.Client, name: str, run_seconds: str = "0.5") -> str:

@@ -59,6 +59,15 @@ def lighter_factory(
     factory.stop_all()
 
 
+def simulated_lighter_per_mode(
+    request: pytest.FixtureRequest, factory: "LighterFactory", extra: Mapping[str, str]
+) -> Iterator[LighterProcesses]:
+    """For a fixture parametrized over the modes: Lighter on the simulated backend."""
+    processes = factory.start(request.param, backend="simulated", extra=extra)
+    yield processes
+    processes.stop_all()
+
+
 class LighterFactory:
     """Starts Lighter in either mode; distributed mode gets its own database and queues."""
 
