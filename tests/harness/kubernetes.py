@@ -19,6 +19,7 @@ cluster's `pod.log`, which `write_log` sets.
 import atexit
 import os
 import secrets
+import shutil
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ class KubeCluster:
     def stop(self) -> None:
         if self.state_dir is not None:
             _script("stop", str(self.state_dir))
+            shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
 def kubectl_binary() -> str:
