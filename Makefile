@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # environment gets exactly what the command needs.
 SYNC = $(UV) sync --frozen --inexact
 
-.PHONY: uv install install-dev install-test test-prerequisites run test test-unit lint format \
+.PHONY: uv install install-dev install-test test-prerequisites k8s-test-binaries run test test-unit lint format \
 	bench up down services
 
 uv:
@@ -24,19 +24,23 @@ install-dev: uv  ## Adds the test and lint tools (dependency group `dev`)
 test-prerequisites:  ## The system packages and servers the suites need (idempotent)
 	scripts/install-test-services.sh
 
-install-test: uv test-prerequisites  ## Adds the test tools and the real clients the suites drive
+install-test: uv test-prerequisites k8s-test-binaries  ## Adds the test tools and the real clients the suites drive
 	$(SYNC) --group dev --group clients
+
+# kube-apiserver, kubectl and kwok for the Kubernetes tests, cached by version under
+# ~/.cache/lighter/k8s/ (the first build: 30-50 minutes on 2 cores; then instant).
+k8s-test-binaries: test-prerequisites
+	scripts/k8s-test-cluster.sh build
 
 run: install  ## Lighter standalone on 127.0.0.1:8080 (LIGHTER_PORT to change)
 	@command -v java >/dev/null 2>&1 || { echo "Java 17+ is required to run Spark (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	$(UV) run --no-sync lighter standalone
 
-test: install-test  ## Every suite, against real RabbitMQ, a MongoDB-protocol server and Spark
+test: install-test  ## Every suite, against real RabbitMQ, a MongoDB-protocol server, Spark and a Kubernetes API server
 	$(UV) run --no-sync pytest $(PYTEST_ARGS)
 
 .PHONY: test-k8s
-test-k8s: install-test  ## The Kubernetes backend against a real API server (first build: ~30 min, cached)
-	scripts/k8s-test-cluster.sh build
+test-k8s: install-test  ## Only the Kubernetes tests (a real API server; first build: 30-50 min, cached)
 	$(UV) run --no-sync pytest -m kubernetes libs/common/tests/backends/test_contract.py tests/kubernetes $(PYTEST_ARGS)
 
 test-unit: install-dev  ## Domain and pure tests only (no services)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond `make run`'s prerequisites: the Kerberos headers
 # the sparkmagic client builds against (libkrb5-dev), chromium and chromium-driver for the web
-# UI's browser tests, RabbitMQ (Debian) and FerretDB (a MongoDB
+# UI's browser tests, etcd-server, openssl and curl for the Kubernetes test cluster
+# (scripts/k8s-test-cluster.sh), RabbitMQ (Debian) and FerretDB (a MongoDB
 # wire-protocol server, built with Go). Idempotent: installs only what is missing, so `make test`
 # runs it every time. RabbitMQ and FerretDB are skipped when LIGHTER_TEST_RABBITMQ_URL /
 # LIGHTER_TEST_MONGO_URL name servers already running.
@@ -13,6 +14,11 @@ command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 # The web UI's browser tests: Debian's browser and its WebDriver (Selenium downloads nothing).
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+# The Kubernetes test cluster: Debian's etcd (3.4) under the API server, openssl for its keys,
+# curl for its health checks.
+command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 if [ -z "${LIGHTER_TEST_RABBITMQ_URL:-}" ]; then
   command -v rabbitmq-server >/dev/null 2>&1 || need_apt+=(rabbitmq-server)
 fi

@@ -9,8 +9,8 @@
 # kube-apiserver and kubectl are built from the Go module proxy through a small wrapper module
 # that requires k8s.io/kubernetes and points its k8s.io/* staging modules at their published
 # versions. The binaries are cached under ~/.cache/lighter/k8s/<version>/ (outside the clone),
-# so only the first build pays (about 16-27 minutes on 2 cores). etcd comes from Debian's
-# etcd-server; kwok from its module.
+# so only the first build pays (30-50 minutes on 2 busy cores). etcd comes from Debian's
+# etcd-server (scripts/install-test-services.sh installs it); kwok from its module.
 set -euo pipefail
 
 K8S_VERSION="${LIGHTER_K8S_VERSION:-v1.37.2}"
@@ -74,37 +74,50 @@ version_ldflags() {
     echo "$flags"
 }
 
+# A line a minute while the first build runs, so that it does not look hung.
+# (Short sleeps: killed, it ends within a second and holds no one's output open.)
+report_progress() {
+    local started=$SECONDS next=$((SECONDS + 60))
+    while sleep 1; do
+        if ((SECONDS >= next)); then
+            log "still building kube-apiserver and kubectl: $(((SECONDS - started) / 60)) min so far"
+            next=$((next + 60))
+        fi
+    done
+}
+
 cmd_build() {
+    command -v go >/dev/null || {
+        log "Go is needed to build the test cluster's binaries: https://go.dev/doc/install"
+        exit 1
+    }
     mkdir -p "$BIN_DIR"
+    # One build at a time (CI starts one early; `make test` then waits for it here).
+    exec 9>"$CACHE_ROOT/.build.lock"
+    flock 9
     if [[ ! -x "$BIN_DIR/kube-apiserver" || ! -x "$BIN_DIR/kubectl" ]]; then
         local work="$CACHE_ROOT/build-$K8S_VERSION"
-        log "building kube-apiserver and kubectl $K8S_VERSION in $work (first time only)"
+        log "building kube-apiserver and kubectl $K8S_VERSION in $work (first time only: 30-50 minutes on 2 cores)"
+        report_progress &
+        progress_pid=$!
+        trap 'kill "$progress_pid" 2>/dev/null' EXIT
         build_wrapper_module "$work"
-        local ldflags
+        local ldflags out="$BIN_DIR/.build-$$"
         ldflags="$(version_ldflags)"
-        for cmd in kube-apiserver kubectl; do
-            if [[ ! -x "$BIN_DIR/$cmd" ]]; then
-                (cd "$work" && GOFLAGS=-mod=mod nice -n 19 go build -trimpath -ldflags "$ldflags" \
-                    -o "$BIN_DIR/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd")
-                mv "$BIN_DIR/$cmd.tmp" "$BIN_DIR/$cmd"
-            fi
-        done
+        mkdir -p "$out"
+        # One invocation: the two commands share most packages, and the linker runs once per
+        # command in parallel. No cgo: nothing here needs it, and it spares a C toolchain.
+        (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 19 go build -trimpath -ldflags "$ldflags" \
+            -o "$out/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl)
+        mv "$out/kube-apiserver" "$out/kubectl" "$BIN_DIR/"
+        rmdir "$out"
+        kill "$progress_pid" 2>/dev/null || true
     fi
     if [[ ! -x "$BIN_DIR/kwok" ]]; then
         log "building kwok $KWOK_VERSION"
-        GOBIN="$BIN_DIR" nice -n 19 go install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+        GOBIN="$BIN_DIR" CGO_ENABLED=0 nice -n 19 go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
     fi
     [[ -f "$BIN_DIR/kwok-stages/pod-complete.yaml" ]] || copy_kwok_stages
-    if ! command -v etcd >/dev/null; then
-        if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-            log "installing Debian's etcd-server"
-            apt-get update -qq >/dev/null
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
-        else
-            log "etcd is missing: install Debian's etcd-server (apt-get install etcd-server)"
-            exit 1
-        fi
-    fi
     log "binaries ready in $BIN_DIR"
 }
 
@@ -121,7 +134,7 @@ require_binaries() {
         exit 1
     }
     command -v etcd >/dev/null || {
-        log "etcd is missing: run 'scripts/k8s-test-cluster.sh build' (installs etcd-server)"
+        log "etcd is missing: install Debian's etcd-server (scripts/install-test-services.sh does)"
         exit 1
     }
 }
