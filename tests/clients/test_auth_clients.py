@@ -1,5 +1,5 @@
 """The clients people already have, unchanged, with credentials: sparkmagic's Basic_Access,
-pylivy with HTTP Basic, and a curl-like httpx with a bearer token. Users come from the
+pylivy and Airflow's LivyHook with HTTP Basic, and a curl-like httpx with a bearer token. Users come from the
 `lighter users add` command.
 
 Most run on the simulated backend (they are about authentication); one notebook runs real
@@ -9,11 +9,13 @@ Spark through sparkmagic with Basic_Access, end to end.
 import argparse
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from lighter_common.domain.states import FINISHED_STATES
 from livy import LivyBatch, SessionState
 from livy.client import LivyClient
 from requests import HTTPError
@@ -24,6 +26,7 @@ from sparkmagic.livyclientlib.exceptions import HttpClientException
 from sparkmagic.livyclientlib.livyreliablehttpclient import LivyReliableHttpClient
 from sparkmagic.livyclientlib.sparkcontroller import SparkController
 
+from tests.clients.airflow_livy import airflow_process, batch_state, livy_connection, post_batch
 from tests.clients.test_sparkmagic import Display, configure_sparkmagic, ipython_shell
 from tests.harness.lighter import LighterFactory, LighterProcesses
 from tests.harness.sse import collect
@@ -124,6 +127,37 @@ def test_pylivy_runs_a_batch_with_http_basic(basic_lighter: LighterProcesses) ->
     with pytest.raises(HTTPError, match="401"):
         LivyClient(url, auth=("alice", "wrong")).list_batches()
     batch.kill()
+
+
+def test_airflow_livy_hook_runs_a_batch_with_http_basic(
+    basic_lighter: LighterProcesses, tmp_path: Path
+) -> None:
+    connections = {
+        "lighter_alice": livy_connection(basic_lighter.url, "alice", PASSWORDS["alice"]),
+        "lighter_wrong": livy_connection(basic_lighter.url, "alice", "wrong"),
+    }
+    with airflow_process(tmp_path / "airflow", connections) as airflow:
+        batch_id = airflow.submit(
+            post_batch, "lighter_alice", "job.py", "airflow", SIMULATED_BATCH
+        ).result()
+        deadline = time.monotonic() + 120
+        state = airflow.submit(batch_state, "lighter_alice", batch_id).result()
+        while state not in FINISHED_STATES and time.monotonic() < deadline:
+            time.sleep(0.25)
+            state = airflow.submit(batch_state, "lighter_alice", batch_id).result()
+        refused = airflow.submit(post_batch, "lighter_wrong", "job.py", "nope", SIMULATED_BATCH)
+        with pytest.raises(RuntimeError, match="Status code: 401"):
+            refused.result()
+
+    assert state == "success"
+    with httpx.Client(base_url=basic_lighter.url + "/livy", timeout=30) as http:
+        batch = http.get(f"/batches/{batch_id}", auth=("alice", PASSWORDS["alice"])).json()
+        names = [
+            b["name"]
+            for b in http.get("/batches", auth=("alice", PASSWORDS["alice"])).json()["sessions"]
+        ]
+    assert batch["owner"] == "alice"
+    assert "nope" not in names
 
 
 def test_a_bearer_token_submits_and_streams_only_its_owners_events(
