@@ -29,7 +29,13 @@ from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.settings import Settings
 
-from tests.harness.kubernetes import KWOK_NODE, MANUAL_NODE, KubeCluster, shared_cluster
+from tests.harness.kubernetes import (
+    KWOK_NODE,
+    MANUAL_NODE,
+    SUCCEEDS_LABEL,
+    KubeCluster,
+    shared_cluster,
+)
 
 pytestmark = pytest.mark.kubernetes
 TIMEOUT = 30.0
@@ -47,11 +53,18 @@ class Env:
             type=ApplicationType.BATCH, submit_params=SubmitParams(file="local:///job.py")
         )
 
-    def create_driver_pod(self, app: Application, node: str | None) -> str:
+    def create_driver_pod(
+        self, app: Application, node: str | None, labels: dict[str, str] | None = None
+    ) -> str:
         """A pod as spark-submit makes it for `app`, bound to `node` (or not scheduled)."""
         key = DriverKey.of(app)
         name = driver_pod_name(key)
-        labels = {**driver_labels(key), SPARK_ROLE_LABEL: "driver", SPARK_APP_ID_LABEL: "spark-1"}
+        labels = {
+            **driver_labels(key),
+            SPARK_ROLE_LABEL: "driver",
+            SPARK_APP_ID_LABEL: "spark-1",
+            **(labels or {}),
+        }
         spec: dict[str, Any] = {"containers": [{"name": DRIVER_CONTAINER, "image": IMAGE}]}
         if node:
             spec["nodeName"] = node
@@ -248,6 +261,38 @@ async def test_kill_deletes_the_driver_pod_and_its_log_is_kept(env: Env) -> None
     assert (killed.phase, killed.reason) == (DriverPhase.KILLED, "killed")
     assert await env.backend.logs(app, 1000) == "driver says hello\n"
     assert await env.backend.drivers() == []
+
+
+async def test_a_completed_driver_pod_is_deleted_after_its_time_and_its_log_is_kept(
+    env: Env, tmp_path: Path
+) -> None:
+    reaping = KubernetesBackend(
+        Settings(
+            data_dir=tmp_path / "reaping",
+            kubernetes_kubeconfig=env.cluster.kubeconfig,
+            kubernetes_namespace=env.namespace,
+            kubernetes_completed_pod_ttl="1s",
+        )
+    )
+    app, running = env.app(), env.app()
+    env.cluster.write_log("the driver's last words\n")
+    pod = env.create_driver_pod(app, KWOK_NODE, labels={SUCCEEDS_LABEL: "succeeded"})
+    still_running = env.create_driver_pod(running, KWOK_NODE)
+    try:
+        done = await eventually(reaping, app, lambda s: s.phase.ended)
+        listed = ["get", "pods", "-n", env.namespace, "-o", "name"]
+        deadline = time.monotonic() + TIMEOUT
+        while f"pod/{pod}" in env.cluster.kubectl(*listed).split():
+            assert time.monotonic() < deadline, f"{pod} was not deleted"
+            await asyncio.sleep(0.2)
+        env.cluster.write_log("another pod's log\n")
+
+        assert done.phase is DriverPhase.SUCCEEDED
+        assert (await reaping.status(app)).phase is DriverPhase.SUCCEEDED
+        assert await reaping.logs(app, 1000) == "the driver's last words\n"
+        assert env.cluster.kubectl(*listed).split() == [f"pod/{still_running}"]
+    finally:
+        await reaping.close()
 
 
 async def test_two_trackers_see_the_same_states(env: Env, tmp_path: Path) -> None:

@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     kubernetes_kubeconfig: Path | None = None  # KUBECONFIG or ~/.kube/config, else in-cluster
     kubernetes_unschedulable_timeout: float = 300.0  # then an unschedulable driver has failed
     kubernetes_submit_timeout: float = 120.0  # for one spark-submit
+    # Driver pods that ended are deleted this long after (their logs are kept first).
+    kubernetes_completed_pod_ttl: float = Field(default=3600.0, ge=0)
     # The Spark UI link: {namespace}, {pod}, {spark_app_id} and {app_id} are filled in.
     kubernetes_spark_ui_url_template: str | None = None
 
@@ -124,6 +126,7 @@ class Settings(BaseSettings):
         "events_clock_skew",
         "kubernetes_unschedulable_timeout",
         "kubernetes_submit_timeout",
+        "kubernetes_completed_pod_ttl",
         mode="before",
     )(_seconds)
     # Lighter's LIGHTER_SESSION_TIMEOUT_* values count minutes.

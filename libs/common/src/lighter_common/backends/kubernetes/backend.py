@@ -10,6 +10,8 @@
   `<data dir>/kubernetes-logs/` when the pod ends or is killed, and read from there after.
 - kill: annotate the pod as killed by Lighter, then delete it (its executors, ConfigMap and
   Service are owned by it and go with it).
+- cleanup: pods that ended are deleted LIGHTER_KUBERNETES_COMPLETED_POD_TTL later, their log
+  saved first (completed_pods.py).
 """
 
 import asyncio
@@ -24,6 +26,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from lighter_common.backends.base import LaunchContext, LaunchResult
 from lighter_common.backends.driver_log import last_error_line
+from lighter_common.backends.kubernetes.completed_pods import CompletedPodReaper
 from lighter_common.backends.kubernetes.labels import (
     APP_ID_LABEL,
     KILLED_ANNOTATION,
@@ -64,6 +67,7 @@ class KubernetesBackend:
         self._api_client: client.ApiClient | None = None
         self._core: client.CoreV1Api | None = None
         self._cache: PodCache | None = None
+        self._reaper: CompletedPodReaper | None = None
         self._connecting = asyncio.Lock()
         self._failure_logs: dict[str, str | None] = {}  # pod name -> its log's tail, once failed
         self._saved_logs: set[str] = set()
@@ -135,6 +139,9 @@ class KubernetesBackend:
     async def close(self) -> None:
         for saver in self._log_savers:
             saver.cancel()
+        if self._reaper is not None:
+            await self._reaper.stop()
+            self._reaper = None
         if self._cache is not None:
             await self._cache.stop()
             self._cache = None
@@ -346,6 +353,14 @@ class KubernetesBackend:
         if self._cache is None:
             self._cache = PodCache(core, self._namespace, on_change=self._pod_changed)
             self._cache.start()
+            self._reaper = CompletedPodReaper(
+                core,
+                self._namespace,
+                self._cache,
+                ttl=self._settings.kubernetes_completed_pod_ttl,
+                keep_log=self._save_log,
+            )
+            self._reaper.start()
         await self._cache.synced()
         return self._cache
 

@@ -88,6 +88,16 @@ class PodCache:
                 alive.append((key, pod))
         return alive
 
+    def completed(self) -> list[Pod]:
+        """Pods that ended and still exist."""
+        return [
+            seen.pod
+            for seen in self._pods.values()
+            if not seen.deleted
+            and seen.pod.is_terminal
+            and seen.pod.metadata.deletion_timestamp is None
+        ]
+
     # The loop.
 
     async def _run(self) -> None:

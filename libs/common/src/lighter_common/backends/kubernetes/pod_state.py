@@ -47,6 +47,7 @@ class ContainerStateTerminated(_Model):
     exit_code: int = 0
     reason: str | None = None
     message: str | None = None
+    finished_at: datetime | None = None
 
 
 class ContainerState(_Model):
