@@ -7,6 +7,7 @@ from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.completion import Completion
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState, StatementState
+from lighter_common.kernel import KERNEL_FILE_ROUTE, KERNEL_PATH
 from lighter_common.settings import Settings
 from lighter_common.store.sqlite import SqliteStore
 from lighter_session_manager.dispatch import Dispatcher
@@ -234,3 +235,11 @@ async def test_statements_go_out_in_the_language_they_run_in(
     await store.insert_statement(Statement(session_id=shared.id, id=-1, code="1+1"))
     reply = (await poll(client, shared)).json()
     assert [s["kind"] for s in reply["statements"]] == ["pyspark"]
+
+
+async def test_drivers_fetch_the_kernel_itself_without_a_secret(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(KERNEL_FILE_ROUTE)
+    assert response.status_code == 200
+    assert response.content == KERNEL_PATH.read_bytes()

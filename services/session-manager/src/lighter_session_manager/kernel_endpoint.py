@@ -16,6 +16,8 @@ or the caller is an older driver of it; 404: no such statement. The kernel exits
   idempotent, so the kernel can repeat it until it gets an answer.
 - `POST /kernel/sessions/{id}/completions/{cid}` `{"generation", "candidates"}`: the answer to
   a completion request (`domain/completion.py`); one that is no longer waited for is ignored.
+- `GET /kernel/kernel.py`: the kernel itself, open to all, for drivers that fetch their main
+  file from the address they call home to (Kubernetes pods).
 """
 
 import hmac
@@ -24,11 +26,13 @@ import secrets
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, status
+from fastapi.responses import FileResponse
 from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.completion import MAX_CANDIDATES
 from lighter_common.domain.statement import StatementOutput, statement_kind
 from lighter_common.domain.states import UNFINISHED_STATES, StatementState
 from lighter_common.domain.transitions import previous_statement_states
+from lighter_common.kernel import KERNEL_FILE_ROUTE, KERNEL_PATH
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store
 from prometheus_client import Counter
@@ -220,7 +224,14 @@ def kernel_router(*, store: Store, dispatcher: Dispatcher, settings: Settings) -
         dispatcher.ring(session_id)
         return Acknowledged(state=target)
 
-    return router
+    endpoint = APIRouter(tags=["kernel"])
+    endpoint.include_router(router)
+    endpoint.add_api_route(KERNEL_FILE_ROUTE, _kernel_file, methods=["GET"])
+    return endpoint
+
+
+async def _kernel_file() -> FileResponse:
+    return FileResponse(KERNEL_PATH, media_type="text/x-python", filename="kernel.py")
 
 
 def _secret_matches(authorization: str | None, secret: str) -> bool:

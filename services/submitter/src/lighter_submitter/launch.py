@@ -9,7 +9,7 @@ from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.driver import DriverKey
 from lighter_common.domain.statement import DEFAULT_KIND
 from lighter_common.domain.states import ALIVE_STATES, ApplicationState
-from lighter_common.kernel import KERNEL_PATH
+from lighter_common.kernel import KERNEL_FILE_ROUTE, KERNEL_PATH
 from lighter_common.lifecycle import finish_application
 from lighter_common.messages import TRACKER_QUEUE, TrackApplication
 from lighter_common.settings import Settings
@@ -42,6 +42,7 @@ def launch_context(app: Application, settings: Settings) -> LaunchContext:
     tuning = {name: os.environ[name] for name in KERNEL_TUNING_VARIABLES if name in os.environ}
     return LaunchContext(
         kernel_file=str(KERNEL_PATH),
+        kernel_file_url=f"{settings.kernel_base_url}{KERNEL_FILE_ROUTE}",
         env={
             **tuning,
             "LIGHTER_KERNEL_URL": settings.kernel_base_url,

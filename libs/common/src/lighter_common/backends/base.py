@@ -33,10 +33,12 @@ class LaunchContext:
     """What a driver needs beyond the submit params (sessions: where the kernel calls home).
 
     `env` is all a driver gets of Lighter's configuration: backends pass none of the
-    service's own LIGHTER_* variables, which hold its secrets.
+    service's own LIGHTER_* variables, which hold its secrets. `kernel_file_url` is where a
+    driver that cannot read this machine's files (a pod) fetches `kernel_file` from.
     """
 
     kernel_file: str | None = None
+    kernel_file_url: str | None = None
     env: dict[str, str] | None = None
 
 

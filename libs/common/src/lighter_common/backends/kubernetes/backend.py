@@ -12,6 +12,9 @@
   Service are owned by it and go with it).
 - cleanup: pods that ended are deleted LIGHTER_KUBERNETES_COMPLETED_POD_TTL later, their log
   saved first (completed_pods.py).
+- sessions: the driver's main file is the kernel, which the driver fetches over HTTP from the
+  session-manager it then calls home to (LIGHTER_KERNEL_URL, the session-manager's Service);
+  the kernel's variables are the driver's environment (spark.kubernetes.driverEnv.*).
 """
 
 import asyncio
@@ -254,7 +257,7 @@ class KubernetesBackend:
                 name=app.id,
                 master=await self._master(),
                 deploy_mode="cluster",
-                main_file=context.kernel_file,
+                main_file=self._main_file(context),
                 extra_conf=self._conf(app, context, pod_name),
             ),
         ]
@@ -278,6 +281,18 @@ class KubernetesBackend:
         output = raw.decode("utf-8", errors="replace")
         await asyncio.to_thread(_write, self._logs_dir / f"{pod_name}{_SUBMIT_LOG_SUFFIX}", output)
         return process.returncode or 0, output
+
+    def _main_file(self, context: LaunchContext) -> str | None:
+        """A session's kernel, fetched by the driver from the session-manager it calls home to."""
+        if context.kernel_file is None:
+            return None
+        if not self._settings.kernel_url or not context.kernel_file_url:
+            # The address derived for local drivers (127.0.0.1) means nothing inside a pod.
+            raise RuntimeError(
+                "sessions on Kubernetes need LIGHTER_KERNEL_URL: the session-manager's "
+                "address as driver pods reach it (its Service)"
+            )
+        return context.kernel_file_url
 
     def _conf(self, app: Application, context: LaunchContext, pod_name: str) -> dict[str, str]:
         settings = self._settings
