@@ -22,12 +22,15 @@ async def test_every_api_path_asks_for_credentials_in_its_own_dialect(auth_app: 
         lighter = await client.get("/lighter/api/batches")
         livy = await client.get("/livy/sessions")
         metrics = await client.get("/metrics")
+        openapi = await client.get("/openapi.json")
         health = await client.get("/health")
 
     assert lighter.status_code == 401 and lighter.headers["www-authenticate"].startswith("Basic")
     assert set(lighter.json()) == {"message", "path", "errors"}
     assert livy.status_code == 401 and set(livy.json()) == {"msg"}
-    assert metrics.status_code == 401
+    assert livy.headers["www-authenticate"] == 'Basic realm="Lighter"'
+    for closed in (metrics, openapi):
+        assert closed.status_code == 401 and "www-authenticate" in closed.headers
     assert health.status_code == 200
 
 
@@ -43,12 +46,18 @@ async def test_wrong_and_malformed_credentials_are_401_counted_and_logged_withou
             "/lighter/api/batches", headers={"Authorization": "Basic !!not-base64!!"}
         )
         other_scheme = await client.get("/lighter/api/batches", headers=bearer("abc"))
+        scraped = (await client.get("/metrics", auth=basic("alice"))).text
 
     for response in (wrong, unknown, garbled, other_scheme):
         assert response.status_code == 401, response.text
         assert response.headers["www-authenticate"] == 'Basic realm="Lighter"'
     assert failures("wrong") == wrong_before + 2
     assert failures("malformed") == malformed_before + 2
+    # The same count, as Prometheus scrapes it.
+    wrong_line = (
+        f'lighter_api_failed_logins_total{{mode="basic",reason="wrong"}} {wrong_before + 2}'
+    )
+    assert wrong_line in scraped.splitlines()
     assert "guess-1234" not in caplog.text
     assert any(getattr(r, "user", None) == "alice" for r in caplog.records)
 

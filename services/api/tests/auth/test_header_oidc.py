@@ -30,6 +30,7 @@ async def test_header_mode_believes_only_the_configured_proxy(auth_app: Any) -> 
     assert created.status_code == 201 and created.json()["owner"] == "alice"
     assert missing.status_code == 401 and "www-authenticate" in missing.headers
     assert forged.status_code == 401 and "10.1.2.3" in forged.json()["message"]
+    assert forged.headers["www-authenticate"] == missing.headers["www-authenticate"]
 
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
