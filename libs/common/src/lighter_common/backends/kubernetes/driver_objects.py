@@ -1,0 +1,443 @@
+"""How a Spark driver's pod is built: the objects `spark-submit` creates in cluster mode. Pure.
+
+From the resolved submission (driver_conf.py) and the names Spark would generate
+(`DriverIdentity`), `driver_objects` returns the four objects Spark SPARK_VERSION's
+KubernetesDriverBuilder creates: the driver pod, its ConfigMap (`spark.properties`), its
+headless Service and the NetworkPolicy for its executors, as the API's JSON. Each `_step`
+mirrors one of Spark's feature steps (basic, service, secrets as volumes and as env, the
+Python command, local dirs, the conf map); the parity test
+(tests/kubernetes/test_driver_objects_parity.py) holds them equal to `spark-submit`'s on a
+real API server. The ConfigMap, Service and NetworkPolicy are owned by the pod, which the
+caller creates first.
+"""
+
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lighter_common.backends.kubernetes import java_properties
+from lighter_common.backends.kubernetes.driver_conf import (
+    SPARK_VERSION,
+    SubmittedConf,
+    Unsupported,
+)
+
+KubeObject = dict[str, Any]
+
+DRIVER_CONTAINER = "spark-kubernetes-driver"
+CONF_DIR = "/opt/spark/conf"
+CONF_FILE = "spark.properties"
+_CONF_VOLUME = "spark-conf-volume-driver"
+_LOCAL_DIR_VOLUME = "spark-local-dir-1"
+_DRIVER_PORT, _BLOCK_MANAGER_PORT, _UI_PORT, _CONNECT_PORT = 7078, 7079, 4040, 15002
+_MAX_NAME = 63  # a DNS label: a Service's name, a label's value
+_MIN_OVERHEAD_MIB = 384
+_NON_JVM_OVERHEAD_FACTOR = 0.4
+_JVM_OVERHEAD_FACTOR = 0.1
+_BYTE_UNITS = {
+    "b": 1,
+    "k": 2**10,
+    "kb": 2**10,
+    "m": 2**20,
+    "mb": 2**20,
+    "g": 2**30,
+    "gb": 2**30,
+    "t": 2**40,
+    "tb": 2**40,
+    "p": 2**50,
+    "pb": 2**50,
+}
+_BYTE_STRING = re.compile(r"([0-9]+)([a-z]+)?")
+
+
+def unique_id(now_ms: int) -> str:
+    """Spark's resource id: three random bytes, then the clock's low 40 bits, in hex."""
+    return secrets.token_hex(3) + format(now_ms & 0xFFFFFFFFFF, "x")
+
+
+@dataclass(frozen=True)
+class DriverIdentity:
+    """The names and ids Spark generates for one submission."""
+
+    spark_app_id: str
+    resource_id: str  # in the NetworkPolicy's (and a default pod's and Service's) name
+    config_map_id: str
+    service_id: str  # the Service's name when the preferred one is too long
+    local_dir_id: str
+    submit_time_ms: int
+
+    @classmethod
+    def new(cls, now_ms: int | None = None) -> "DriverIdentity":
+        now = int(time.time() * 1000) if now_ms is None else now_ms
+        return cls(
+            spark_app_id=f"spark-{uuid.uuid4().hex}",
+            resource_id=unique_id(now),
+            config_map_id=unique_id(now),
+            service_id=unique_id(now),
+            local_dir_id=str(uuid.uuid4()),
+            submit_time_ms=now,
+        )
+
+
+@dataclass(frozen=True)
+class DriverObjects:
+    pod: KubeObject
+    config_map: KubeObject
+    service: KubeObject
+    network_policy: KubeObject
+    properties: dict[str, str] = field(default_factory=dict)  # spark.properties, parsed
+
+    @property
+    def pod_name(self) -> str:
+        return str(self.pod["metadata"]["name"])
+
+    def owned(self, pod_uid: str) -> list[KubeObject]:
+        """The ConfigMap, Service and NetworkPolicy, owned by the created pod."""
+        owner = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "name": self.pod_name,
+            "uid": pod_uid,
+            "controller": True,
+        }
+        owned = [self.config_map, self.service, self.network_policy]
+        return [{**o, "metadata": {**o["metadata"], "ownerReferences": [owner]}} for o in owned]
+
+
+def driver_objects(
+    submitted: SubmittedConf, identity: DriverIdentity, *, spark_user: str
+) -> DriverObjects | Unsupported:
+    """The objects spark-submit would create for `submitted`; `spark_user` is who submits."""
+    try:
+        return _Builder(submitted, identity, spark_user).build()
+    except _NotNative as error:
+        return Unsupported(str(error))
+
+
+class _NotNative(Exception):
+    pass
+
+
+def resource_name_prefix(app_name: str, resource_id: str) -> str:
+    prefix = f"{app_name}-{resource_id}".strip().lower()
+    prefix = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", prefix))
+    return re.sub(r"^[0-9]", "x", re.sub(r"^-", "", prefix))
+
+
+def app_name_label(app_name: str) -> str:
+    label = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", app_name.strip().lower()))
+    return label.strip("-")[:_MAX_NAME].strip("-")
+
+
+def memory_mib(text: str, *, default_unit: str = "m") -> int:
+    """A Spark byte string (`2g`, `512m`, `1024`) in whole MiB, as Spark rounds it."""
+    match = _BYTE_STRING.fullmatch(text.strip().lower())
+    if match is None or (match.group(2) or default_unit) not in _BYTE_UNITS:
+        raise _NotNative(f"memory size {text!r}")
+    unit = _BYTE_UNITS[match.group(2) or default_unit]
+    return int(match.group(1)) * unit // 2**20
+
+
+def _prefixed(conf: dict[str, str], prefix: str) -> dict[str, str]:
+    return {k[len(prefix) :]: v for k, v in sorted(conf.items()) if k.startswith(prefix)}
+
+
+def _double(conf: dict[str, str], key: str, default: float) -> float:
+    try:
+        return float(conf[key]) if key in conf else default
+    except ValueError:
+        raise _NotNative(f"{key} {conf[key]!r} is not a number") from None
+
+
+def _java_double(value: float) -> str:
+    return repr(value)  # as Java's Double.toString for the factors people write (0.1, 0.4)
+
+
+class _Builder:
+    def __init__(self, submitted: SubmittedConf, identity: DriverIdentity, user: str) -> None:
+        self.submitted = submitted
+        self.identity = identity
+        self.conf = submitted.conf
+        self.user = submitted.proxy_user or user
+        self.namespace = self.conf.get("spark.kubernetes.namespace", "default")
+        self.prefix = resource_name_prefix(submitted.app_name, identity.resource_id)
+        self.pod_name = self.conf.get("spark.kubernetes.driver.pod.name", f"{self.prefix}-driver")
+        preferred_service = f"{self.prefix}-driver-svc"
+        self.service_name = (
+            preferred_service
+            if len(preferred_service) <= _MAX_NAME
+            else f"spark-{identity.service_id}-driver-svc"
+        )
+        self.config_map_name = f"spark-drv-{identity.config_map_id}-conf-map"
+        self.labels = {
+            **_prefixed(self.conf, "spark.kubernetes.driver.label."),
+            "spark-app-name": app_name_label(submitted.app_name),
+            "spark-app-selector": identity.spark_app_id,
+            "spark-role": "driver",
+            "spark-version": SPARK_VERSION,
+        }
+        self.env: list[dict[str, Any]] = []
+        self.mounts: list[dict[str, Any]] = []
+        self.volumes: list[dict[str, Any]] = []
+        self.properties: dict[str, str] = dict(self.conf)
+
+    def build(self) -> DriverObjects:
+        container = self._basic_container()
+        self._service_properties()
+        self._secret_volumes()
+        self._secret_env()
+        self._python_env()
+        self._local_dirs()
+        self._conf_volume()
+        container["env"] = self.env
+        container["volumeMounts"] = self.mounts
+        pod = self._pod(container)
+        properties = self.properties
+        config_map = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": self.config_map_name, "namespace": self.namespace},
+            "immutable": True,
+            "data": {
+                CONF_FILE: java_properties.dumps(properties, comments=self._conf_comments()),
+                "spark.kubernetes.namespace": self.namespace,
+            },
+        }
+        return DriverObjects(
+            pod=pod,
+            config_map=config_map,
+            service=self._service(),
+            network_policy=self._network_policy(),
+            properties=properties,
+        )
+
+    # BasicDriverFeatureStep
+
+    def _basic_container(self) -> dict[str, Any]:
+        conf = self.conf
+        image = conf.get("spark.kubernetes.driver.container.image") or conf.get(
+            "spark.kubernetes.container.image"
+        )
+        cores = conf.get("spark.driver.cores", "1")
+        if not cores.isdigit():
+            raise _NotNative(f"spark.driver.cores {cores!r}")
+        cpu_request = conf.get("spark.kubernetes.driver.request.cores", cores)
+        memory = memory_mib(conf.get("spark.driver.memory", "1g"))
+        default_factor = _double(
+            conf,
+            "spark.kubernetes.memoryOverheadFactor",
+            _NON_JVM_OVERHEAD_FACTOR if self.submitted.is_python else _JVM_OVERHEAD_FACTOR,
+        )
+        factor = _double(conf, "spark.driver.memoryOverheadFactor", default_factor)
+        overhead_text = conf.get("spark.driver.memoryOverhead")
+        overhead = (
+            memory_mib(overhead_text)
+            if overhead_text is not None
+            else max(int(factor * memory), _MIN_OVERHEAD_MIB)
+        )
+        total = f"{memory + overhead}Mi"
+        limits: dict[str, str] = {}
+        if "spark.kubernetes.driver.limit.cores" in conf:
+            limits["cpu"] = conf["spark.kubernetes.driver.limit.cores"]
+        limits["memory"] = total
+        self.env += [
+            {"name": "SPARK_USER", "value": self.user},
+            {"name": "SPARK_APPLICATION_ID", "value": self.identity.spark_app_id},
+            *(
+                {"name": name, "value": value}
+                for name, value in _prefixed(conf, "spark.kubernetes.driverEnv.").items()
+            ),
+            {
+                "name": "SPARK_DRIVER_BIND_ADDRESS",
+                "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}},
+            },
+        ]
+        self.properties.update(
+            {
+                "spark.kubernetes.driver.pod.name": self.pod_name,
+                "spark.app.id": self.identity.spark_app_id,
+                "spark.kubernetes.submitInDriver": "true",
+                "spark.kubernetes.memoryOverheadFactor": _java_double(default_factor),
+                "spark.app.submitTime": str(self.identity.submit_time_ms),
+            }
+        )
+        return {
+            "name": DRIVER_CONTAINER,
+            "image": image,
+            "imagePullPolicy": conf.get(
+                "spark.kubernetes.container.image.pullPolicy", "IfNotPresent"
+            ),
+            "args": self._args(),
+            "ports": [
+                {"name": "driver-rpc-port", "containerPort": _DRIVER_PORT, "protocol": "TCP"},
+                {"name": "blockmanager", "containerPort": _BLOCK_MANAGER_PORT, "protocol": "TCP"},
+                {"name": "spark-ui", "containerPort": _UI_PORT, "protocol": "TCP"},
+                {"name": "spark-connect", "containerPort": _CONNECT_PORT, "protocol": "TCP"},
+            ],
+            "resources": {
+                "requests": {"cpu": cpu_request, "memory": total},
+                "limits": limits,
+            },
+            "securityContext": {"allowPrivilegeEscalation": False},
+        }
+
+    def _pod(self, container: dict[str, Any]) -> KubeObject:
+        conf = self.conf
+        spec: dict[str, Any] = {
+            "restartPolicy": "Never",
+            "containers": [container],
+            "volumes": self.volumes,
+        }
+        node_selector = {
+            **_prefixed(conf, "spark.kubernetes.node.selector."),
+            **_prefixed(conf, "spark.kubernetes.driver.node.selector."),
+        }
+        if node_selector:
+            spec["nodeSelector"] = node_selector
+        pull_secrets = conf.get("spark.kubernetes.container.image.pullSecrets", "")
+        names = [name.strip() for name in pull_secrets.split(",") if name.strip()]
+        if names:
+            spec["imagePullSecrets"] = [{"name": name} for name in names]
+        account = conf.get("spark.kubernetes.authenticate.driver.serviceAccountName")
+        if account:
+            spec["serviceAccountName"] = account
+        metadata: dict[str, Any] = {
+            "name": self.pod_name,
+            "namespace": self.namespace,
+            "labels": self.labels,
+        }
+        annotations = _prefixed(conf, "spark.kubernetes.driver.annotation.")
+        if annotations:
+            metadata["annotations"] = annotations
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+    # DriverCommandFeatureStep
+
+    def _args(self) -> list[str]:
+        submitted = self.submitted
+        args = ["driver"]
+        if submitted.proxy_user is not None:
+            args += ["--proxy-user", submitted.proxy_user]
+        return [
+            *args,
+            "--properties-file",
+            f"{CONF_DIR}/{CONF_FILE}",
+            "--class",
+            submitted.main_class,
+            submitted.main_resource,
+            *submitted.app_args,
+        ]
+
+    def _python_env(self) -> None:
+        if not self.submitted.is_python:
+            return
+        python = self.conf.get("spark.pyspark.python")
+        driver_python = self.conf.get("spark.pyspark.driver.python", python)
+        if python is not None:
+            self.env.append({"name": "PYSPARK_PYTHON", "value": python})
+        if driver_python is not None:
+            self.env.append({"name": "PYSPARK_DRIVER_PYTHON", "value": driver_python})
+
+    # DriverServiceFeatureStep and the NetworkPolicy step
+
+    def _service_properties(self) -> None:
+        self.properties.update(
+            {
+                "spark.driver.host": f"{self.service_name}.{self.namespace}.svc",
+                "spark.driver.port": str(_DRIVER_PORT),
+                "spark.driver.blockManager.port": str(_BLOCK_MANAGER_PORT),
+            }
+        )
+
+    def _service(self) -> KubeObject:
+        def port(name: str, number: int) -> dict[str, Any]:
+            return {"name": name, "port": number, "targetPort": number, "protocol": "TCP"}
+
+        return {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": self.service_name,
+                "namespace": self.namespace,
+                "labels": {"spark-app-selector": self.identity.spark_app_id},
+            },
+            "spec": {
+                "clusterIP": "None",
+                "selector": self.labels,
+                "ports": [
+                    port("driver-rpc-port", _DRIVER_PORT),
+                    port("blockmanager", _BLOCK_MANAGER_PORT),
+                    port("spark-ui", _UI_PORT),
+                    {**port("spark-connect", _CONNECT_PORT), "appProtocol": "grpc"},
+                ],
+            },
+        }
+
+    def _network_policy(self) -> KubeObject:
+        app = {"spark-app-selector": self.identity.spark_app_id}
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {
+                "name": f"{self.prefix}-policy",
+                "namespace": self.namespace,
+                "labels": app,
+            },
+            "spec": {
+                "podSelector": {"matchLabels": {"spark-role": "executor", **app}},
+                "ingress": [{"from": [{"podSelector": {"matchLabels": app}}]}],
+                "policyTypes": ["Ingress"],
+            },
+        }
+
+    # MountSecretsFeatureStep, EnvSecretsFeatureStep
+
+    def _secret_volumes(self) -> None:
+        for secret, path in _prefixed(self.conf, "spark.kubernetes.driver.secrets.").items():
+            volume = f"{secret}-volume"
+            self.volumes.append({"name": volume, "secret": {"secretName": secret}})
+            self.mounts.append({"name": volume, "mountPath": path})
+
+    def _secret_env(self) -> None:
+        refs = _prefixed(self.conf, "spark.kubernetes.driver.secretKeyRef.")
+        for name, ref in refs.items():
+            secret, colon, key = ref.partition(":")
+            if not colon:
+                raise _NotNative(f"secretKeyRef {name}={ref} is not secret:key")
+            self.env.append(
+                {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+            )
+
+    # LocalDirsFeatureStep
+
+    def _local_dirs(self) -> None:
+        path = f"/var/data/spark-{self.identity.local_dir_id}"
+        self.env.append({"name": "SPARK_LOCAL_DIRS", "value": path})
+        self.volumes.append({"name": _LOCAL_DIR_VOLUME, "emptyDir": {}})
+        self.mounts.append({"name": _LOCAL_DIR_VOLUME, "mountPath": path})
+
+    # The conf map spark-submit's Client mounts last
+
+    def _conf_volume(self) -> None:
+        self.env.append({"name": "SPARK_CONF_DIR", "value": CONF_DIR})
+        self.volumes.append(
+            {
+                "name": _CONF_VOLUME,
+                "configMap": {
+                    "name": self.config_map_name,
+                    "items": [{"key": CONF_FILE, "path": CONF_FILE, "mode": 0o644}],
+                },
+            }
+        )
+        self.mounts.append({"name": _CONF_VOLUME, "mountPath": CONF_DIR})
+
+    def _conf_comments(self) -> list[str]:
+        when = datetime.fromtimestamp(self.identity.submit_time_ms / 1000, UTC)
+        return [
+            f"Java properties built from Kubernetes config map with name: {self.config_map_name}",
+            when.strftime("%a %b %d %H:%M:%S UTC %Y"),
+        ]

@@ -1,0 +1,173 @@
+"""The driver builder's pure parts. Parity with spark-submit itself is proven against an API
+server in tests/kubernetes/test_driver_objects_parity.py."""
+
+import pytest
+from lighter_common.backends.kubernetes import java_properties
+from lighter_common.backends.kubernetes.driver_conf import (
+    PYTHON_RUNNER,
+    SubmittedConf,
+    Unsupported,
+    submitted_conf,
+)
+from lighter_common.backends.kubernetes.driver_objects import (
+    DriverIdentity,
+    DriverObjects,
+    app_name_label,
+    driver_objects,
+    memory_mib,
+    resource_name_prefix,
+    unique_id,
+)
+
+BASE = [
+    "--master",
+    "k8s://https://k8s:6443",
+    "--deploy-mode",
+    "cluster",
+    "--name",
+    "app",
+    "--conf",
+    "spark.kubernetes.container.image=spark:4",
+]
+
+
+def submitted(*args: str) -> SubmittedConf:
+    result = submitted_conf([*BASE, *args])
+    assert isinstance(result, SubmittedConf), result
+    return result
+
+
+def built(*args: str) -> DriverObjects:
+    result = driver_objects(submitted(*args), DriverIdentity.new(0), spark_user="root")
+    assert isinstance(result, DriverObjects), result
+    return result
+
+
+@pytest.mark.parametrize(
+    "properties",
+    [
+        {"a": "b"},
+        {"spark.master": "k8s://https://h:1", "k": "x = y : z # ! \\ end"},
+        {" key with spaces": "  leading", "tabs": "a\tb\nc", "unicode": "héllo wörld"},
+        {"empty": ""},
+    ],
+)
+def test_java_properties_read_back_what_they_wrote(properties: dict[str, str]) -> None:
+    assert java_properties.loads(java_properties.dumps(properties, ["a comment"])) == properties
+
+
+def test_java_properties_read_what_java_writes() -> None:
+    text = "#c\nspark.master=k8s\\://h\\:1\nnote=a \\= b \\# c\nlong=one \\\n   two\n! comment\n"
+    assert java_properties.loads(text) == {
+        "spark.master": "k8s://h:1",
+        "note": "a = b # c",
+        "long": "one two",
+    }
+
+
+def test_options_win_over_conf_and_the_main_jar_joins_the_jars() -> None:
+    conf = submitted(
+        "--driver-memory",
+        "2g",
+        "--conf",
+        "spark.driver.memory=4g",
+        "--jars",
+        "local:///a.jar",
+        "--class",
+        "org.example.Main",
+        "--conf",
+        "other.key=dropped",
+        "local:///app.jar",
+        "x",
+    )
+    assert conf.conf["spark.driver.memory"] == "2g"
+    assert conf.conf["spark.jars"] == "local:///a.jar,local:///app.jar"
+    assert "other.key" not in conf.conf
+    assert (conf.main_class, conf.app_args, conf.is_python) == ("org.example.Main", ["x"], False)
+
+
+def test_a_python_file_runs_through_the_python_runner() -> None:
+    conf = submitted("--proxy-user", "alice", "local:///job.py")
+    assert (conf.main_class, conf.proxy_user, conf.is_python) == (PYTHON_RUNNER, "alice", True)
+    assert conf.conf["spark.kubernetes.resource.type"] == "python"
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--conf", "spark.kubernetes.driver.podTemplateFile=/t.yaml"], "podTemplateFile"),
+        (["--conf", "spark.kubernetes.executor.podTemplateFile=/t.yaml"], "podTemplateFile"),
+        (
+            ["--conf", "spark.kubernetes.driver.volumes.hostPath.d.mount.path=/d"],
+            "volumes",
+        ),
+        (["--conf", "spark.jars.packages=org:a:1"], "spark.jars.packages"),
+        (["--conf", "spark.driver.resource.gpu.amount=1"], "gpu"),
+        (["--conf", "spark.kubernetes.driver.label.spark-role=x"], "Spark's own"),
+        (["--conf", "spark.kubernetes.driver.annotation.a={{APP_ID}}"], "template"),
+        (["--py-files", "/home/me/dep.py"], "/home/me/dep.py"),
+        (["--jars", "s3a://bucket/*.jar"], "s3a://bucket/*.jar"),
+        (["--packages", "org:a:1"], "--packages"),
+    ],
+)
+def test_conf_the_builder_does_not_know_leaves_the_app_to_spark_submit(
+    args: list[str], reason: str
+) -> None:
+    result = submitted_conf([*BASE, *args, "local:///job.py"])
+    assert isinstance(result, Unsupported)
+    assert reason in result.reason
+
+
+def test_a_jar_without_class_or_a_local_main_file_is_not_built() -> None:
+    assert isinstance(submitted_conf([*BASE, "local:///app.jar"]), Unsupported)
+    assert isinstance(submitted_conf([*BASE, "/home/me/job.py"]), Unsupported)
+
+
+@pytest.mark.parametrize(
+    ("text", "mib"),
+    [("2g", 2048), ("512m", 512), ("1024", 1024), ("3000M", 3000), ("1500k", 1), ("1t", 2**20)],
+)
+def test_memory_is_read_as_spark_reads_it(text: str, mib: int) -> None:
+    assert memory_mib(text) == mib
+
+
+def test_memory_spark_rejects_is_not_built() -> None:
+    result = driver_objects(
+        submitted("--driver-memory", "1.5g", "local:///job.py"),
+        DriverIdentity.new(0),
+        spark_user="root",
+    )
+    assert isinstance(result, Unsupported)
+
+
+def test_names_are_made_valid_as_spark_makes_them() -> None:
+    assert (
+        resource_name_prefix("My Java App!", "f4e861a2222f0c62") == "my-java-app-f4e861a2222f0c62"
+    )
+    assert resource_name_prefix("3F2a-Weird_Name.v2--", "1a") == "xf2a-weird-name-v2-1a"
+    assert app_name_label("3F2a-Weird_Name.v2--") == "3f2a-weird-name-v2"
+    assert len(app_name_label("a" * 80)) == 63
+    assert unique_id(0x1A22233126F)[6:] == "a22233126f"
+
+
+def test_memory_with_overhead_sizes_the_pod() -> None:
+    python = built("local:///job.py").pod["spec"]["containers"][0]["resources"]
+    assert python == {"requests": {"cpu": "1", "memory": "1433Mi"}, "limits": {"memory": "1433Mi"}}
+    jvm = built("--class", "M", "--driver-memory", "2g", "local:///app.jar")
+    assert jvm.pod["spec"]["containers"][0]["resources"]["limits"] == {"memory": "2432Mi"}
+    assert jvm.properties["spark.kubernetes.memoryOverheadFactor"] == "0.1"
+
+
+def test_a_name_too_long_for_a_service_gets_a_short_one() -> None:
+    objects = built("--name", "a" * 80, "local:///job.py")
+    assert objects.service["metadata"]["name"].startswith("spark-")
+    assert len(objects.service["metadata"]["name"]) <= 63
+    assert objects.properties["spark.driver.host"].startswith(objects.service["metadata"]["name"])
+
+
+def test_the_owned_objects_name_the_pod_as_their_controller() -> None:
+    objects = built("--conf", "spark.kubernetes.driver.pod.name=p-1", "local:///job.py")
+    for owned in objects.owned("uid-1"):
+        assert owned["metadata"]["ownerReferences"] == [
+            {"apiVersion": "v1", "kind": "Pod", "name": "p-1", "uid": "uid-1", "controller": True}
+        ]
