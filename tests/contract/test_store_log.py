@@ -122,6 +122,45 @@ async def test_repair_brings_listed_documents_up_to_date(store: Store) -> None:
     assert [app.name for app in killed] == ["behind"]
 
 
+async def test_activity_times_are_written_in_place_without_a_record(store: Store) -> None:
+    app = await store.insert_application(make_app(state=A.IDLE, generation=2))
+    heard = T0 + timedelta(minutes=5)
+
+    touched = await store.touch_application(
+        app.id, {"contacted_at": heard}, expected=[A.IDLE], only_if={"generation": 2}
+    )
+    wrong_generation = await store.touch_application(
+        app.id, {"contacted_at": T0}, expected=[A.IDLE], only_if={"generation": 1}
+    )
+    wrong_state = await store.touch_application(app.id, {"heartbeat_at": T0}, expected=[A.BUSY])
+
+    stored = await store.get_application(app.id)
+    assert (touched, wrong_generation, wrong_state) == (True, False, False)
+    assert stored is not None
+    assert (stored.contacted_at, stored.heartbeat_at, stored.seq) == (heard, None, 0)
+    assert await store.transitions(app.id) == []
+    assert (
+        await store.touch_application("no-such-id", {"contacted_at": T0}, expected=[A.IDLE])
+        is False
+    )
+    moved = await store.update_application(app.id, {"state": A.BUSY}, expected=[A.IDLE])
+    assert moved is not None and moved.contacted_at == heard
+    stale = await store.touch_application(
+        app.id, {"contacted_at": T0}, expected=[A.BUSY], only_if={"seq": 0}
+    )
+    assert stale is False  # written over the document as read before the change: refused
+
+
+async def test_a_change_cannot_be_written_as_an_activity_time(store: Store) -> None:
+    app = await store.insert_application(make_app())
+
+    with pytest.raises(ValueError, match="state"):
+        await store.touch_application(app.id, {"state": A.DEAD}, expected=[A.NOT_STARTED])  # type: ignore[dict-item]
+
+    stored = await store.get_application(app.id)
+    assert stored is not None and stored.state is A.NOT_STARTED
+
+
 async def test_sweep_filters(store: Store) -> None:
     old = T0 - timedelta(hours=1)
     await store.insert_application(make_app("started-long-ago", started_at=old))

@@ -21,7 +21,7 @@ from lighter_common.domain.application import (
 )
 from lighter_common.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from lighter_common.domain.statement import DEFAULT_KIND, kind_problem
-from lighter_common.domain.states import ApplicationState
+from lighter_common.domain.states import UNFINISHED_STATES, ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.messages import SUBMITTER_QUEUE, KillApplication, LaunchApplication
 from lighter_common.settings import Settings
@@ -233,7 +233,10 @@ async def record_heartbeat(store: Store, app: Application) -> None:
     now = utcnow()
     if app.heartbeat_at is not None and now - app.heartbeat_at < _heartbeat_spacing(timeout):
         return
-    await store.update_application(app.id, {"heartbeat_at": now})
+    # Only over the document as read: a change made meanwhile wins, and the next read stamps.
+    await store.touch_application(
+        app.id, {"heartbeat_at": now}, expected=UNFINISHED_STATES, only_if={"seq": app.seq}
+    )
 
 
 def _heartbeat_spacing(timeout_seconds: int) -> timedelta:

@@ -233,7 +233,6 @@ class Dispatcher:
     async def _show_activity(self, session_id: str, *, busy: bool) -> None:
         # A compare-and-set that usually matches nothing: the state is already right.
         target = session_activity_state(busy)
-        changes: dict[str, object] = {"state": target}
-        if busy:
-            changes["last_activity_at"] = utcnow()  # a statement started: the session is in use
+        # A statement started or the last one ended: the idle timeout counts from here.
+        changes = {"state": target, "last_activity_at": utcnow()}
         await self._store.update_application(session_id, changes, expected=previous_states(target))

@@ -218,9 +218,6 @@ def kernel_router(*, store: Store, dispatcher: Dispatcher, settings: Settings) -
             "statement finished",
             extra={"session": session_id, "statement": statement_id, "state": target.value},
         )
-        await store.update_application(
-            session_id, {"last_activity_at": utcnow()}, expected=UNFINISHED_STATES
-        )
         dispatcher.ring(session_id)
         return Acknowledged(state=target)
 
@@ -249,15 +246,26 @@ def _result_state(current: StatementState, reported: StatementState) -> Statemen
 
 
 async def _heartbeat(store: Store, session: Application, request: PollRequest) -> Application:
-    changes: dict[str, object] = {"contacted_at": utcnow()}
+    stamp = {"contacted_at": utcnow()}
+    changes: dict[str, object] = {}
     if request.app_id and request.app_id != session.app_id:
         changes["app_id"] = request.app_id
     if request.spark_ui_url and request.spark_ui_url != session.app_info.spark_ui_url:
         changes["app_info"] = session.app_info.model_copy(
             update={"spark_ui_url": request.spark_ui_url}
         )
+    # Usually only the time moves: written in place, and only over the document as it was
+    # read (its `seq`), so that it never overwrites a change made meanwhile.
+    as_read = {"generation": request.generation, "seq": session.seq}
+    if not changes and await store.touch_application(
+        session.id, stamp, expected=UNFINISHED_STATES, only_if=as_read
+    ):
+        return session.model_copy(update=stamp)
     updated = await store.update_application(
-        session.id, changes, expected=UNFINISHED_STATES, only_if={"generation": request.generation}
+        session.id,
+        {**changes, **stamp},
+        expected=UNFINISHED_STATES,
+        only_if={"generation": request.generation},
     )
     if updated is None:
         raise HTTPException(status.HTTP_410_GONE, f"session {session.id} is over for this driver")

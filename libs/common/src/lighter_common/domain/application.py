@@ -72,6 +72,11 @@ def new_application_id() -> str:
     return str(uuid.uuid4())
 
 
+# Times that record activity rather than a change: written in place (Store.touch_application),
+# not through the transition log, since a heartbeat would otherwise log a record per poll.
+ACTIVITY_FIELDS = frozenset({"contacted_at", "heartbeat_at"})
+
+
 class Application(BaseModel):
     """One batch or session. Stored with camelCase keys and `_id`."""
 

@@ -10,6 +10,7 @@ Contract (every adapter passes tests/contract/test_store.py):
   document is missing or the condition failed. Every change is decided by appending a
   transition record under a unique key (store/transition_log.py), so exactly one of several
   racing writers wins, whatever the server's update semantics; `transitions` lists them.
+  `touch_application` writes activity times in place instead: they are not changes.
   Reads of one document never show it behind its log; `repair` finishes documents that a
   crash or a non-atomic write left behind (lists may show them until then).
 - `list_applications` filters deleted documents out unless asked, sorts newest first unless
@@ -88,6 +89,18 @@ class Store(Protocol):
         only_if: Mapping[str, Any] | None = None,
     ) -> Application | None:
         """Compare-and-set. `changes` and `only_if` use the model's attribute names."""
+
+    async def touch_application(
+        self,
+        app_id: str,
+        stamps: Mapping[str, datetime],
+        *,
+        expected: Collection[ApplicationState],
+        only_if: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Set activity times (domain ACTIVITY_FIELDS) in place, with no transition record,
+        when the state is in `expected` and the `only_if` fields hold; True when it matched.
+        Raises ValueError for any other field: changes go through `update_application`."""
 
     # Logs
     async def put_log(self, app_id: str, text: str) -> None: ...

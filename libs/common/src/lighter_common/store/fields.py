@@ -4,11 +4,13 @@ Callers of the store name fields the pydantic way (`backend_ref`, `app_info`) an
 datetimes, nested models or plain dicts; documents hold camelCase keys and serialized values.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter
+
+from lighter_common.domain.application import ACTIVITY_FIELDS
 
 
 def document_fields(
@@ -42,3 +44,10 @@ def _field(model: type[BaseModel], name: str) -> tuple[str, TypeAdapter[Any]]:
 def model_value(model: type[BaseModel], name: str, value: Any) -> Any:
     """`value` as the model's field `name` holds it (an enum for a string, and so on)."""
     return _field(model, name)[1].validate_python(value)
+
+
+def require_activity_fields(names: Iterable[str]) -> None:
+    """Raise ValueError unless every name is an activity time (written without the log)."""
+    others = sorted(set(names) - ACTIVITY_FIELDS)
+    if others:
+        raise ValueError(f"{others} are changes, not activity times: use update_application")

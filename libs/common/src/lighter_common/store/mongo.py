@@ -36,6 +36,7 @@ from lighter_common.domain.transition_record import (
 )
 from lighter_common.store import mongo_documents as documents
 from lighter_common.store.base import ApplicationQuery, StoreUnavailable
+from lighter_common.store.fields import require_activity_fields
 from lighter_common.store.transition_log import catch_up, compare_and_set, repair_documents
 
 Document = dict[str, Any]
@@ -192,6 +193,23 @@ class MongoStore:
             expected=expected,
             only_if=only_if,
         )
+
+    @_unavailable_when_unreachable
+    async def touch_application(
+        self,
+        app_id: str,
+        stamps: Mapping[str, datetime],
+        *,
+        expected: Collection[ApplicationState],
+        only_if: Mapping[str, Any] | None = None,
+    ) -> bool:
+        require_activity_fields(stamps)
+        encode = self._logged_applications.encode
+        condition = {"_id": app_id, "state": {"$in": [s.value for s in expected]}}
+        result = await self._applications.update_one(
+            {**condition, **encode(only_if or {})}, {"$set": encode(stamps)}
+        )
+        return result.matched_count > 0
 
     # Logs
 

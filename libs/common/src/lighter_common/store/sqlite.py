@@ -12,6 +12,7 @@ file; changes to applications and statements go through the transition log
 (store/transition_log.py), as on every store, whose unique-key insert decides each race.
 """
 
+import json
 import sqlite3
 import time
 from collections.abc import Awaitable, Collection, Iterable, Mapping
@@ -30,6 +31,7 @@ from lighter_common.domain.transition_record import (
     statement_subject,
 )
 from lighter_common.store.base import ApplicationQuery, StoreUnavailable
+from lighter_common.store.fields import require_activity_fields
 from lighter_common.store.sqlite_documents import (
     LoggedApplications,
     LoggedStatements,
@@ -203,6 +205,32 @@ class SqliteStore:
                 only_if=only_if,
             )
         )
+
+    async def touch_application(
+        self,
+        app_id: str,
+        stamps: Mapping[str, datetime],
+        *,
+        expected: Collection[ApplicationState],
+        only_if: Mapping[str, Any] | None = None,
+    ) -> bool:
+        require_activity_fields(stamps)
+        encode = self._logged_applications.encode
+        values, conditions = encode(stamps), encode(only_if or {})
+        setters = ", ".join(f"'$.{key}', json(?)" for key in values)
+        # Paths come from the model's aliases (encode refuses unknown names), never from input.
+        checks = "".join(f" AND json_extract(doc, '$.{key}') IS ?" for key in conditions)
+        rows = await self._query(
+            f"UPDATE applications SET doc = json_set(doc, {setters})"
+            f" WHERE id = ? AND state IN ({marks(expected)}){checks} RETURNING id",
+            (
+                *(json.dumps(value) for value in values.values()),
+                app_id,
+                *(state.value for state in expected),
+                *conditions.values(),
+            ),
+        )
+        return bool(rows)
 
     # Logs
 

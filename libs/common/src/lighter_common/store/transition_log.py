@@ -49,7 +49,11 @@ class LoggedDocuments(Protocol[M_co]):
 
 async def catch_up(documents: LoggedDocuments[M], subject: str) -> M | None:
     """The document with every logged change applied, finishing what a writer left undone."""
-    current = await documents.read(subject)
+    return await _caught_up(documents, subject, await documents.read(subject))
+
+
+async def _caught_up(documents: LoggedDocuments[M], subject: str, current: M | None) -> M | None:
+    """`current`, as read from the store, with the changes logged after it applied."""
     while current is not None:
         record = await documents.read_record(record_id(subject, _seq(current) + 1))
         if record is None:
@@ -73,17 +77,27 @@ async def compare_and_set(
     Returns the changed document, or None when it is missing or the condition failed.
     """
     encoded = documents.encode(changes)
-    while True:
-        current = await catch_up(documents, subject)
-        if current is None or not _holds(current, expected, only_if):
-            return None
-        if not encoded:
-            return current
-        record = _record(documents.kind, subject, application_id, current, encoded)
-        if await documents.append(record):
-            await documents.apply(subject, record)
-            return merge(current, record)
-        # Another writer took this sequence number: look at what it did, then decide again.
+    # The document as stored may be behind its log. Deciding on it is still safe: a record
+    # appended on top of a stale `seq` collides with the record already there. Only a refusal
+    # or a collision needs the log read, so the usual change costs a read, an insert and a write.
+    current: M | None = await documents.read(subject)
+    caught_up = False
+    while current is not None:
+        if not _holds(current, expected, only_if):
+            if caught_up:
+                return None
+        elif not encoded:
+            if caught_up:
+                return current
+        else:
+            record = _record(documents.kind, subject, application_id, current, encoded)
+            if await documents.append(record):
+                await documents.apply(subject, record)
+                return merge(current, record)
+            # Another writer took this sequence number: look at what it did, then decide again.
+        current = await _caught_up(documents, subject, current)
+        caught_up = True
+    return None
 
 
 def merge(current: M, record: TransitionRecord) -> M:
