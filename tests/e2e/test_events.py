@@ -4,9 +4,11 @@ These run on the simulated backend: they are about the log and the stream, not a
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from lighter_common.domain.events import EventCursor
 
 from tests.harness.lighter import (
     LighterFactory,
@@ -65,6 +67,17 @@ def test_a_batch_streams_each_state_change_and_resumes_after_the_last_event(
     with client.stream("GET", "/events", params=params, headers=resumed_headers) as stream:
         again = collect(stream, finished(app_id))  # type: ignore[arg-type]
     assert [e.id for e in again] == [e.id for e in mine[1:]]
+
+
+def test_a_last_event_id_from_over_an_hour_ago_still_resumes(client: httpx.Client) -> None:
+    app_id = submit(client, "resumed-late")
+    wait_for(client, f"/batches/{app_id}", lambda b: b["state"] == "success")
+    # A client that lost its connection 61 minutes ago and sends the id it last saw.
+    an_hour_ago = EventCursor(datetime.now(UTC) - timedelta(minutes=61), "0").encode()
+    resume = {"Last-Event-ID": an_hour_ago}
+    with client.stream("GET", "/events", params={"application": app_id}, headers=resume) as late:
+        events = collect(late, finished(app_id))  # type: ignore[arg-type]
+    assert [e.data["state"] for e in events if e.data] == ["starting", "running", "success"]
 
 
 def test_streams_filter_by_application_and_type(client: httpx.Client) -> None:
