@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     kubernetes_kubeconfig: Path | None = None  # KUBECONFIG or ~/.kube/config, else in-cluster
     kubernetes_unschedulable_timeout: float = 300.0  # then an unschedulable driver has failed
     kubernetes_submit_timeout: float = 120.0  # for one spark-submit
+    # native: Lighter creates the driver's pod, ConfigMap and Service itself (no JVM), and
+    # leaves to spark-submit what it cannot build (backends/kubernetes/native_submit.py).
+    kubernetes_submit: Literal["native", "spark-submit"] = "spark-submit"
     # Driver pods that ended are deleted this long after (their logs are kept first).
     kubernetes_completed_pod_ttl: float = Field(default=3600.0, ge=0)
     # The Spark UI link: {namespace}, {pod}, {spark_app_id} and {app_id} are filled in.

@@ -3,7 +3,9 @@
 - launch: pyspark's `spark-submit --deploy-mode cluster` with
   `spark.kubernetes.submission.waitAppCompletion=false`; it returns once the driver pod exists.
   The pod's name is a function of the application id and generation (labels.py), so a second
-  launch finds the first one's pod instead of starting another driver.
+  launch finds the first one's pod instead of starting another driver. With
+  LIGHTER_KUBERNETES_SUBMIT=native, Lighter creates the same objects itself from the same
+  arguments (native_submit.py) and runs spark-submit only for what it cannot build.
 - status: one watch on all driver pods of the namespace (pods_cache.py), shared by every
   application; a pod missing from it is looked up once by name.
 - logs: the pod log API while the pod exists; its last log is saved under
@@ -30,6 +32,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 from lighter_common.backends.base import LaunchContext, LaunchResult
 from lighter_common.backends.driver_log import last_error_line
 from lighter_common.backends.kubernetes.completed_pods import CompletedPodReaper
+from lighter_common.backends.kubernetes.driver_conf import Unsupported
 from lighter_common.backends.kubernetes.labels import (
     APP_ID_LABEL,
     KILLED_ANNOTATION,
@@ -37,6 +40,7 @@ from lighter_common.backends.kubernetes.labels import (
     driver_labels,
     driver_pod_name,
 )
+from lighter_common.backends.kubernetes.native_submit import SUBMISSIONS, NativeSubmitter
 from lighter_common.backends.kubernetes.pod_cache import PodCache
 from lighter_common.backends.kubernetes.pod_state import (
     DRIVER_CONTAINER,
@@ -85,7 +89,7 @@ class KubernetesBackend:
         existing = await self._read_pod(core, name)
         if existing is not None:
             return LaunchResult(backend_ref=name, spark_app_id=existing.spark_app_id)
-        exit_code, output = await self._spark_submit(app, context, name)
+        exit_code, output = await self._submit(app, context, name)
         pod = await self._read_pod(core, name)
         if pod is None:
             cause = last_error_line(output) or f"exit code {exit_code}"
@@ -247,20 +251,30 @@ class KubernetesBackend:
 
     # Submission.
 
-    async def _spark_submit(
+    async def _submit(
         self, app: Application, context: LaunchContext, pod_name: str
     ) -> tuple[int, str]:
-        command = [
-            str(self._spark_home / "bin" / "spark-submit"),
-            *spark_submit_args(
-                app.submit_params,
-                name=app.id,
-                master=await self._master(),
-                deploy_mode="cluster",
-                main_file=self._main_file(context),
-                extra_conf=self._conf(app, context, pod_name),
-            ),
-        ]
+        """The driver's objects created natively when configured and possible, else by
+        spark-submit, from the same arguments (native_submit.py)."""
+        argv = spark_submit_args(
+            app.submit_params,
+            name=app.id,
+            master=await self._master(),
+            deploy_mode="cluster",
+            main_file=self._main_file(context),
+            extra_conf=self._conf(app, context, pod_name),
+        )
+        if self._settings.kubernetes_submit == "native":
+            await self._api()
+            assert self._api_client is not None
+            submitted = await NativeSubmitter(self._api_client).submit(argv)
+            if not isinstance(submitted, Unsupported):
+                return 0, ""
+        SUBMISSIONS.labels(path="spark-submit").inc()
+        return await self._spark_submit(argv, pod_name)
+
+    async def _spark_submit(self, argv: list[str], pod_name: str) -> tuple[int, str]:
+        command = [str(self._spark_home / "bin" / "spark-submit"), *argv]
         process = await asyncio.create_subprocess_exec(
             *command,
             stdin=asyncio.subprocess.DEVNULL,

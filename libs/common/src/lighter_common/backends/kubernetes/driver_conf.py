@@ -99,9 +99,14 @@ _RESERVED_LABELS = ("spark-app-selector", "spark-role", "spark-app-name", "spark
 
 @dataclass(frozen=True)
 class Unsupported:
-    """Why the native path leaves an application to `spark-submit`."""
+    """Why the native path leaves an application to `spark-submit`.
+
+    `kind` is one of a few words (option, conf, file, value) for counting; `reason` names
+    the option, key or file.
+    """
 
     reason: str
+    kind: str = "conf"
 
 
 @dataclass(frozen=True)
@@ -130,15 +135,15 @@ def submitted_conf(argv: Sequence[str]) -> SubmittedConf | Unsupported:
     while index < len(argv) and argv[index].startswith("--"):
         option = argv[index]
         if option not in _VALUE_OPTIONS and option not in _OTHER_OPTIONS:
-            return Unsupported(f"spark-submit option {option}")
+            return Unsupported(f"spark-submit option {option}", "option")
         if index + 1 >= len(argv):
-            return Unsupported(f"spark-submit option {option} without a value")
+            return Unsupported(f"spark-submit option {option} without a value", "option")
         value = argv[index + 1]
         index += 2
         if option == "--conf":
             key, equals, conf_value = value.partition("=")
             if not equals:
-                return Unsupported(f"--conf {value} is not key=value")
+                return Unsupported(f"--conf {value} is not key=value", "value")
             conf[key] = conf_value
         elif option == "--class":
             main_class = value
@@ -148,24 +153,24 @@ def submitted_conf(argv: Sequence[str]) -> SubmittedConf | Unsupported:
             options[_VALUE_OPTIONS[option]] = value
         # --queue is YARN's: spark-submit ignores it on Kubernetes.
     if index >= len(argv):
-        return Unsupported("no application file")
+        return Unsupported("no application file", "option")
     main_resource, app_args = argv[index], list(argv[index + 1 :])
 
     resolved = {key: value for key, value in conf.items() if key.startswith("spark.")}
     resolved.update(options)
     problem = _unsupported_key(resolved) or _unsupported_value(resolved, main_resource)
     if problem is not None:
-        return Unsupported(problem)
+        return problem
     if resolved.get("spark.submit.deployMode") != "cluster":
-        return Unsupported("only cluster mode is built natively")
+        return Unsupported("only cluster mode is built natively", "option")
     if not resolved.get("spark.master", "").startswith("k8s://"):
-        return Unsupported("the master is not k8s://")
+        return Unsupported("the master is not k8s://", "option")
 
     is_python = main_resource.endswith(".py")
     if not is_python and main_class is None:
-        return Unsupported("a jar without --class (spark-submit reads its manifest)")
+        return Unsupported("a jar without --class (spark-submit reads its manifest)", "file")
     if not is_python and not main_resource.endswith(".jar"):
-        return Unsupported(f"main file {main_resource} is neither .py nor .jar")
+        return Unsupported(f"main file {main_resource} is neither .py nor .jar", "file")
     resolved.setdefault("spark.app.name", main_class or main_resource)
     resolved["spark.kubernetes.resource.type"] = "python" if is_python else "java"
     resolved.setdefault("spark.submit.pyFiles", "")
@@ -183,34 +188,34 @@ def submitted_conf(argv: Sequence[str]) -> SubmittedConf | Unsupported:
     )
 
 
-def _unsupported_key(conf: dict[str, str]) -> str | None:
+def _unsupported_key(conf: dict[str, str]) -> Unsupported | None:
     for key in conf:
         if key in _KNOWN_KEYS or key.startswith(_KNOWN_PREFIXES):
             continue
         if key.startswith(_EXECUTOR_PREFIX) and not key.startswith(_EXECUTOR_FILE_KEYS):
             continue
         if key.startswith("spark.kubernetes.") or key.startswith(_POD_SHAPING_KEYS):
-            return f"conf {key}"
+            return Unsupported(f"conf {key}")
     return None
 
 
-def _unsupported_value(conf: dict[str, str], main_resource: str) -> str | None:
+def _unsupported_value(conf: dict[str, str], main_resource: str) -> Unsupported | None:
     uris = [main_resource]
     for key in _URI_KEYS:
         uris += [uri for uri in conf.get(key, "").split(",") if uri]
     for uri in uris:
         if not uri.startswith(_PASSED_SCHEMES) or _GLOB.search(uri):
-            return f"file {uri} (spark-submit resolves or uploads it)"
+            return Unsupported(f"file {uri} (spark-submit resolves or uploads it)", "file")
     for key, value in conf.items():
         if "{{" in value and key.startswith("spark.kubernetes."):
-            return f"conf {key} holds a template"
+            return Unsupported(f"conf {key} holds a template", "value")
         for prefix in ("spark.kubernetes.driver.label.",):
             if key.startswith(prefix) and key[len(prefix) :] in _RESERVED_LABELS:
-                return f"conf {key}: the label is Spark's own"
+                return Unsupported(f"conf {key}: the label is Spark's own", "value")
     if not conf.get("spark.kubernetes.driver.container.image") and not conf.get(
         "spark.kubernetes.container.image"
     ):
-        return "no container image"
+        return Unsupported("no container image", "value")
     return None
 
 

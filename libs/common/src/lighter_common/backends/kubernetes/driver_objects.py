@@ -115,7 +115,7 @@ def driver_objects(
     try:
         return _Builder(submitted, identity, spark_user).build()
     except _NotNative as error:
-        return Unsupported(str(error))
+        return Unsupported(str(error), "value")
 
 
 class _NotNative(Exception):

@@ -1,0 +1,117 @@
+"""LIGHTER_KUBERNETES_SUBMIT=native: the backend launches drivers without spark-submit, and
+leaves to spark-submit what the native path cannot build, counting it.
+
+That the objects are spark-submit's own is proven in test_driver_objects_parity.py; here the
+backend's launch is checked end to end against the test API server.
+"""
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lighter_common.backends.base import LaunchContext
+from lighter_common.backends.kubernetes.backend import KubernetesBackend
+from lighter_common.backends.kubernetes.labels import driver_pod_name
+from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.driver import DriverKey
+from lighter_common.domain.submit_params import SubmitParams
+from lighter_common.settings import Settings
+from prometheus_client import REGISTRY
+
+from tests.harness.kubernetes import KubeCluster, shared_cluster
+
+pytestmark = pytest.mark.kubernetes
+IMAGE = "registry.example.org/spark:4.3.0"
+
+
+@dataclass
+class Env:
+    cluster: KubeCluster
+    namespace: str
+    backend: KubernetesBackend
+
+    def objects(self) -> dict[str, list[dict[str, Any]]]:
+        listed = json.loads(
+            self.cluster.kubectl(
+                "get",
+                "pods,configmaps,services,networkpolicies",
+                "-n",
+                self.namespace,
+                "-o",
+                "json",
+            )
+        )
+        found: dict[str, list[dict[str, Any]]] = {}
+        for item in listed["items"]:
+            if item["metadata"]["name"] != "kube-root-ca.crt":
+                found.setdefault(item["kind"], []).append(item)
+        return found
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[Env]:
+    cluster = shared_cluster()
+    namespace = cluster.new_namespace()
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        backend="kubernetes",
+        kubernetes_kubeconfig=cluster.kubeconfig,
+        kubernetes_namespace=namespace,
+        kubernetes_image=IMAGE,
+        kubernetes_submit="native",
+    )
+    backend = KubernetesBackend(settings)
+    yield Env(cluster, namespace, backend)
+    await backend.close()
+
+
+def counted(name: str, labels: dict[str, str]) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def batch(**params: Any) -> Application:
+    return Application(type=ApplicationType.BATCH, submit_params=SubmitParams(**params))
+
+
+async def test_a_native_launch_creates_the_driver_and_its_owned_objects(env: Env) -> None:
+    app = batch(file="local:///opt/job.py", args=["10"], conf={"spark.sql.shuffle.partitions": 4})
+    native_before = counted("lighter_kubernetes_submissions_total", {"path": "native"})
+
+    launched = await env.backend.launch(app, LaunchContext())
+    again = await env.backend.launch(app, LaunchContext())
+
+    objects = env.objects()
+    assert sorted(objects) == ["ConfigMap", "NetworkPolicy", "Pod", "Service"]
+    assert all(len(items) == 1 for items in objects.values())
+    pod = objects["Pod"][0]
+    assert launched.backend_ref == driver_pod_name(DriverKey.of(app)) == pod["metadata"]["name"]
+    assert launched.spark_app_id == pod["metadata"]["labels"]["spark-app-selector"]
+    assert again == launched  # a second launch finds the first driver
+    assert pod["spec"]["containers"][0]["args"][-2:] == ["local:///opt/job.py", "10"]
+    for kind in ("ConfigMap", "Service", "NetworkPolicy"):
+        (owner,) = objects[kind][0]["metadata"]["ownerReferences"]
+        assert (owner["kind"], owner["uid"]) == ("Pod", pod["metadata"]["uid"])
+    assert counted("lighter_kubernetes_submissions_total", {"path": "native"}) == native_before + 1
+
+
+async def test_conf_the_native_path_does_not_know_goes_through_spark_submit(env: Env) -> None:
+    volume = "spark.kubernetes.driver.volumes.emptyDir.scratch.mount.path"
+    app = batch(file="local:///opt/job.py", conf={volume: "/scratch"})
+    fallbacks_before = counted("lighter_kubernetes_native_fallbacks_total", {"kind": "conf"})
+    submits_before = counted("lighter_kubernetes_submissions_total", {"path": "spark-submit"})
+
+    launched = await env.backend.launch(app, LaunchContext())
+
+    (pod,) = env.objects()["Pod"]
+    assert pod["metadata"]["name"] == launched.backend_ref
+    mounts = pod["spec"]["containers"][0]["volumeMounts"]
+    assert {"name": "scratch", "mountPath": "/scratch"} in mounts  # spark-submit's own work
+    assert counted("lighter_kubernetes_native_fallbacks_total", {"kind": "conf"}) == (
+        fallbacks_before + 1
+    )
+    assert counted("lighter_kubernetes_submissions_total", {"path": "spark-submit"}) == (
+        submits_before + 1
+    )
