@@ -3,6 +3,7 @@ export UV_PYTHON_DOWNLOADS := never
 # uv from PATH, else where `pip install --user` puts it.
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 # `--inexact` leaves packages a developer already installed (the dev groups) in place; a fresh
 # environment gets exactly what the command needs.
 SYNC = $(UV) sync --frozen --inexact
@@ -57,8 +58,8 @@ format: install-dev
 
 services: test-prerequisites  ## Install RabbitMQ, FerretDB and the system packages the tests need
 
-bench: install  ## Control-plane benchmarks; figures printed and written to bench/results/
-	$(UV) run --no-sync python -m bench
+bench: install  ## Benchmarks (BENCH_ARGS='--only kubernetes', '--quick', …; see python -m bench -h)
+	$(UV) run --no-sync python -m bench $(BENCH_ARGS)
 
 up:  ## Distributed mode in containers (needs a Docker engine)
 	docker compose -f deploy/compose.yaml up --build

@@ -13,6 +13,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench.kubernetes_status import PodStatusOptions, measure_pod_status_delay
+from bench.kubernetes_submit import SubmitCostOptions, measure_submit_cost
 from bench.machine import machine_facts
 from bench.report import markdown, write_results
 from bench.servers import Infrastructure, Lighter, Mode, infrastructure, running_lighter
@@ -23,7 +25,7 @@ from bench.status_delay import settings_for as status_settings
 from bench.submissions import SETTINGS as SUBMISSION_SETTINGS
 from bench.submissions import SubmissionOptions, measure_submissions
 
-BENCHMARKS = ("submissions", "status_delay", "statements")
+BENCHMARKS = ("submissions", "status_delay", "statements", "kubernetes")
 MODES: tuple[Mode, ...] = ("standalone", "distributed")
 Measure = Callable[[Lighter], Awaitable[dict[str, Any]]]
 
@@ -53,6 +55,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     statements.add_argument("--statements", type=int, help="per session (200)")
     statements.add_argument("--sessions", type=int, help="concurrent sessions (4)")
     statements.add_argument("--statement-poll-ms", type=float, default=3.0)
+    kubernetes = parser.add_argument_group("kubernetes (the test API server, kwok as the node)")
+    kubernetes.add_argument("--k8s-sequential", type=int, help="spark-submits one by one (4)")
+    kubernetes.add_argument("--k8s-total", type=int, help="spark-submits at capacity (8)")
+    kubernetes.add_argument("--k8s-concurrency", type=int, help="spark-submits at once (4)")
+    kubernetes.add_argument("--k8s-pods", type=int, help="running driver pods (2000)")
+    kubernetes.add_argument("--k8s-ended", type=int, help="of which reported ended (400)")
+    kubernetes.add_argument("--k8s-end-rate", type=float, default=10.0, help="ends a second")
     args = parser.parse_args(argv)
     full = not args.quick
     defaults = {
@@ -63,6 +72,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "run_step": 0.02,
         "statements": 200 if full else 20,
         "sessions": 4 if full else 2,
+        "k8s_sequential": 4 if full else 2,
+        "k8s_total": 8 if full else 2,
+        "k8s_concurrency": 4 if full else 2,
+        "k8s_pods": 2000 if full else 200,
+        "k8s_ended": 400 if full else 50,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -101,6 +115,8 @@ async def run_benchmarks(args: argparse.Namespace, work_dir: Path, run: dict[str
     with _infrastructure_if(needs_servers, work_dir) as infra:
         for benchmark, mode, settings, measure in plan:
             await _measure(run, benchmark, mode, work_dir, settings, infra, measure)
+    if "kubernetes" in args.only:
+        await _measure_kubernetes(run, args, work_dir / "kubernetes")
 
 
 def benchmark_plan(args: argparse.Namespace) -> list[tuple[str, Mode, dict[str, str], Measure]]:
@@ -193,6 +209,34 @@ async def _measure(
             error += "\n" + "\n".join(lighter.log(s) for s in lighter.services)
         run["errors"][f"{benchmark}/{mode}"] = error
         print(error, flush=True)
+
+
+async def _measure_kubernetes(
+    run: dict[str, Any], args: argparse.Namespace, work_dir: Path
+) -> None:
+    """Real spark-submit and Lighter's pod watch against the test API server."""
+    from tests.harness.kubernetes import shared_cluster  # starts the cluster on first use
+
+    submit = SubmitCostOptions(
+        sequential=args.k8s_sequential, total=args.k8s_total, concurrency=args.k8s_concurrency
+    )
+    status = PodStatusOptions(pods=args.k8s_pods, ended=args.k8s_ended, end_rate=args.k8s_end_rate)
+    parts: dict[str, Callable[[Path], Awaitable[dict[str, Any]]]] = {
+        "spark_submit": lambda into: measure_submit_cost(shared_cluster(), into, submit),
+        "status_delay": lambda into: measure_pod_status_delay(shared_cluster(), into, status),
+    }
+    for part, measure in parts.items():
+        print(f"== kubernetes, {part}", flush=True)
+        into = work_dir / part
+        into.mkdir(parents=True, exist_ok=True)
+        try:
+            figures = await measure(into)
+        except Exception:
+            run["errors"][f"kubernetes/{part}"] = error = traceback.format_exc()
+            print(error, flush=True)
+            continue
+        run["results"].setdefault("kubernetes", {})[part] = figures
+        print(json.dumps(figures), flush=True)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ def markdown(run: dict[str, Any]) -> str:
         _status_row,
     )
     lines += _statement_section(results.get("statements", {}))
+    lines += _kubernetes_section(results.get("kubernetes", {}))
     errors = run.get("errors") or {}
     if errors:
         lines += ["## Failures", ""]
@@ -150,6 +151,70 @@ def _statement_section(by_mode: dict[str, Any]) -> list[str]:
                 )
             )
     return [*lines, ""]
+
+
+def _kubernetes_section(parts: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    submit = parts.get("spark_submit")
+    if submit:
+        header = ["submission", "wall s", "CPU s", "peak RSS MiB (process tree)"]
+        lines += [
+            "## spark-submit on Kubernetes (test API server, kwok as the node)",
+            "",
+            _cells(header),
+            _cells(["---"] * len(header)),
+        ]
+        for label, run in (
+            ("first (cold)", submit["cold"]),
+            (f"median of next {submit['warm_runs']}", submit["warm_median"]),
+            (f"max of next {submit['warm_runs']}", submit["warm_max"]),
+        ):
+            lines.append(
+                _cells(
+                    [
+                        label,
+                        str(run["wall_seconds"]),
+                        str(run["cpu_seconds"]),
+                        str(run["peak_rss_mib"]),
+                    ]
+                )
+            )
+        many = submit["at_capacity"]
+        lines += [
+            "",
+            f"At capacity: {many['submissions']} submissions, {many['concurrency']} at once, in "
+            f"{many['wall_seconds']} s: **{many['submissions_per_second']} submissions/s**, "
+            f"{many['cpu_seconds_per_submission']} CPU s each, peak RSS "
+            f"{many['peak_rss_mib']} MiB, {many['failed']} failed. Load average after: "
+            f"{_loads(submit['load_average_after'])}.",
+            "",
+        ]
+    status = parts.get("status_delay")
+    if status:
+        delay = status["delay"]
+        header = ["driver pods", "ended (/s)", "observed", "p50 ms", "p99 ms", "max ms"]
+        header += ["tracker tick mean ms", "CPU", "load avg after"]
+        lines += [
+            "## Status delay on Kubernetes (kubelet-style report → Lighter's transition)",
+            "",
+            _cells(header),
+            _cells(["---"] * len(header)),
+            _cells(
+                [
+                    str(status["pods"]),
+                    f"{status['ended']} ({status['end_rate_per_second']:g})",
+                    str(status["observed"]),
+                    str(delay.get("p50_ms", "-")),
+                    str(delay.get("p99_ms", "-")),
+                    str(delay.get("max_ms", "-")),
+                    str(status["tracker_tick"].get("mean_ms", "-")),
+                    _shares(status["cpu_share"]),
+                    _loads(status["load_average_after"]),
+                ]
+            ),
+            "",
+        ]
+    return lines
 
 
 def _cells(values: list[str]) -> str:

@@ -1,0 +1,113 @@
+"""Kubernetes benchmark 1: what one spark-submit costs, and how many go through per second.
+
+The Kubernetes backend's own `launch` (pyspark's spark-submit in cluster mode, as the
+submitter runs it) against the test API server, where kwok runs the driver pods it makes.
+First `sequential` launches one after another: wall time, CPU seconds and peak resident
+memory of the spark-submit process tree for each (the first, with cold caches, is reported
+apart). Then `total` launches with `concurrency` at once, as the submitter runs up to
+LIGHTER_MAX_STARTING_JOBS of them: submissions per second at full capacity.
+"""
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lighter_common.backends.base import LaunchContext
+from lighter_common.backends.kubernetes.backend import KubernetesBackend
+from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.submit_params import SubmitParams
+from lighter_common.settings import Settings
+
+from bench.machine import load_average
+from bench.process_tree import ProcessTreeMeter
+from tests.harness.kubernetes import KWOK_NODE, KubeCluster
+
+JOB = "local:///opt/spark/examples/src/main/python/pi.py"
+IMAGE = "registry.example.org/spark:4.0.1"
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SubmitCostOptions:
+    sequential: int
+    total: int
+    concurrency: int
+
+
+async def measure_submit_cost(
+    cluster: KubeCluster, work_dir: Path, options: SubmitCostOptions
+) -> dict[str, Any]:
+    namespace = cluster.new_namespace()
+    template = work_dir / "driver-template.yaml"
+    template.write_text(f"apiVersion: v1\nkind: Pod\nspec:\n  nodeName: {KWOK_NODE}\n")
+    backend = KubernetesBackend(
+        Settings(
+            data_dir=work_dir / "submit-data",
+            backend="kubernetes",
+            kubernetes_kubeconfig=cluster.kubeconfig,
+            kubernetes_namespace=namespace,
+            kubernetes_image=IMAGE,
+            kubernetes_driver_pod_template=template,
+            kubernetes_submit_timeout=600,
+        )
+    )
+    try:
+        one_by_one = [await _one(backend) for _ in range(options.sequential)]
+        at_capacity = await _many(backend, options.total, options.concurrency)
+    finally:
+        await backend.close()
+        cluster.kubectl("delete", "namespace", namespace, "--wait=false")
+    cold, warm = one_by_one[0], one_by_one[1:] or one_by_one
+    return {
+        "cold": cold,
+        "warm_runs": len(warm),
+        "warm_median": {key: statistics.median(run[key] for run in warm) for key in cold},
+        "warm_max": {key: max(run[key] for run in warm) for key in cold},
+        "at_capacity": at_capacity,
+        "load_average_after": load_average(),
+    }
+
+
+async def _one(backend: KubernetesBackend) -> dict[str, float]:
+    started = time.monotonic()
+    with ProcessTreeMeter() as meter:
+        await backend.launch(_batch(), LaunchContext())
+    return {
+        "wall_seconds": round(time.monotonic() - started, 2),
+        "cpu_seconds": round(meter.cpu_seconds, 2),
+        "peak_rss_mib": round(meter.peak_rss_bytes / MIB),
+    }
+
+
+async def _many(backend: KubernetesBackend, total: int, concurrency: int) -> dict[str, Any]:
+    slots = asyncio.Semaphore(concurrency)
+    failures: list[str] = []
+
+    async def launch() -> None:
+        async with slots:
+            try:
+                await backend.launch(_batch(), LaunchContext())
+            except RuntimeError as error:  # spark-submit made no pod: counted, not fatal
+                failures.append(str(error))
+
+    started = time.monotonic()
+    with ProcessTreeMeter() as meter:
+        await asyncio.gather(*(launch() for _ in range(total)))
+    wall = time.monotonic() - started
+    return {
+        "submissions": total,
+        "concurrency": concurrency,
+        "failed": len(failures),
+        "first_failure": failures[0] if failures else None,
+        "wall_seconds": round(wall, 1),
+        "submissions_per_second": round((total - len(failures)) / wall, 3),
+        "cpu_seconds_per_submission": round(meter.cpu_seconds / total, 2),
+        "peak_rss_mib": round(meter.peak_rss_bytes / MIB),
+    }
+
+
+def _batch() -> Application:
+    return Application(type=ApplicationType.BATCH, submit_params=SubmitParams(file=JOB))
