@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lighter_common.domain.app_links import LinkTemplates, template_problem
 from lighter_common.domain.application import ApplicationId
 from lighter_common.domain.capacity import CapacityLimits
 from lighter_common.domain.submit_params import SubmitParams, parse_duration
@@ -83,9 +84,11 @@ class Settings(BaseSettings):
     log_max_bytes: int = 4 * 1024 * 1024
     max_body_bytes: int = 1024 * 1024
 
-    # Shown through the configuration endpoint.
+    # Links in each application's appInfo (placeholders: domain/app_links.py). The first two
+    # are the original Lighter's; its UI links the History Server and the external logs.
     spark_history_server_url: str | None = None
-    external_logs_url_template: str | None = None
+    external_logs_url_template: str | None = None  # the driver log link
+    spark_ui_url_template: str | None = None
 
     # Local backend.
     spark_home: Path | None = None
@@ -107,8 +110,6 @@ class Settings(BaseSettings):
     kubernetes_submit: Literal["native", "spark-submit"] = "spark-submit"
     # Driver pods that ended are deleted this long after (their logs are kept first).
     kubernetes_completed_pod_ttl: float = Field(default=3600.0, ge=0)
-    # The Spark UI link: {namespace}, {pod}, {spark_app_id} and {app_id} are filled in.
-    kubernetes_spark_ui_url_template: str | None = None
 
     # Simulated backend (load tests only): how long an application starts and runs.
     simulated_start_seconds: float = 0.5
@@ -132,6 +133,15 @@ class Settings(BaseSettings):
         "kubernetes_completed_pod_ttl",
         mode="before",
     )(_seconds)
+
+    @field_validator("external_logs_url_template", "spark_ui_url_template")
+    @classmethod
+    def _known_placeholders(cls, value: str | None) -> str | None:
+        problem = template_problem(value) if value else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
     # Lighter's LIGHTER_SESSION_TIMEOUT_* values count minutes.
     _minute_fields = field_validator("session_timeout_interval", mode="before")(_minutes)
 
@@ -149,6 +159,15 @@ class Settings(BaseSettings):
             max_running_jobs=self.max_running_jobs,
             max_starting_jobs=self.max_starting_jobs,
             max_running_sessions=self.max_running_sessions,
+        )
+
+    @cached_property
+    def link_templates(self) -> LinkTemplates:
+        return LinkTemplates(
+            spark_ui=self.spark_ui_url_template,
+            driver_log=self.external_logs_url_template,
+            spark_history_server=self.spark_history_server_url,
+            namespace=self.kubernetes_namespace,
         )
 
     @property

@@ -8,6 +8,7 @@ import pytest
 from lighter_api.dialects import lighter, livy
 from lighter_api.dialects.logs import LogPage, log_page
 from lighter_api.dialects.timestamps import epoch_millis, lighter_time
+from lighter_common.domain.app_links import LinkTemplates
 from lighter_common.domain.application import AppInfo, Application, ApplicationType
 from lighter_common.domain.errors import InvalidRequest
 from lighter_common.domain.states import ApplicationState
@@ -67,7 +68,11 @@ def test_a_lighter_application() -> None:
     assert shown["name"] == "nightly"
     assert shown["owner"] == shown["proxyUser"] == "ana"
     assert shown["appId"] == "local-1633939963"
-    assert shown["appInfo"] == {"driverLogUrl": "http://logs", "sparkUiUrl": "http://ui"}
+    assert shown["appInfo"] == {
+        "driverLogUrl": "http://logs",
+        "sparkUiUrl": "http://ui",
+        "sparkHistoryUrl": None,
+    }
     assert shown["log"] == ["a", "b"]
     assert shown["createdAt"] == "2021-10-11T08:12:43.507390"
     assert shown["contactedAt"] is None and shown["finishedAt"] is None
@@ -192,6 +197,29 @@ def test_a_livy_batch_has_the_batch_fields_only() -> None:
             "executorLogUrls": None,
         },
         "log": [],
+    }
+
+
+def test_links_from_configured_templates_are_in_appinfo_in_both_dialects() -> None:
+    templates = LinkTemplates(
+        spark_ui="https://spark.example/{id}/ui",
+        driver_log="https://logs.example/?q={{appId}}&from={{createdTs}}",
+        spark_history_server="https://history.example/",
+    )
+    app = application(ApplicationType.SESSION)
+
+    in_lighter = lighter.render_application(app, templates=templates)["appInfo"]
+    in_livy = livy.render_application(app, templates=templates)["appInfo"]
+
+    assert in_lighter == {
+        "sparkUiUrl": "https://spark.example/app-1/ui",
+        "driverLogUrl": "https://logs.example/?q=local-1633939963&from=1633939963507",
+        "sparkHistoryUrl": "https://history.example/history/local-1633939963/jobs/",
+    }
+    assert in_livy == {
+        "sparkUiUrl": "https://spark.example/app-1/ui",
+        "driverLogUrl": "https://logs.example/?q=local-1633939963&from=1633939963507",
+        "executorLogUrls": None,
     }
 
 

@@ -9,6 +9,7 @@ rule).
 from collections.abc import Collection
 from typing import Any
 
+from lighter_common.domain.app_links import NO_TEMPLATES, LinkTemplates, app_links
 from lighter_common.domain.application import Application
 from lighter_common.domain.errors import InvalidRequest
 from lighter_common.domain.lifecycle import Lifecycle
@@ -62,7 +63,11 @@ def render_lifecycle(lifecycle: Lifecycle) -> dict[str, Any]:
 
 
 def render_application(
-    app: Application, *, log: list[str] | None = None, lifecycle: Lifecycle | None = None
+    app: Application,
+    *,
+    log: list[str] | None = None,
+    lifecycle: Lifecycle | None = None,
+    templates: LinkTemplates = NO_TEMPLATES,
 ) -> dict[str, Any]:
     shown = {
         "id": app.id,
@@ -73,7 +78,7 @@ def render_application(
         "owner": app.owner,
         "proxyUser": app.submit_params.proxy_user,
         "appId": app.app_id,
-        "appInfo": app.app_info.model_dump(by_alias=True),
+        "appInfo": app_links(app, templates).model_dump(by_alias=True),
         "kind": app.kind,
         "log": log or [],
         "submitParams": render_submit_params(app.submit_params),
@@ -91,9 +96,15 @@ def render_state(app: Application) -> dict[str, Any]:
 
 
 def render_page(
-    apps: list[Application], *, offset: int, total: int, key: str = "applications"
+    apps: list[Application],
+    *,
+    offset: int,
+    total: int,
+    key: str = "applications",
+    templates: LinkTemplates = NO_TEMPLATES,
 ) -> dict[str, Any]:
-    return {"from": offset, "total": total, key: [render_application(a) for a in apps]}
+    shown = [render_application(a, templates=templates) for a in apps]
+    return {"from": offset, "total": total, key: shown}
 
 
 def render_log(app: Application, page: LogPage, *, as_lines: bool) -> dict[str, Any]:

@@ -11,6 +11,7 @@ a session's unset `driverCores`, `executorCores` and `numExecutors` are 0.
 from datetime import UTC, datetime
 from typing import Any
 
+from lighter_common.domain.app_links import NO_TEMPLATES, LinkTemplates, app_links
 from lighter_common.domain.application import Application
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import StatementState
@@ -41,11 +42,19 @@ def location(segment: str, livy_id: int) -> str:
     return f"{PREFIX}/{segment}/{livy_id}"
 
 
-def render_app_info(app: Application) -> dict[str, Any]:
-    return {**app.app_info.model_dump(by_alias=True), "executorLogUrls": None}
+def render_app_info(app: Application, templates: LinkTemplates) -> dict[str, Any]:
+    """Livy's keys only (the History Server link is Lighter's)."""
+    links = app_links(app, templates)
+    return {
+        "driverLogUrl": links.driver_log_url,
+        "sparkUiUrl": links.spark_ui_url,
+        "executorLogUrls": None,
+    }
 
 
-def render_session(app: Application, log: list[str] | None = None) -> dict[str, Any]:
+def render_session(
+    app: Application, log: list[str] | None = None, templates: LinkTemplates = NO_TEMPLATES
+) -> dict[str, Any]:
     params = app.submit_params
     return {
         "id": app.livy_id,
@@ -55,7 +64,7 @@ def render_session(app: Application, log: list[str] | None = None) -> dict[str, 
         "proxyUser": params.proxy_user,
         "state": app.state.value,
         "kind": app.kind,
-        "appInfo": render_app_info(app),
+        "appInfo": render_app_info(app, templates),
         "log": log or [],
         "ttl": params.ttl,
         "idleTimeout": params.idle_timeout,
@@ -74,7 +83,9 @@ def render_session(app: Application, log: list[str] | None = None) -> dict[str, 
     }
 
 
-def render_batch(app: Application, log: list[str] | None = None) -> dict[str, Any]:
+def render_batch(
+    app: Application, log: list[str] | None = None, templates: LinkTemplates = NO_TEMPLATES
+) -> dict[str, Any]:
     return {
         "id": app.livy_id,
         "name": app.submit_params.name,
@@ -82,25 +93,30 @@ def render_batch(app: Application, log: list[str] | None = None) -> dict[str, An
         "proxyUser": app.submit_params.proxy_user,
         "state": app.state.value,
         "appId": app.app_id,
-        "appInfo": render_app_info(app),
+        "appInfo": render_app_info(app, templates),
         "log": log or [],
     }
 
 
-def render_application(app: Application, log: list[str] | None = None) -> dict[str, Any]:
+def render_application(
+    app: Application, log: list[str] | None = None, templates: LinkTemplates = NO_TEMPLATES
+) -> dict[str, Any]:
     """A session or a batch, each in its own shape."""
     if app.type.is_session:
-        return render_session(app, log)
-    return render_batch(app, log)
+        return render_session(app, log, templates)
+    return render_batch(app, log, templates)
 
 
 def render_state(app: Application) -> dict[str, Any]:
     return {"id": app.livy_id, "state": app.state.value}
 
 
-def render_page(apps: list[Application], *, offset: int, total: int) -> dict[str, Any]:
+def render_page(
+    apps: list[Application], *, offset: int, total: int, templates: LinkTemplates = NO_TEMPLATES
+) -> dict[str, Any]:
     # Livy lists batches under `sessions` too.
-    return {"from": offset, "total": total, "sessions": [render_application(a) for a in apps]}
+    shown = [render_application(a, templates=templates) for a in apps]
+    return {"from": offset, "total": total, "sessions": shown}
 
 
 def render_log(app: Application, page: LogPage) -> dict[str, Any]:

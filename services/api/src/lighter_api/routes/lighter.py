@@ -8,12 +8,13 @@ Both resources answer the same verbs, so one factory builds their routers; sessi
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from lighter_common.domain.app_links import LinkTemplates
 from lighter_common.domain.application import Application
 from lighter_common.domain.submit_params import SubmitParams
 
 from lighter_api import applications
 from lighter_api.applications import BATCHES, SESSIONS, Resource
-from lighter_api.deps import BusDep, ServicesDep, StoreDep
+from lighter_api.deps import BusDep, ServicesDep, SettingsDep, StoreDep
 from lighter_api.dialects import lighter
 from lighter_api.dialects.logs import log_page
 from lighter_api.lifecycle import lifecycle_of
@@ -30,13 +31,15 @@ Sparkmagic = Annotated[bool, Depends(_sparkmagic)]
 StateFilter = Annotated[list[str], Query(alias="state")]
 
 
-async def _view(store: StoreDep, app: Application, sparkmagic: bool) -> dict[str, Any]:
+async def _view(
+    store: StoreDep, app: Application, sparkmagic: bool, templates: LinkTemplates
+) -> dict[str, Any]:
     life = await lifecycle_of(store, app)
     if not sparkmagic:
-        return lighter.render_application(app, lifecycle=life)
+        return lighter.render_application(app, lifecycle=life, templates=templates)
     text = await applications.read_log(store, app)
     page = log_page(text, None, None, default_size=lighter.SESSION_LOG_LINES)
-    return lighter.render_application(app, log=page.lines, lifecycle=life)
+    return lighter.render_application(app, log=page.lines, lifecycle=life, templates=templates)
 
 
 def application_router(resource: Resource, segment: str) -> APIRouter:
@@ -61,11 +64,13 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
         )
         if not submitted.created:
             response.status_code = status.HTTP_200_OK
-        return await _view(services.store, submitted.app, sparkmagic)
+        templates = services.settings.link_templates
+        return await _view(services.store, submitted.app, sparkmagic, templates)
 
     @router.get("")
     async def list_all(
         store: StoreDep,
+        settings: SettingsDep,
         sparkmagic: Sparkmagic,
         offset: inputs.Offset = 0,
         size: inputs.Size = 100,
@@ -77,12 +82,17 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
             store, resource, states=states, search=search, offset=offset, limit=size
         )
         key = page_key if sparkmagic else "applications"
-        return lighter.render_page(apps, offset=offset, total=total, key=key)
+        return lighter.render_page(
+            apps, offset=offset, total=total, key=key, templates=settings.link_templates
+        )
 
     @router.get(item)
-    async def get(ref: Ref, store: StoreDep, sparkmagic: Sparkmagic) -> dict[str, Any]:
+    async def get(
+        ref: Ref, store: StoreDep, settings: SettingsDep, sparkmagic: Sparkmagic
+    ) -> dict[str, Any]:
         # sparkmagic's heartbeat reads the session: heartbeatTimeoutInSecond counts from here.
-        return await _view(store, await applications.look_at(store, resource, ref), sparkmagic)
+        app = await applications.look_at(store, resource, ref)
+        return await _view(store, app, sparkmagic, settings.link_templates)
 
     @router.get(f"{item}/state")
     async def get_state(ref: Ref, store: StoreDep) -> dict[str, Any]:
@@ -120,4 +130,4 @@ async def create_session_with_id(
     app = await applications.submit(
         services=services, resource=SESSIONS, params=params, app_id=session_id
     )
-    return await _view(services.store, app, sparkmagic)
+    return await _view(services.store, app, sparkmagic, services.settings.link_templates)

@@ -12,7 +12,7 @@ from lighter_common.domain.submit_params import SubmitParams
 
 from lighter_api import applications
 from lighter_api.applications import BATCHES, SESSIONS, Resource
-from lighter_api.deps import BusDep, ServicesDep, StoreDep
+from lighter_api.deps import BusDep, ServicesDep, SettingsDep, StoreDep
 from lighter_api.dialects import livy
 from lighter_api.dialects.logs import log_page
 from lighter_api.routes import inputs
@@ -41,24 +41,24 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
         )
         app = submitted.app
         return JSONResponse(
-            livy.render_application(app),
+            livy.render_application(app, templates=services.settings.link_templates),
             status_code=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK,
             headers={"Location": livy.location(segment, app.livy_id)},
         )
 
     @router.get("")
     async def list_all(
-        store: StoreDep, offset: inputs.Offset = 0, size: inputs.Size = 100
+        store: StoreDep, settings: SettingsDep, offset: inputs.Offset = 0, size: inputs.Size = 100
     ) -> dict[str, Any]:
         apps, total = await applications.list_page(store, resource, offset=offset, limit=size)
-        return livy.render_page(apps, offset=offset, total=total)
+        return livy.render_page(apps, offset=offset, total=total, templates=settings.link_templates)
 
     @router.get(item)
-    async def get(ref: Ref, store: StoreDep) -> dict[str, Any]:
+    async def get(ref: Ref, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
         app = await applications.look_at(store, resource, ref)
         text = await applications.read_log(store, app)
         last = log_page(text, None, None, default_size=livy.LOG_LINES)
-        return livy.render_application(app, last.lines)
+        return livy.render_application(app, last.lines, settings.link_templates)
 
     @router.get(f"{item}/state")
     async def get_state(ref: Ref, store: StoreDep) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request
 from lighter_common.domain.access import Principal
+from lighter_common.domain.app_links import app_links
 from lighter_common.domain.application import Application
 from lighter_common.domain.errors import NotFound
 from lighter_common.settings import Settings
@@ -108,14 +109,11 @@ async def _application(
     store: StoreDep, settings: Settings, resource: Resource, app_id: str
 ) -> dict[str, Any]:
     app = await _find(store, resource, app_id)
-    history = None
-    if settings.spark_history_server_url and app.app_id:
-        history = f"{settings.spark_history_server_url.rstrip('/')}/history/{app.app_id}/jobs/"
     return {
         "app": app,
-        "shown": lighter.render_application(app),
+        "shown": lighter.render_application(app, templates=settings.link_templates),
         "life": await lifecycle_of(store, app),
-        "history_url": history,
+        "links": app_links(app, settings.link_templates),
     }
 
 

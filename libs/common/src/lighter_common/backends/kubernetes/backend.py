@@ -34,7 +34,6 @@ from lighter_common.backends.driver_log import last_error_line
 from lighter_common.backends.kubernetes.completed_pods import CompletedPodReaper
 from lighter_common.backends.kubernetes.driver_conf import Unsupported
 from lighter_common.backends.kubernetes.labels import (
-    APP_ID_LABEL,
     KILLED_ANNOTATION,
     driver_annotations,
     driver_labels,
@@ -171,7 +170,6 @@ class KubernetesBackend:
             now=datetime.now(UTC),
             unschedulable_timeout=self._settings.kubernetes_unschedulable_timeout,
             log_tail=log_tail,
-            spark_ui_url=self._spark_ui_url(pod),
         )
 
     async def _status_of_unseen(self, app: Application) -> DriverStatus:
@@ -183,17 +181,6 @@ class KubernetesBackend:
         if app.backend_ref is not None:
             return DriverStatus(DriverPhase.MISSING, reason="the driver pod is gone")
         return DriverStatus(DriverPhase.MISSING, reason="no driver was launched")
-
-    def _spark_ui_url(self, pod: Pod) -> str | None:
-        template = self._settings.kubernetes_spark_ui_url_template
-        if not template:
-            return None
-        return template.format(
-            namespace=pod.metadata.namespace or self._namespace,
-            pod=pod.metadata.name,
-            spark_app_id=pod.spark_app_id or "",
-            app_id=pod.metadata.labels.get(APP_ID_LABEL, ""),
-        )
 
     # Logs.
 

@@ -130,11 +130,10 @@ def driver_status(
     now: datetime,
     unschedulable_timeout: float,
     log_tail: str | None = None,
-    spark_ui_url: str | None = None,
 ) -> DriverStatus:
     """The driver's status from its pod. `log_tail`, when given, names a failure's cause."""
     pod = seen.pod
-    found = {"spark_app_id": pod.spark_app_id, "spark_ui_url": spark_ui_url}
+    found = {"spark_app_id": pod.spark_app_id}
     container = pod.driver_container()
     phase = pod.status.phase
     if phase == "Succeeded":
