@@ -40,6 +40,7 @@ from tests.harness.kubernetes import KubeCluster, shared_cluster
 pytestmark = pytest.mark.kubernetes
 IMAGE = "registry.example.org/spark:4.3.0"
 KINDS = "pods,configmaps,services,networkpolicies"
+VOLUMES = "spark.kubernetes.driver.volumes"
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,31 @@ CORPUS = [
                 "spark.kubernetes.driver.secretKeyRef.DB_PASSWORD": "db:password",
                 "spark.kubernetes.driver.secretKeyRef.API_TOKEN": "api:token",
                 "spark.kubernetes.executor.secrets.db-cert": "/etc/db",
+            },
+        },
+    ),
+    Case(
+        "volumes-from-conf",
+        {
+            "file": "local:///opt/job.py",
+            "conf": {
+                f"{VOLUMES}.hostPath.logs.mount.path": "/var/log/app",
+                f"{VOLUMES}.hostPath.logs.mount.readOnly": "true",
+                f"{VOLUMES}.hostPath.logs.options.path": "/mnt/logs",
+                f"{VOLUMES}.hostPath.logs.options.type": "DirectoryOrCreate",
+                f"{VOLUMES}.emptyDir.scratch.mount.path": "/scratch",
+                f"{VOLUMES}.emptyDir.scratch.options.medium": "Memory",
+                f"{VOLUMES}.emptyDir.scratch.options.sizeLimit": "1Gi",
+                f"{VOLUMES}.nfs.shared.mount.path": "/shared",
+                f"{VOLUMES}.nfs.shared.options.path": "/exports/shared",
+                f"{VOLUMES}.nfs.shared.options.server": "nfs.example.org",
+                f"{VOLUMES}.persistentVolumeClaim.data.mount.path": "/data",
+                f"{VOLUMES}.persistentVolumeClaim.data.mount.subPath": "team-a",
+                f"{VOLUMES}.persistentVolumeClaim.data.options.claimName": "warehouse",
+                f"{VOLUMES}.persistentVolumeClaim.ro.mount.path": "/ref",
+                f"{VOLUMES}.persistentVolumeClaim.ro.mount.readOnly": "true",
+                f"{VOLUMES}.persistentVolumeClaim.ro.options.claimName": "reference",
+                "spark.kubernetes.executor.volumes.emptyDir.scratch.mount.path": "/scratch",
             },
         },
     ),

@@ -98,8 +98,7 @@ async def test_a_native_launch_creates_the_driver_and_its_owned_objects(env: Env
 
 
 async def test_conf_the_native_path_does_not_know_goes_through_spark_submit(env: Env) -> None:
-    volume = "spark.kubernetes.driver.volumes.emptyDir.scratch.mount.path"
-    app = batch(file="local:///opt/job.py", conf={volume: "/scratch"})
+    app = batch(file="local:///opt/job.py", conf={"spark.kubernetes.driver.scheduler.name": "gang"})
     fallbacks_before = counted("lighter_kubernetes_native_fallbacks_total", {"kind": "conf"})
     submits_before = counted("lighter_kubernetes_submissions_total", {"path": "spark-submit"})
 
@@ -107,8 +106,7 @@ async def test_conf_the_native_path_does_not_know_goes_through_spark_submit(env:
 
     (pod,) = env.objects()["Pod"]
     assert pod["metadata"]["name"] == launched.backend_ref
-    mounts = pod["spec"]["containers"][0]["volumeMounts"]
-    assert {"name": "scratch", "mountPath": "/scratch"} in mounts  # spark-submit's own work
+    assert pod["spec"]["schedulerName"] == "gang"  # spark-submit's own work
     assert counted("lighter_kubernetes_native_fallbacks_total", {"kind": "conf"}) == (
         fallbacks_before + 1
     )

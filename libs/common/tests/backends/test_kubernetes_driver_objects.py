@@ -97,10 +97,7 @@ def test_a_python_file_runs_through_the_python_runner() -> None:
     [
         (["--conf", "spark.kubernetes.driver.podTemplateFile=/t.yaml"], "podTemplateFile"),
         (["--conf", "spark.kubernetes.executor.podTemplateFile=/t.yaml"], "podTemplateFile"),
-        (
-            ["--conf", "spark.kubernetes.driver.volumes.hostPath.d.mount.path=/d"],
-            "volumes",
-        ),
+        (["--conf", "spark.kubernetes.driver.scheduler.name=gang"], "scheduler.name"),
         (["--conf", "spark.jars.packages=org:a:1"], "spark.jars.packages"),
         (["--conf", "spark.driver.resource.gpu.amount=1"], "gpu"),
         (["--conf", "spark.kubernetes.driver.label.spark-role=x"], "Spark's own"),
@@ -171,3 +168,44 @@ def test_the_owned_objects_name_the_pod_as_their_controller() -> None:
         assert owned["metadata"]["ownerReferences"] == [
             {"apiVersion": "v1", "kind": "Pod", "name": "p-1", "uid": "uid-1", "controller": True}
         ]
+
+
+VOLUMES = "spark.kubernetes.driver.volumes"
+
+
+@pytest.mark.parametrize(
+    ("conf", "reason"),
+    [
+        ([f"{VOLUMES}.persistentVolumeClaim.d.options.claimName=OnDemand"], "mount.path"),
+        (
+            [
+                f"{VOLUMES}.persistentVolumeClaim.d.options.claimName=OnDemand",
+                f"{VOLUMES}.persistentVolumeClaim.d.mount.path=/d",
+            ],
+            "on demand",
+        ),
+        (
+            [
+                f"{VOLUMES}.persistentVolumeClaim.d.options.claimName=c",
+                f"{VOLUMES}.persistentVolumeClaim.d.options.storageClass=fast",
+                f"{VOLUMES}.persistentVolumeClaim.d.mount.path=/d",
+            ],
+            "storageClass",
+        ),
+        ([f"{VOLUMES}.csi.d.mount.path=/d"], "volume type csi"),
+        ([f"{VOLUMES}.emptyDir.d.mount.path=/d", f"{VOLUMES}.emptyDir.e.mount.path=/d"], "path"),
+        (
+            [f"{VOLUMES}.emptyDir.d.mount.path=/d", f"{VOLUMES}.emptyDir.d.options.sizeLimit=10"],
+            "size",
+        ),
+    ],
+)
+def test_volumes_spark_submit_would_create_or_refuse_are_not_built(
+    conf: list[str], reason: str
+) -> None:
+    args = [arg for key in conf for arg in ("--conf", key)]
+    result = driver_objects(
+        submitted(*args, "local:///job.py"), DriverIdentity.new(0), spark_user="root"
+    )
+    assert isinstance(result, Unsupported)
+    assert reason in result.reason

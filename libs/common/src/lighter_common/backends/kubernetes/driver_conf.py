@@ -69,6 +69,7 @@ _KNOWN_PREFIXES = (
     "spark.kubernetes.driver.secrets.",
     "spark.kubernetes.driver.secretKeyRef.",
     "spark.kubernetes.driverEnv.",
+    "spark.kubernetes.driver.volumes.",  # checked option by option in driver_objects.py
     "spark.kubernetes.allocation.",
 )
 # Outside spark.kubernetes., these change the driver's pod or what spark-submit does before

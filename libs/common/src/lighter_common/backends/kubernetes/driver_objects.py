@@ -146,6 +146,58 @@ def _prefixed(conf: dict[str, str], prefix: str) -> dict[str, str]:
     return {k[len(prefix) :]: v for k, v in sorted(conf.items()) if k.startswith(prefix)}
 
 
+_VOLUMES_PREFIX = "spark.kubernetes.driver.volumes."
+# Per volume type: its options (options.<name>) and where each goes in the volume's source.
+_VOLUME_SOURCES = {
+    "hostPath": ("hostPath", {"path": "path", "type": "type"}, ("path",)),
+    "emptyDir": ("emptyDir", {"medium": "medium", "sizeLimit": "sizeLimit"}, ()),
+    "nfs": ("nfs", {"path": "path", "server": "server"}, ("path", "server")),
+    "persistentVolumeClaim": ("persistentVolumeClaim", {"claimName": "claimName"}, ("claimName",)),
+}
+_MOUNT_OPTIONS = {"mount.path", "mount.readOnly", "mount.subPath", "mount.subPathExpr"}
+
+
+def _conf_volume(
+    kind: str, name: str, options: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One volume of spark.kubernetes.driver.volumes.<kind>.<name>.*, and its mount."""
+    if kind not in _VOLUME_SOURCES:
+        raise _NotNative(f"volume type {kind}")
+    field_name, known, required = _VOLUME_SOURCES[kind]
+    source: dict[str, Any] = {}
+    for option, value in options.items():
+        if option in _MOUNT_OPTIONS:
+            continue
+        key = option.removeprefix("options.")
+        if key == option or key not in known:
+            raise _NotNative(f"volume option {kind}.{name}.{option}")
+        if value:  # Spark's empty defaults are what the API leaves out
+            source[known[key]] = value
+    missing = [key for key in required if key not in source]
+    if "mount.path" not in options or missing:
+        raise _NotNative(f"volume {kind}.{name} lacks {missing or 'mount.path'}")
+    if "mount.subPath" in options and "mount.subPathExpr" in options:
+        raise _NotNative(f"volume {kind}.{name}: subPath and subPathExpr together")
+    size = source.get("sizeLimit", "x")
+    if size.isdigit() and int(size) < 1024:
+        raise _NotNative(f"volume {kind}.{name}: size {size} without a unit")
+    read_only = options.get("mount.readOnly", "false").lower()
+    if read_only not in ("true", "false"):
+        raise _NotNative(f"volume {kind}.{name}: readOnly {read_only!r}")
+    if kind == "persistentVolumeClaim":
+        if source["claimName"] == "OnDemand" or "OnDemand" in source["claimName"]:
+            raise _NotNative("a claim made on demand (spark-submit creates it)")
+        if read_only == "true":
+            source["readOnly"] = True
+    mount: dict[str, Any] = {"name": name, "mountPath": options["mount.path"]}
+    if read_only == "true":
+        mount["readOnly"] = True
+    for option in ("subPath", "subPathExpr"):
+        if options.get(f"mount.{option}"):
+            mount[option] = options[f"mount.{option}"]
+    return {"name": name, field_name: source}, mount
+
+
 def _double(conf: dict[str, str], key: str, default: float) -> float:
     try:
         return float(conf[key]) if key in conf else default
@@ -190,6 +242,7 @@ class _Builder:
         self._service_properties()
         self._secret_volumes()
         self._secret_env()
+        self._conf_volumes()
         self._python_env()
         self._local_dirs()
         self._conf_volume()
@@ -411,6 +464,22 @@ class _Builder:
             self.env.append(
                 {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
             )
+
+    # MountVolumesFeatureStep
+
+    def _conf_volumes(self) -> None:
+        by_volume: dict[tuple[str, str], dict[str, str]] = {}
+        for key, value in _prefixed(self.conf, _VOLUMES_PREFIX).items():
+            kind, _, rest = key.partition(".")
+            name, _, option = rest.partition(".")
+            by_volume.setdefault((kind, name), {})[option] = value
+        for (kind, name), options in sorted(by_volume.items()):
+            volume, mount = _conf_volume(kind, name, options)
+            self.volumes.append(volume)
+            self.mounts.append(mount)
+        paths = [mount["mountPath"] for mount in self.mounts]
+        if len(set(paths)) != len(paths):
+            raise _NotNative("two volumes mounted at one path")
 
     # LocalDirsFeatureStep
 
