@@ -37,7 +37,12 @@ from lighter_common.domain.transition_record import (
 from lighter_common.store import mongo_documents as documents
 from lighter_common.store.base import ApplicationQuery, StoreUnavailable
 from lighter_common.store.fields import require_activity_fields
-from lighter_common.store.transition_log import catch_up, compare_and_set, repair_documents
+from lighter_common.store.transition_log import (
+    LoggedSeq,
+    catch_up,
+    compare_and_set,
+    repair_documents,
+)
 
 Document = dict[str, Any]
 
@@ -297,8 +302,12 @@ class MongoStore:
 
     @_unavailable_when_unreachable
     async def repair(self, since: datetime) -> int:
-        cursor = self._transitions.find({"at": {"$gte": since}})
-        records = [TransitionRecord.model_validate(document) async for document in cursor]
+        cursor = self._transitions.find(
+            {"at": {"$gte": since}}, {"_id": 0, "kind": 1, "subject": 1, "seq": 1}
+        )
+        records = [
+            LoggedSeq(SubjectKind(doc["kind"]), doc["subject"], doc["seq"]) async for doc in cursor
+        ]
         return await repair_documents(
             records,
             {

@@ -7,7 +7,7 @@ which every MongoDB-protocol server enforces atomically.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,9 @@ def statement(document: Document | None) -> Statement | None:
     return Statement.model_validate(document)
 
 
+_SEQ_CHUNK = 1000
+
+
 class _LoggedCollection:
     """Reads, appends and applies transition records for one collection."""
 
@@ -89,6 +92,17 @@ class _LoggedCollection:
 
     def encode(self, changes: Mapping[str, Any]) -> Document:
         return bson_precision(document_fields(self.model, changes, mode="python"))
+
+    async def stored_seqs(self, subjects: Collection[str]) -> dict[str, int]:
+        # A query per chunk, not a read per document: a server without index push-down
+        # (FerretDB) scans the collection once per query.
+        ordered = list(subjects)
+        found: dict[str, int] = {}
+        for start in range(0, len(ordered), _SEQ_CHUNK):
+            chunk = ordered[start : start + _SEQ_CHUNK]
+            cursor = self._documents.find({"_id": {"$in": chunk}}, {"seq": 1})
+            found.update({doc["_id"]: doc.get("seq", 0) async for doc in cursor})
+        return found
 
 
 class LoggedApplications(_LoggedCollection):

@@ -38,7 +38,12 @@ from lighter_common.store.sqlite_documents import (
     application_filter,
     marks,
 )
-from lighter_common.store.transition_log import catch_up, compare_and_set, repair_documents
+from lighter_common.store.transition_log import (
+    LoggedSeq,
+    catch_up,
+    compare_and_set,
+    repair_documents,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS applications (
@@ -321,11 +326,12 @@ class SqliteStore:
 
     async def repair(self, since: datetime) -> int:
         rows = await self._query(
-            "SELECT doc FROM transitions WHERE at >= julianday(?)", (since.isoformat(),)
+            "SELECT kind, json_extract(doc, '$.subject'), json_extract(doc, '$.seq')"
+            " FROM transitions WHERE at >= julianday(?)",
+            (since.isoformat(),),
         )
-        records = [TransitionRecord.model_validate_json(row[0]) for row in rows]
         return await repair_documents(
-            records,
+            (LoggedSeq(SubjectKind(kind), subject, seq) for kind, subject, seq in rows),
             {
                 SubjectKind.APPLICATION: self._logged_applications,
                 SubjectKind.STATEMENT: self._logged_statements,

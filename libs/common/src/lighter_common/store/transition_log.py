@@ -12,9 +12,9 @@ non-atomic write, between the two writes leaves the document behind its log; who
 it next through `catch_up` applies the missing records first.
 """
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -45,6 +45,9 @@ class LoggedDocuments(Protocol[M_co]):
 
     def encode(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Model attribute names and values as the document stores them."""
+
+    async def stored_seqs(self, subjects: Collection[str]) -> dict[str, int]:
+        """The `seq` each of these documents has as stored (missing ones left out)."""
 
 
 async def catch_up(documents: LoggedDocuments[M], subject: str) -> M | None:
@@ -152,19 +155,28 @@ def _state_value(document: BaseModel) -> str:
     return str(getattr(document, "state"))  # noqa: B009
 
 
+class LoggedSeq(NamedTuple):
+    """How far the log of one document goes: the part of a record repairs need."""
+
+    kind: SubjectKind
+    subject: str
+    seq: int
+
+
 async def repair_documents(
-    records: list[TransitionRecord], logged: Mapping[SubjectKind, LoggedDocuments[BaseModel]]
+    records: Iterable[LoggedSeq], logged: Mapping[SubjectKind, LoggedDocuments[BaseModel]]
 ) -> int:
     """Bring the documents `records` changed up to date; returns how many were behind."""
-    latest: dict[str, TransitionRecord] = {}
-    for record in records:
-        if record.subject not in latest or latest[record.subject].seq < record.seq:
-            latest[record.subject] = record
+    latest: dict[SubjectKind, dict[str, int]] = {}
+    for kind, subject, seq in records:
+        subjects = latest.setdefault(kind, {})
+        subjects[subject] = max(seq, subjects.get(subject, 0))
     repaired = 0
-    for subject, record in latest.items():
-        documents = logged[record.kind]
-        stored = await documents.read(subject)
-        if stored is not None and _seq(stored) < record.seq:
-            await catch_up(documents, subject)
-            repaired += 1
+    for kind, subjects in latest.items():
+        documents = logged[kind]
+        stored = await documents.stored_seqs(subjects.keys())
+        for subject, seq in stored.items():
+            if seq < subjects[subject]:
+                await catch_up(documents, subject)
+                repaired += 1
     return repaired
