@@ -10,7 +10,6 @@ placeholders: the Spark application id, the resource, ConfigMap and Service ids,
 dir's UUID, the submit time, and the API server's own ids, versions and timestamps.
 """
 
-import getpass
 import json
 import os
 import re
@@ -22,16 +21,9 @@ from typing import Any
 import pyspark
 import pytest
 from lighter_common.backends.kubernetes import java_properties
-from lighter_common.backends.kubernetes.driver_conf import (
-    SPARK_VERSION,
-    Unsupported,
-    submitted_conf,
-)
-from lighter_common.backends.kubernetes.driver_objects import (
-    CONF_FILE,
-    DriverIdentity,
-    driver_objects,
-)
+from lighter_common.backends.kubernetes.driver_conf import SPARK_VERSION, Unsupported
+from lighter_common.backends.kubernetes.driver_objects import CONF_FILE
+from lighter_common.backends.kubernetes.native_submit import plan
 from lighter_common.backends.spark_submit import spark_submit_args
 from lighter_common.domain.submit_params import SubmitParams
 
@@ -48,8 +40,14 @@ class Case:
     id: str
     params: dict[str, Any]
     conf: dict[str, str] = field(default_factory=dict)  # the backend's own, as backend.py adds
+    files: dict[str, str] = field(default_factory=dict)  # written to {files} before submitting
 
-    def argv(self, master: str, namespace: str) -> list[str]:
+    def argv(self, master: str, namespace: str, files: Path) -> list[str]:
+        for name, text in self.files.items():
+            (files / name).write_text(text)
+        return [arg.replace("{files}", str(files)) for arg in self._argv(master, namespace)]
+
+    def _argv(self, master: str, namespace: str) -> list[str]:
         conf = {
             "spark.kubernetes.submission.waitAppCompletion": "false",
             "spark.kubernetes.namespace": namespace,
@@ -226,6 +224,79 @@ CORPUS = [
 ]
 
 
+DRIVER_TEMPLATE = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ignored
+  labels: {team: data}
+  annotations: {owner: alice}
+spec:
+  serviceAccountName: from-template
+  nodeSelector: {pool: spark}
+  tolerations:
+  - {key: dedicated, operator: Equal, value: spark, effect: NoSchedule}
+  affinity:
+    nodeAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 1
+        preference:
+          matchExpressions:
+          - {key: disk, operator: In, values: [ssd]}
+  securityContext: {runAsUser: 185, fsGroup: 185}
+  initContainers:
+  - {name: init, image: busybox, command: ["true"]}
+  containers:
+  - {name: sidecar, image: "fluent-bit:1"}
+  - name: spark
+    image: ignored:1
+    env:
+    - {name: FROM_TEMPLATE, value: "yes"}
+    ports:
+    - {name: metrics, containerPort: 9090}
+    resources:
+      requests: {ephemeral-storage: 1Gi}
+      limits: {cpu: "2"}
+    volumeMounts:
+    - {name: extra, mountPath: /extra}
+  volumes:
+  - name: extra
+    emptyDir: {}
+"""
+EXECUTOR_TEMPLATE = """\
+apiVersion: v1
+kind: Pod
+spec:
+  tolerations:
+  - key: spot
+    operator: Exists
+"""
+CORPUS.append(
+    Case(
+        "pod-templates-with-tolerations",
+        {
+            "file": "local:///opt/job.py",
+            "conf": {
+                "spark.kubernetes.driver.podTemplateFile": "{files}/driver.yaml",
+                "spark.kubernetes.driver.podTemplateContainerName": "spark",
+                "spark.kubernetes.executor.podTemplateFile": "{files}/executor.yaml",
+                "spark.kubernetes.driver.label.tier": "gold",
+                "spark.kubernetes.node.selector.disk": "ssd",
+            },
+        },
+        files={"driver.yaml": DRIVER_TEMPLATE, "executor.yaml": EXECUTOR_TEMPLATE},
+    )
+)
+CORPUS.append(
+    Case(
+        "a-bare-pod-template",
+        {"file": "local:///opt/app.jar", "className": "org.example.Main"},
+        {**LIGHTER_CONF, "spark.kubernetes.driver.podTemplateFile": "{files}/driver.yaml"},
+        files={"driver.yaml": "apiVersion: v1\nkind: Pod\nspec:\n  hostNetwork: false\n"},
+    )
+)
+
+
 def test_the_mirrored_spark_is_the_one_pyspark_ships() -> None:
     assert pyspark.__version__ == SPARK_VERSION, (
         f"pyspark {pyspark.__version__} but the driver builder mirrors Spark {SPARK_VERSION}: "
@@ -242,13 +313,11 @@ def test_native_driver_objects_equal_spark_submits(case: Case, tmp_path: Path) -
     cluster.kubectl("create", "serviceaccount", "etl-runner", "-n", by_spark)
     cluster.kubectl("create", "serviceaccount", "etl-runner", "-n", by_lighter)
 
-    argv = _with_kernel(case, case.argv(master, by_spark))
+    argv = _with_kernel(case, case.argv(master, by_spark, tmp_path))
     _spark_submit(cluster, argv, tmp_path)
     expected = _normalised(_objects(cluster, by_spark), by_spark)
 
-    submitted = submitted_conf(_with_kernel(case, case.argv(master, by_lighter)))
-    assert not isinstance(submitted, Unsupported), submitted
-    built = driver_objects(submitted, DriverIdentity.new(), spark_user=_submitting_user())
+    built = plan(_with_kernel(case, case.argv(master, by_lighter, tmp_path)))
     assert not isinstance(built, Unsupported), built
     created = json.loads(
         cluster.kubectl("create", "-o", "json", "-f", "-", input=json.dumps(built.pod))
@@ -274,11 +343,6 @@ def _server(cluster: KubeCluster) -> str:
     return cluster.kubectl(
         "config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"
     )
-
-
-def _submitting_user() -> str:
-    """Who spark-submit says submitted (Spark's Utils.getCurrentUserName)."""
-    return os.environ.get("SPARK_USER") or os.environ.get("HADOOP_USER_NAME") or getpass.getuser()
 
 
 def _spark_submit(cluster: KubeCluster, argv: list[str], tmp_path: Path) -> None:
@@ -307,8 +371,11 @@ def _objects(cluster: KubeCluster, namespace: str) -> dict[str, dict[str, Any]]:
     for item in listed["items"]:
         if item["kind"] == "ConfigMap" and item["metadata"]["name"] == "kube-root-ca.crt":
             continue  # the API server's own, in every namespace
-        assert item["kind"] not in found, f"two {item['kind']}s in {namespace}"
-        found[item["kind"]] = item
+        kind = item["kind"]
+        if item["metadata"]["name"].endswith("-driver-podspec-conf-map"):
+            kind = "ConfigMap of the executors' pod template"
+        assert kind not in found, f"two {kind}s in {namespace}"
+        found[kind] = item
     return found
 
 
@@ -318,7 +385,8 @@ _GENERATED_METADATA = ("uid", "resourceVersion", "creationTimestamp", "managedFi
 def _normalised(objects: dict[str, dict[str, Any]], namespace: str) -> dict[str, Any]:
     """The objects with each value Spark or the API server generates replaced by its role."""
     pod = objects["Pod"]
-    env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+    spark_container = pod["spec"]["containers"][-1]  # after a template's others
+    env = {e["name"]: e.get("value") for e in spark_container["env"]}
     replacements = {
         pod["metadata"]["labels"]["spark-app-selector"]: "<spark-app-id>",
         objects["ConfigMap"]["metadata"]["name"]: "<conf-map>",
@@ -340,7 +408,7 @@ def _normalised(objects: dict[str, dict[str, Any]], namespace: str) -> dict[str,
             item["metadata"].pop(key, None)
         for owner in item["metadata"].get("ownerReferences", []):
             owner.pop("uid")
-        if kind == "ConfigMap":
+        if kind == "ConfigMap":  # spark.properties
             properties = java_properties.loads(item["data"][CONF_FILE])
             properties["spark.app.submitTime"] = "<submit-time>"
             item["data"][CONF_FILE] = properties
@@ -359,8 +427,8 @@ def _normalise_pod(pod: dict[str, Any]) -> None:
     for volume in spec["volumes"]:
         volume["name"] = re.sub(r"^kube-api-access-\w+$", "kube-api-access", volume["name"])
     spec["volumes"].sort(key=lambda volume: volume["name"])
-    for container in spec["containers"]:
-        container["env"].sort(key=lambda variable: variable["name"])
-        for mount in container["volumeMounts"]:
+    for container in [*spec["containers"], *spec.get("initContainers", [])]:
+        container.get("env", []).sort(key=lambda variable: variable["name"])
+        for mount in container.get("volumeMounts", []):
             mount["name"] = re.sub(r"^kube-api-access-\w+$", "kube-api-access", mount["name"])
-        container["volumeMounts"].sort(key=lambda mount: mount["mountPath"])
+        container.get("volumeMounts", []).sort(key=lambda mount: mount["mountPath"])

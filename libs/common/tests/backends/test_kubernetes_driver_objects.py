@@ -1,6 +1,9 @@
 """The driver builder's pure parts. Parity with spark-submit itself is proven against an API
 server in tests/kubernetes/test_driver_objects_parity.py."""
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from lighter_common.backends.kubernetes import java_properties
 from lighter_common.backends.kubernetes.driver_conf import (
@@ -12,12 +15,14 @@ from lighter_common.backends.kubernetes.driver_conf import (
 from lighter_common.backends.kubernetes.driver_objects import (
     DriverIdentity,
     DriverObjects,
+    PodTemplates,
     app_name_label,
     driver_objects,
     memory_mib,
     resource_name_prefix,
     unique_id,
 )
+from lighter_common.backends.kubernetes.native_submit import plan
 
 BASE = [
     "--master",
@@ -95,8 +100,7 @@ def test_a_python_file_runs_through_the_python_runner() -> None:
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        (["--conf", "spark.kubernetes.driver.podTemplateFile=/t.yaml"], "podTemplateFile"),
-        (["--conf", "spark.kubernetes.executor.podTemplateFile=/t.yaml"], "podTemplateFile"),
+        (["--conf", "spark.kubernetes.driver.podTemplateFile=s3a://b/t.yaml"], "this machine"),
         (["--conf", "spark.kubernetes.driver.scheduler.name=gang"], "scheduler.name"),
         (["--conf", "spark.jars.packages=org:a:1"], "spark.jars.packages"),
         (["--conf", "spark.driver.resource.gpu.amount=1"], "gpu"),
@@ -209,3 +213,55 @@ def test_volumes_spark_submit_would_create_or_refuse_are_not_built(
     )
     assert isinstance(result, Unsupported)
     assert reason in result.reason
+
+
+def template_objects(template: dict[str, Any], *args: str) -> DriverObjects | Unsupported:
+    return driver_objects(
+        submitted(
+            "--conf", "spark.kubernetes.driver.podTemplateFile=/t.yaml", *args, "local:///j.py"
+        ),
+        DriverIdentity.new(0),
+        spark_user="root",
+        templates=PodTemplates(driver=template),
+    )
+
+
+def test_the_spark_container_of_a_template_is_the_named_one_and_goes_last() -> None:
+    template = {"spec": {"containers": [{"name": "spark"}, {"name": "sidecar", "image": "s"}]}}
+    objects = template_objects(
+        template, "--conf", "spark.kubernetes.driver.podTemplateContainerName=spark"
+    )
+    assert isinstance(objects, DriverObjects)
+    names = [container["name"] for container in objects.pod["spec"]["containers"]]
+    assert names == ["sidecar", "spark"]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        {"spec": {"containers": [{"name": "a"}]}},  # no container of the name given
+        {"spec": {"containers": [{"name": "spark", "securityContext": {"runAsUser": 1}}]}},
+        {"spec": {"serviceAccount": "x", "containers": [{"name": "spark"}]}},
+        {"spec": {"volumes": [{"name": "spark-local-dir-1", "emptyDir": {}}]}},
+        {"kind": "Deployment"},
+    ],
+)
+def test_templates_the_builder_cannot_merge_as_spark_does_are_not_built(
+    template: dict[str, Any],
+) -> None:
+    result = template_objects(
+        template, "--conf", "spark.kubernetes.driver.podTemplateContainerName=spark"
+    )
+    assert isinstance(result, Unsupported)
+
+
+def test_a_template_file_that_cannot_be_read_leaves_the_app_to_spark_submit(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "bad.yaml").write_text("spec: [unclosed")
+    for path in (tmp_path / "missing.yaml", tmp_path / "bad.yaml"):
+        result = plan(
+            [*BASE, "--conf", f"spark.kubernetes.driver.podTemplateFile={path}", "local:///j.py"]
+        )
+        assert isinstance(result, Unsupported)
+        assert result.kind == "file"

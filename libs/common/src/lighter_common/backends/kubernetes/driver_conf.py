@@ -59,6 +59,10 @@ _KNOWN_KEYS = frozenset(
         "spark.kubernetes.driver.request.cores",
         "spark.kubernetes.driver.limit.cores",
         "spark.kubernetes.memoryOverheadFactor",
+        # Read by the caller (native_submit.py), merged by driver_objects.py.
+        "spark.kubernetes.driver.podTemplateFile",
+        "spark.kubernetes.driver.podTemplateContainerName",
+        "spark.kubernetes.executor.podTemplateFile",
     }
 )
 _KNOWN_PREFIXES = (
@@ -91,7 +95,6 @@ _POD_SHAPING_KEYS = (
     "spark.authenticate",
 )
 _EXECUTOR_PREFIX = "spark.kubernetes.executor."
-_EXECUTOR_FILE_KEYS = ("spark.kubernetes.executor.podTemplateFile",)
 # Files the driver fetches itself; spark-submit would upload local ones first.
 _PASSED_SCHEMES = ("local://", "http://", "https://")
 _URI_KEYS = ("spark.jars", "spark.files", "spark.archives", "spark.submit.pyFiles")
@@ -193,7 +196,7 @@ def _unsupported_key(conf: dict[str, str]) -> Unsupported | None:
     for key in conf:
         if key in _KNOWN_KEYS or key.startswith(_KNOWN_PREFIXES):
             continue
-        if key.startswith(_EXECUTOR_PREFIX) and not key.startswith(_EXECUTOR_FILE_KEYS):
+        if key.startswith(_EXECUTOR_PREFIX):
             continue
         if key.startswith("spark.kubernetes.") or key.startswith(_POD_SHAPING_KEYS):
             return Unsupported(f"conf {key}")
@@ -207,6 +210,10 @@ def _unsupported_value(conf: dict[str, str], main_resource: str) -> Unsupported 
     for uri in uris:
         if not uri.startswith(_PASSED_SCHEMES) or _GLOB.search(uri):
             return Unsupported(f"file {uri} (spark-submit resolves or uploads it)", "file")
+    for key in TEMPLATE_KEYS:
+        path = conf.get(key)
+        if path is not None and not path.startswith("/"):
+            return Unsupported(f"{key} {path} is not a path on this machine", "file")
     for key, value in conf.items():
         if "{{" in value and key.startswith("spark.kubernetes."):
             return Unsupported(f"conf {key} holds a template", "value")
@@ -220,4 +227,8 @@ def _unsupported_value(conf: dict[str, str], main_resource: str) -> Unsupported 
     return None
 
 
+TEMPLATE_KEYS = (
+    "spark.kubernetes.driver.podTemplateFile",
+    "spark.kubernetes.executor.podTemplateFile",
+)
 _GLOB = re.compile(r"[*?\[{]")

@@ -84,12 +84,22 @@ class DriverIdentity:
 
 
 @dataclass(frozen=True)
+class PodTemplates:
+    """The pod template files the conf names, read by the caller: the driver's parsed, the
+    executors' as text (the driver reads that one itself, from a ConfigMap)."""
+
+    driver: KubeObject | None = None
+    executor_text: str | None = None
+
+
+@dataclass(frozen=True)
 class DriverObjects:
     pod: KubeObject
     config_map: KubeObject
     service: KubeObject
     network_policy: KubeObject
     properties: dict[str, str] = field(default_factory=dict)  # spark.properties, parsed
+    executor_template: KubeObject | None = None  # a ConfigMap, when the conf names a template
 
     @property
     def pod_name(self) -> str:
@@ -105,15 +115,21 @@ class DriverObjects:
             "controller": True,
         }
         owned = [self.config_map, self.service, self.network_policy]
+        if self.executor_template is not None:
+            owned.append(self.executor_template)
         return [{**o, "metadata": {**o["metadata"], "ownerReferences": [owner]}} for o in owned]
 
 
 def driver_objects(
-    submitted: SubmittedConf, identity: DriverIdentity, *, spark_user: str
+    submitted: SubmittedConf,
+    identity: DriverIdentity,
+    *,
+    spark_user: str,
+    templates: PodTemplates | None = None,
 ) -> DriverObjects | Unsupported:
     """The objects spark-submit would create for `submitted`; `spark_user` is who submits."""
     try:
-        return _Builder(submitted, identity, spark_user).build()
+        return _Builder(submitted, identity, spark_user, templates or PodTemplates()).build()
     except _NotNative as error:
         return Unsupported(str(error), "value")
 
@@ -144,6 +160,44 @@ def memory_mib(text: str, *, default_unit: str = "m") -> int:
 
 def _prefixed(conf: dict[str, str], prefix: str) -> dict[str, str]:
     return {k[len(prefix) :]: v for k, v in sorted(conf.items()) if k.startswith(prefix)}
+
+
+_TEMPLATE_VOLUME = "pod-template-volume"
+_TEMPLATE_KEY = "podspec-configmap-key"
+_TEMPLATE_DIR = "/opt/spark/pod-template"
+_TEMPLATE_FILE = "pod-spec-template.yml"
+
+
+def _split_template(
+    template: KubeObject | None, container_name: str | None
+) -> tuple[KubeObject, dict[str, Any], list[dict[str, Any]]]:
+    """The template pod (without containers), its Spark container, and its other containers."""
+    if template is None:
+        return {"spec": {}}, {}, []
+    if not isinstance(template, dict) or template.get("kind", "Pod") != "Pod":
+        raise _NotNative("the driver's pod template is not a Pod")
+    metadata = {
+        key: value
+        for key, value in (template.get("metadata") or {}).items()
+        if key not in ("name", "namespace")
+    }
+    spec = dict(template.get("spec") or {})
+    containers = list(spec.pop("containers", None) or [])
+    if spec.get("serviceAccount") or any(
+        str(volume.get("name", "")).startswith("spark-local-dir-")
+        for volume in spec.get("volumes", [])
+    ):
+        raise _NotNative("a driver pod template with a service account or local dirs of its own")
+    index = 0
+    if container_name is not None:
+        names = [container.get("name") for container in containers]
+        if names.count(container_name) != 1:
+            raise _NotNative(f"the pod template has no single container {container_name}")
+        index = names.index(container_name)
+    spark = containers.pop(index) if containers else {}
+    if spark.get("securityContext"):
+        raise _NotNative("a security context on the template's Spark container")
+    return {"metadata": metadata, "spec": spec}, spark, containers
 
 
 _VOLUMES_PREFIX = "spark.kubernetes.driver.volumes."
@@ -210,8 +264,15 @@ def _java_double(value: float) -> str:
 
 
 class _Builder:
-    def __init__(self, submitted: SubmittedConf, identity: DriverIdentity, user: str) -> None:
+    def __init__(
+        self,
+        submitted: SubmittedConf,
+        identity: DriverIdentity,
+        user: str,
+        templates: PodTemplates,
+    ) -> None:
         self.submitted = submitted
+        self.templates = templates
         self.identity = identity
         self.conf = submitted.conf
         self.user = submitted.proxy_user or user
@@ -232,9 +293,12 @@ class _Builder:
             "spark-role": "driver",
             "spark-version": SPARK_VERSION,
         }
-        self.env: list[dict[str, Any]] = []
-        self.mounts: list[dict[str, Any]] = []
-        self.volumes: list[dict[str, Any]] = []
+        self.template_pod, self.template_container, self.sidecars = _split_template(
+            templates.driver, self.conf.get("spark.kubernetes.driver.podTemplateContainerName")
+        )
+        self.env: list[dict[str, Any]] = list(self.template_container.get("env", []))
+        self.mounts: list[dict[str, Any]] = list(self.template_container.get("volumeMounts", []))
+        self.volumes: list[dict[str, Any]] = list(self.template_pod["spec"].get("volumes", []))
         self.properties: dict[str, str] = dict(self.conf)
 
     def build(self) -> DriverObjects:
@@ -244,6 +308,7 @@ class _Builder:
         self._secret_env()
         self._conf_volumes()
         self._python_env()
+        executor_template = self._executor_template()
         self._local_dirs()
         self._conf_volume()
         container["env"] = self.env
@@ -266,6 +331,7 @@ class _Builder:
             service=self._service(),
             network_policy=self._network_policy(),
             properties=properties,
+            executor_template=executor_template,
         )
 
     # BasicDriverFeatureStep
@@ -318,34 +384,47 @@ class _Builder:
                 "spark.app.submitTime": str(self.identity.submit_time_ms),
             }
         )
+        template = self.template_container
+        resources = template.get("resources", {})
         return {
-            "name": DRIVER_CONTAINER,
+            **template,
+            "name": template.get("name", DRIVER_CONTAINER),
             "image": image,
             "imagePullPolicy": conf.get(
                 "spark.kubernetes.container.image.pullPolicy", "IfNotPresent"
             ),
             "args": self._args(),
             "ports": [
+                *template.get("ports", []),
                 {"name": "driver-rpc-port", "containerPort": _DRIVER_PORT, "protocol": "TCP"},
                 {"name": "blockmanager", "containerPort": _BLOCK_MANAGER_PORT, "protocol": "TCP"},
                 {"name": "spark-ui", "containerPort": _UI_PORT, "protocol": "TCP"},
                 {"name": "spark-connect", "containerPort": _CONNECT_PORT, "protocol": "TCP"},
             ],
             "resources": {
-                "requests": {"cpu": cpu_request, "memory": total},
-                "limits": limits,
+                **resources,
+                "requests": {
+                    **resources.get("requests", {}),
+                    "cpu": cpu_request,
+                    "memory": total,
+                },
+                "limits": {**resources.get("limits", {}), **limits},
             },
             "securityContext": {"allowPrivilegeEscalation": False},
         }
 
     def _pod(self, container: dict[str, Any]) -> KubeObject:
         conf = self.conf
+        template_spec = self.template_pod["spec"]
         spec: dict[str, Any] = {
+            **template_spec,
             "restartPolicy": "Never",
-            "containers": [container],
+            # The Spark container goes after the template's others, as spark-submit adds it.
+            "containers": [*self.sidecars, container],
             "volumes": self.volumes,
         }
         node_selector = {
+            **template_spec.get("nodeSelector", {}),
             **_prefixed(conf, "spark.kubernetes.node.selector."),
             **_prefixed(conf, "spark.kubernetes.driver.node.selector."),
         }
@@ -354,19 +433,57 @@ class _Builder:
         pull_secrets = conf.get("spark.kubernetes.container.image.pullSecrets", "")
         names = [name.strip() for name in pull_secrets.split(",") if name.strip()]
         if names:
-            spec["imagePullSecrets"] = [{"name": name} for name in names]
+            spec["imagePullSecrets"] = [
+                *template_spec.get("imagePullSecrets", []),
+                *({"name": name} for name in names),
+            ]
         account = conf.get("spark.kubernetes.authenticate.driver.serviceAccountName")
         if account:
             spec["serviceAccountName"] = account
+        template_metadata = self.template_pod.get("metadata", {})
         metadata: dict[str, Any] = {
+            **template_metadata,
             "name": self.pod_name,
             "namespace": self.namespace,
-            "labels": self.labels,
+            "labels": {**template_metadata.get("labels", {}), **self.labels},
         }
-        annotations = _prefixed(conf, "spark.kubernetes.driver.annotation.")
+        annotations = {
+            **template_metadata.get("annotations", {}),
+            **_prefixed(conf, "spark.kubernetes.driver.annotation."),
+        }
         if annotations:
             metadata["annotations"] = annotations
         return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+    # PodTemplateConfigMapStep
+
+    def _executor_template(self) -> KubeObject | None:
+        if "spark.kubernetes.executor.podTemplateFile" not in self.conf:
+            return None
+        text = self.templates.executor_text
+        if text is None:
+            raise _NotNative("the executors' pod template was not read")
+        name = f"{self.prefix}-driver-podspec-conf-map"
+        self.volumes.append(
+            {
+                "name": _TEMPLATE_VOLUME,
+                "configMap": {
+                    "name": name,
+                    "items": [{"key": _TEMPLATE_KEY, "path": _TEMPLATE_FILE}],
+                },
+            }
+        )
+        self.mounts.append({"name": _TEMPLATE_VOLUME, "mountPath": _TEMPLATE_DIR})
+        self.properties["spark.kubernetes.executor.podTemplateFile"] = (
+            f"{_TEMPLATE_DIR}/{_TEMPLATE_FILE}"
+        )
+        return {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": self.namespace},
+            "immutable": True,
+            "data": {_TEMPLATE_KEY: text},
+        }
 
     # DriverCommandFeatureStep
 

@@ -8,12 +8,15 @@ anything is created; the caller then runs `spark-submit`. Every submission is co
 path it took, and every fallback by its kind, in /metrics.
 """
 
+import asyncio
 import getpass
 import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import cast
 
+import yaml
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 from prometheus_client import Counter
@@ -23,6 +26,7 @@ from lighter_common.backends.kubernetes.driver_objects import (
     DriverIdentity,
     DriverObjects,
     KubeObject,
+    PodTemplates,
     driver_objects,
 )
 
@@ -46,11 +50,33 @@ def submitting_user() -> str:
 
 
 def plan(argv: Sequence[str]) -> DriverObjects | Unsupported:
-    """The objects `argv` would make spark-submit create, or why they cannot be built here."""
+    """The objects `argv` would make spark-submit create, or why they cannot be built here.
+
+    Reads the pod template files the conf names, as spark-submit would.
+    """
     submitted = submitted_conf(argv)
     if isinstance(submitted, Unsupported):
         return submitted
-    return driver_objects(submitted, DriverIdentity.new(), spark_user=submitting_user())
+    templates = _read_templates(submitted.conf)
+    if isinstance(templates, Unsupported):
+        return templates
+    return driver_objects(
+        submitted, DriverIdentity.new(), spark_user=submitting_user(), templates=templates
+    )
+
+
+def _read_templates(conf: dict[str, str]) -> PodTemplates | Unsupported:
+    driver_file = conf.get("spark.kubernetes.driver.podTemplateFile")
+    executor_file = conf.get("spark.kubernetes.executor.podTemplateFile")
+    try:
+        driver = yaml.safe_load(Path(driver_file).read_text()) if driver_file else None
+        executor_text = Path(executor_file).read_text() if executor_file else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        # spark-submit then fails the same way, with its own message.
+        return Unsupported(f"pod template: {error}", "file")
+    if driver is not None and not isinstance(driver, dict):
+        return Unsupported(f"pod template {driver_file} is not a Pod", "file")
+    return PodTemplates(driver=driver, executor_text=executor_text)
 
 
 class NativeSubmitter:
@@ -60,7 +86,7 @@ class NativeSubmitter:
 
     async def submit(self, argv: Sequence[str]) -> DriverObjects | Unsupported:
         """Create the driver's objects, or say why spark-submit must (nothing is created)."""
-        planned = plan(argv)
+        planned = await asyncio.to_thread(plan, argv)
         if isinstance(planned, Unsupported):
             FALLBACKS.labels(kind=planned.kind).inc()
             _log.info("native submission not possible, using spark-submit: %s", planned.reason)
