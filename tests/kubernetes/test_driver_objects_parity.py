@@ -137,6 +137,19 @@ CORPUS = [
         },
     ),
     Case(
+        "service-labels-annotations-scheduler-submission-conf",
+        {
+            "file": "local:///opt/job.py",
+            "conf": {
+                "spark.kubernetes.driver.service.label.exposed": "no",
+                "spark.kubernetes.driver.service.annotation.example.org/scrape": "true",
+                "spark.kubernetes.scheduler.name": "batch-scheduler",
+                "spark.kubernetes.executor.scheduler.name": "executor-scheduler",
+                "spark.kubernetes.submission.requestTimeout": "30000",
+            },
+        },
+    ),
+    Case(
         "volumes-from-conf",
         {
             "file": "local:///opt/job.py",

@@ -98,7 +98,7 @@ async def test_a_native_launch_creates_the_driver_and_its_owned_objects(env: Env
 
 
 async def test_conf_the_native_path_does_not_know_goes_through_spark_submit(env: Env) -> None:
-    app = batch(file="local:///opt/job.py", conf={"spark.kubernetes.driver.scheduler.name": "gang"})
+    app = batch(file="local:///opt/job.py", conf={"spark.kubernetes.local.dirs.tmpfs": "true"})
     fallbacks_before = counted("lighter_kubernetes_native_fallbacks_total", {"kind": "conf"})
     submits_before = counted("lighter_kubernetes_submissions_total", {"path": "spark-submit"})
 
@@ -106,7 +106,8 @@ async def test_conf_the_native_path_does_not_know_goes_through_spark_submit(env:
 
     (pod,) = env.objects()["Pod"]
     assert pod["metadata"]["name"] == launched.backend_ref
-    assert pod["spec"]["schedulerName"] == "gang"  # spark-submit's own work
+    local_dirs = [v for v in pod["spec"]["volumes"] if v["name"].startswith("spark-local-dir-")]
+    assert [v["emptyDir"] for v in local_dirs] == [{"medium": "Memory"}]  # spark-submit's work
     assert counted("lighter_kubernetes_native_fallbacks_total", {"kind": "conf"}) == (
         fallbacks_before + 1
     )

@@ -101,7 +101,8 @@ def test_a_python_file_runs_through_the_python_runner() -> None:
     ("args", "reason"),
     [
         (["--conf", "spark.kubernetes.driver.podTemplateFile=s3a://b/t.yaml"], "this machine"),
-        (["--conf", "spark.kubernetes.driver.scheduler.name=gang"], "scheduler.name"),
+        (["--conf", "spark.kubernetes.local.dirs.tmpfs=true"], "tmpfs"),
+        (["--conf", "spark.kubernetes.driver.service.label.spark-app-selector=x"], "Spark's own"),
         (["--conf", "spark.jars.packages=org:a:1"], "spark.jars.packages"),
         (["--conf", "spark.driver.resource.gpu.amount=1"], "gpu"),
         (["--conf", "spark.kubernetes.driver.label.spark-role=x"], "Spark's own"),

@@ -59,6 +59,8 @@ _KNOWN_KEYS = frozenset(
         "spark.kubernetes.driver.request.cores",
         "spark.kubernetes.driver.limit.cores",
         "spark.kubernetes.memoryOverheadFactor",
+        "spark.kubernetes.scheduler.name",
+        "spark.kubernetes.driver.scheduler.name",
         # Read by the caller (native_submit.py), merged by driver_objects.py.
         "spark.kubernetes.driver.podTemplateFile",
         "spark.kubernetes.driver.podTemplateContainerName",
@@ -75,6 +77,9 @@ _KNOWN_PREFIXES = (
     "spark.kubernetes.driverEnv.",
     "spark.kubernetes.driver.volumes.",  # checked option by option in driver_objects.py
     "spark.kubernetes.allocation.",
+    "spark.kubernetes.driver.service.label.",
+    "spark.kubernetes.driver.service.annotation.",
+    "spark.kubernetes.submission.",  # the submitting client's own; they travel in the conf
 )
 # Outside spark.kubernetes., these change the driver's pod or what spark-submit does before
 # it creates it (resolving packages, uploading files); the rest only travel in the conf.
@@ -217,7 +222,7 @@ def _unsupported_value(conf: dict[str, str], main_resource: str) -> Unsupported 
     for key, value in conf.items():
         if "{{" in value and key.startswith("spark.kubernetes."):
             return Unsupported(f"conf {key} holds a template", "value")
-        for prefix in ("spark.kubernetes.driver.label.",):
+        for prefix in ("spark.kubernetes.driver.label.", "spark.kubernetes.driver.service.label."):
             if key.startswith(prefix) and key[len(prefix) :] in _RESERVED_LABELS:
                 return Unsupported(f"conf {key}: the label is Spark's own", "value")
     if not conf.get("spark.kubernetes.driver.container.image") and not conf.get(

@@ -440,6 +440,11 @@ class _Builder:
         account = conf.get("spark.kubernetes.authenticate.driver.serviceAccountName")
         if account:
             spec["serviceAccountName"] = account
+        scheduler = conf.get("spark.kubernetes.driver.scheduler.name") or conf.get(
+            "spark.kubernetes.scheduler.name"
+        )
+        if scheduler:
+            spec["schedulerName"] = scheduler
         template_metadata = self.template_pod.get("metadata", {})
         metadata: dict[str, Any] = {
             **template_metadata,
@@ -527,14 +532,21 @@ class _Builder:
         def port(name: str, number: int) -> dict[str, Any]:
             return {"name": name, "port": number, "targetPort": number, "protocol": "TCP"}
 
+        metadata: dict[str, Any] = {
+            "name": self.service_name,
+            "namespace": self.namespace,
+            "labels": {
+                **_prefixed(self.conf, "spark.kubernetes.driver.service.label."),
+                "spark-app-selector": self.identity.spark_app_id,
+            },
+        }
+        annotations = _prefixed(self.conf, "spark.kubernetes.driver.service.annotation.")
+        if annotations:
+            metadata["annotations"] = annotations
         return {
             "apiVersion": "v1",
             "kind": "Service",
-            "metadata": {
-                "name": self.service_name,
-                "namespace": self.namespace,
-                "labels": {"spark-app-selector": self.identity.spark_app_id},
-            },
+            "metadata": metadata,
             "spec": {
                 "clusterIP": "None",
                 "selector": self.labels,
