@@ -47,6 +47,7 @@ async def measure_submit_cost(
         Settings(
             data_dir=work_dir / "submit-data",
             backend="kubernetes",
+            kubernetes_submit="spark-submit",  # what this measures, whatever the default
             kubernetes_kubeconfig=cluster.kubeconfig,
             kubernetes_namespace=namespace,
             kubernetes_image=IMAGE,
