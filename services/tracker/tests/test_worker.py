@@ -151,7 +151,9 @@ async def test_a_running_drivers_log_is_copied_by_a_tick(
     app = await store.insert_application(launched(BATCH, A.RUNNING, app_id=ID))
     backend.status_of[app.id] = DriverStatus(P.RUNNING, spark_app_id=ID)
 
-    await tracker(store, bus, backend, settings).tick()
+    tracking = tracker(store, bus, backend, settings)
+    await tracking.tick()
+    await tracking.logs_copied()
 
     assert await store.get_log(app.id) == "driver log line\n"
 
