@@ -53,6 +53,9 @@ class Case:
             "spark.kubernetes.namespace": namespace,
             "spark.kubernetes.container.image": IMAGE,
             "spark.kubernetes.authenticate.driver.serviceAccountName": "spark",
+            # The JVM's client gives up connecting after 10 s by default: too soon on a busy CI.
+            "spark.kubernetes.submission.connectionTimeout": "120000",
+            "spark.kubernetes.submission.requestTimeout": "120000",
             **self.conf,
         }
         params = SubmitParams.model_validate(self.params)

@@ -12,15 +12,17 @@ from lighter_common.backends.kubernetes.driver_conf import (
     Unsupported,
     submitted_conf,
 )
+from lighter_common.backends.kubernetes.driver_names import (
+    app_name_label,
+    resource_name_prefix,
+    unique_id,
+)
 from lighter_common.backends.kubernetes.driver_objects import (
     DriverIdentity,
     DriverObjects,
     PodTemplates,
-    app_name_label,
     driver_objects,
     memory_mib,
-    resource_name_prefix,
-    unique_id,
 )
 from lighter_common.backends.kubernetes.native_submit import plan
 

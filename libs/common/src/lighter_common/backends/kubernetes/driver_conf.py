@@ -10,7 +10,7 @@ application goes through `spark-submit` instead: correctness never rests on the 
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SPARK_VERSION = "4.3.0"  # the Spark whose driver objects this mirrors; pyspark must match
 PYTHON_RUNNER = "org.apache.spark.deploy.PythonRunner"
@@ -118,6 +118,10 @@ class Unsupported:
     kind: str = "conf"
 
 
+class NotNative(Exception):
+    """Raised inside the driver builder's parts; driver_objects returns it as Unsupported."""
+
+
 @dataclass(frozen=True)
 class SubmittedConf:
     """The application as spark-submit hands it to the driver builder."""
@@ -127,11 +131,16 @@ class SubmittedConf:
     main_class: str
     app_args: list[str]
     proxy_user: str | None = None
-    is_python: bool = field(default=False)
+    is_python: bool = False
 
     @property
     def app_name(self) -> str:
         return self.conf["spark.app.name"]
+
+
+def prefixed(conf: dict[str, str], prefix: str) -> dict[str, str]:
+    """The keys under `prefix`, without it, in a stable order."""
+    return {k[len(prefix) :]: v for k, v in sorted(conf.items()) if k.startswith(prefix)}
 
 
 def submitted_conf(argv: Sequence[str]) -> SubmittedConf | Unsupported:

@@ -1,20 +1,18 @@
 """How a Spark driver's pod is built: the objects `spark-submit` creates in cluster mode. Pure.
 
-From the resolved submission (driver_conf.py) and the names Spark would generate
-(`DriverIdentity`), `driver_objects` returns the four objects Spark SPARK_VERSION's
-KubernetesDriverBuilder creates: the driver pod, its ConfigMap (`spark.properties`), its
-headless Service and the NetworkPolicy for its executors, as the API's JSON. Each `_step`
-mirrors one of Spark's feature steps (basic, service, secrets as volumes and as env, the
-Python command, local dirs, the conf map); the parity test
-(tests/kubernetes/test_driver_objects_parity.py) holds them equal to `spark-submit`'s on a
-real API server. The ConfigMap, Service and NetworkPolicy are owned by the pod, which the
-caller creates first.
+From the resolved submission (driver_conf.py), the names Spark would generate
+(driver_names.py) and the pod templates the conf names (pod_templates.py), `driver_objects`
+returns what Spark SPARK_VERSION's KubernetesDriverBuilder creates, as the API's JSON: the
+driver pod, its ConfigMap (`spark.properties`), its headless Service and its executors'
+NetworkPolicy (driver_network.py), and the executors' pod template ConfigMap when there is
+one. Each `_step` of the builder mirrors one of Spark's feature steps (basic, service,
+secrets as volumes and as env, volumes from conf (driver_volumes.py), the Python command, pod
+templates, local dirs, the conf map). tests/kubernetes/test_driver_objects_parity.py holds
+them equal to `spark-submit`'s on a real API server. The other objects are owned by the pod,
+which the caller creates first.
 """
 
 import re
-import secrets
-import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,19 +20,41 @@ from typing import Any
 from lighter_common.backends.kubernetes import java_properties
 from lighter_common.backends.kubernetes.driver_conf import (
     SPARK_VERSION,
+    NotNative,
     SubmittedConf,
     Unsupported,
+    prefixed,
+)
+from lighter_common.backends.kubernetes.driver_names import (
+    DriverIdentity,
+    app_name_label,
+    resource_name_prefix,
+)
+from lighter_common.backends.kubernetes.driver_network import (
+    container_ports,
+    driver_service,
+    executor_network_policy,
+    service_name,
+    service_properties,
+)
+from lighter_common.backends.kubernetes.driver_volumes import VOLUMES_PREFIX, conf_volume
+from lighter_common.backends.kubernetes.pod_state import DRIVER_CONTAINER
+from lighter_common.backends.kubernetes.pod_templates import (
+    EXECUTOR_TEMPLATE_DIR,
+    EXECUTOR_TEMPLATE_FILE,
+    EXECUTOR_TEMPLATE_KEY,
+    EXECUTOR_TEMPLATE_VOLUME,
+    KubeObject,
+    PodTemplates,
+    split_template,
 )
 
-KubeObject = dict[str, Any]
+__all__ = ["DriverIdentity", "DriverObjects", "KubeObject", "PodTemplates", "driver_objects"]
 
-DRIVER_CONTAINER = "spark-kubernetes-driver"
 CONF_DIR = "/opt/spark/conf"
 CONF_FILE = "spark.properties"
 _CONF_VOLUME = "spark-conf-volume-driver"
 _LOCAL_DIR_VOLUME = "spark-local-dir-1"
-_DRIVER_PORT, _BLOCK_MANAGER_PORT, _UI_PORT, _CONNECT_PORT = 7078, 7079, 4040, 15002
-_MAX_NAME = 63  # a DNS label: a Service's name, a label's value
 _MIN_OVERHEAD_MIB = 384
 _NON_JVM_OVERHEAD_FACTOR = 0.4
 _JVM_OVERHEAD_FACTOR = 0.1
@@ -54,44 +74,6 @@ _BYTE_UNITS = {
 _BYTE_STRING = re.compile(r"([0-9]+)([a-z]+)?")
 
 
-def unique_id(now_ms: int) -> str:
-    """Spark's resource id: three random bytes, then the clock's low 40 bits, in hex."""
-    return secrets.token_hex(3) + format(now_ms & 0xFFFFFFFFFF, "x")
-
-
-@dataclass(frozen=True)
-class DriverIdentity:
-    """The names and ids Spark generates for one submission."""
-
-    spark_app_id: str
-    resource_id: str  # in the NetworkPolicy's (and a default pod's and Service's) name
-    config_map_id: str
-    service_id: str  # the Service's name when the preferred one is too long
-    local_dir_id: str
-    submit_time_ms: int
-
-    @classmethod
-    def new(cls, now_ms: int | None = None) -> "DriverIdentity":
-        now = int(time.time() * 1000) if now_ms is None else now_ms
-        return cls(
-            spark_app_id=f"spark-{uuid.uuid4().hex}",
-            resource_id=unique_id(now),
-            config_map_id=unique_id(now),
-            service_id=unique_id(now),
-            local_dir_id=str(uuid.uuid4()),
-            submit_time_ms=now,
-        )
-
-
-@dataclass(frozen=True)
-class PodTemplates:
-    """The pod template files the conf names, read by the caller: the driver's parsed, the
-    executors' as text (the driver reads that one itself, from a ConfigMap)."""
-
-    driver: KubeObject | None = None
-    executor_text: str | None = None
-
-
 @dataclass(frozen=True)
 class DriverObjects:
     pod: KubeObject
@@ -106,7 +88,7 @@ class DriverObjects:
         return str(self.pod["metadata"]["name"])
 
     def owned(self, pod_uid: str) -> list[KubeObject]:
-        """The ConfigMap, Service and NetworkPolicy, owned by the created pod."""
+        """The other objects, owned by the created pod (deleting it deletes them)."""
         owner = {
             "apiVersion": "v1",
             "kind": "Pod",
@@ -130,133 +112,24 @@ def driver_objects(
     """The objects spark-submit would create for `submitted`; `spark_user` is who submits."""
     try:
         return _Builder(submitted, identity, spark_user, templates or PodTemplates()).build()
-    except _NotNative as error:
+    except NotNative as error:
         return Unsupported(str(error), "value")
-
-
-class _NotNative(Exception):
-    pass
-
-
-def resource_name_prefix(app_name: str, resource_id: str) -> str:
-    prefix = f"{app_name}-{resource_id}".strip().lower()
-    prefix = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", prefix))
-    return re.sub(r"^[0-9]", "x", re.sub(r"^-", "", prefix))
-
-
-def app_name_label(app_name: str) -> str:
-    label = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", app_name.strip().lower()))
-    return label.strip("-")[:_MAX_NAME].strip("-")
 
 
 def memory_mib(text: str, *, default_unit: str = "m") -> int:
     """A Spark byte string (`2g`, `512m`, `1024`) in whole MiB, as Spark rounds it."""
     match = _BYTE_STRING.fullmatch(text.strip().lower())
     if match is None or (match.group(2) or default_unit) not in _BYTE_UNITS:
-        raise _NotNative(f"memory size {text!r}")
+        raise NotNative(f"memory size {text!r}")
     unit = _BYTE_UNITS[match.group(2) or default_unit]
     return int(match.group(1)) * unit // 2**20
-
-
-def _prefixed(conf: dict[str, str], prefix: str) -> dict[str, str]:
-    return {k[len(prefix) :]: v for k, v in sorted(conf.items()) if k.startswith(prefix)}
-
-
-_TEMPLATE_VOLUME = "pod-template-volume"
-_TEMPLATE_KEY = "podspec-configmap-key"
-_TEMPLATE_DIR = "/opt/spark/pod-template"
-_TEMPLATE_FILE = "pod-spec-template.yml"
-
-
-def _split_template(
-    template: KubeObject | None, container_name: str | None
-) -> tuple[KubeObject, dict[str, Any], list[dict[str, Any]]]:
-    """The template pod (without containers), its Spark container, and its other containers."""
-    if template is None:
-        return {"spec": {}}, {}, []
-    if not isinstance(template, dict) or template.get("kind", "Pod") != "Pod":
-        raise _NotNative("the driver's pod template is not a Pod")
-    metadata = {
-        key: value
-        for key, value in (template.get("metadata") or {}).items()
-        if key not in ("name", "namespace")
-    }
-    spec = dict(template.get("spec") or {})
-    containers = list(spec.pop("containers", None) or [])
-    if spec.get("serviceAccount") or any(
-        str(volume.get("name", "")).startswith("spark-local-dir-")
-        for volume in spec.get("volumes", [])
-    ):
-        raise _NotNative("a driver pod template with a service account or local dirs of its own")
-    index = 0
-    if container_name is not None:
-        names = [container.get("name") for container in containers]
-        if names.count(container_name) != 1:
-            raise _NotNative(f"the pod template has no single container {container_name}")
-        index = names.index(container_name)
-    spark = containers.pop(index) if containers else {}
-    if spark.get("securityContext"):
-        raise _NotNative("a security context on the template's Spark container")
-    return {"metadata": metadata, "spec": spec}, spark, containers
-
-
-_VOLUMES_PREFIX = "spark.kubernetes.driver.volumes."
-# Per volume type: its options (options.<name>) and where each goes in the volume's source.
-_VOLUME_SOURCES = {
-    "hostPath": ("hostPath", {"path": "path", "type": "type"}, ("path",)),
-    "emptyDir": ("emptyDir", {"medium": "medium", "sizeLimit": "sizeLimit"}, ()),
-    "nfs": ("nfs", {"path": "path", "server": "server"}, ("path", "server")),
-    "persistentVolumeClaim": ("persistentVolumeClaim", {"claimName": "claimName"}, ("claimName",)),
-}
-_MOUNT_OPTIONS = {"mount.path", "mount.readOnly", "mount.subPath", "mount.subPathExpr"}
-
-
-def _conf_volume(
-    kind: str, name: str, options: dict[str, str]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One volume of spark.kubernetes.driver.volumes.<kind>.<name>.*, and its mount."""
-    if kind not in _VOLUME_SOURCES:
-        raise _NotNative(f"volume type {kind}")
-    field_name, known, required = _VOLUME_SOURCES[kind]
-    source: dict[str, Any] = {}
-    for option, value in options.items():
-        if option in _MOUNT_OPTIONS:
-            continue
-        key = option.removeprefix("options.")
-        if key == option or key not in known:
-            raise _NotNative(f"volume option {kind}.{name}.{option}")
-        if value:  # Spark's empty defaults are what the API leaves out
-            source[known[key]] = value
-    missing = [key for key in required if key not in source]
-    if "mount.path" not in options or missing:
-        raise _NotNative(f"volume {kind}.{name} lacks {missing or 'mount.path'}")
-    if "mount.subPath" in options and "mount.subPathExpr" in options:
-        raise _NotNative(f"volume {kind}.{name}: subPath and subPathExpr together")
-    size = source.get("sizeLimit", "x")
-    if size.isdigit() and int(size) < 1024:
-        raise _NotNative(f"volume {kind}.{name}: size {size} without a unit")
-    read_only = options.get("mount.readOnly", "false").lower()
-    if read_only not in ("true", "false"):
-        raise _NotNative(f"volume {kind}.{name}: readOnly {read_only!r}")
-    if kind == "persistentVolumeClaim":
-        if source["claimName"] == "OnDemand" or "OnDemand" in source["claimName"]:
-            raise _NotNative("a claim made on demand (spark-submit creates it)")
-        if read_only == "true":
-            source["readOnly"] = True
-    mount: dict[str, Any] = {"name": name, "mountPath": options["mount.path"]}
-    if read_only == "true":
-        mount["readOnly"] = True
-    for option in ("subPath", "subPathExpr"):
-        if options.get(f"mount.{option}"):
-            mount[option] = options[f"mount.{option}"]
-    return {"name": name, field_name: source}, mount
 
 
 def _double(conf: dict[str, str], key: str, default: float) -> float:
     try:
         return float(conf[key]) if key in conf else default
     except ValueError:
-        raise _NotNative(f"{key} {conf[key]!r} is not a number") from None
+        raise NotNative(f"{key} {conf[key]!r} is not a number") from None
 
 
 def _java_double(value: float) -> str:
@@ -279,21 +152,16 @@ class _Builder:
         self.namespace = self.conf.get("spark.kubernetes.namespace", "default")
         self.prefix = resource_name_prefix(submitted.app_name, identity.resource_id)
         self.pod_name = self.conf.get("spark.kubernetes.driver.pod.name", f"{self.prefix}-driver")
-        preferred_service = f"{self.prefix}-driver-svc"
-        self.service_name = (
-            preferred_service
-            if len(preferred_service) <= _MAX_NAME
-            else f"spark-{identity.service_id}-driver-svc"
-        )
+        self.service_name = service_name(self.prefix, identity.service_id)
         self.config_map_name = f"spark-drv-{identity.config_map_id}-conf-map"
         self.labels = {
-            **_prefixed(self.conf, "spark.kubernetes.driver.label."),
+            **prefixed(self.conf, "spark.kubernetes.driver.label."),
             "spark-app-name": app_name_label(submitted.app_name),
             "spark-app-selector": identity.spark_app_id,
             "spark-role": "driver",
             "spark-version": SPARK_VERSION,
         }
-        self.template_pod, self.template_container, self.sidecars = _split_template(
+        self.template_pod, self.template_container, self.sidecars = split_template(
             templates.driver, self.conf.get("spark.kubernetes.driver.podTemplateContainerName")
         )
         self.env: list[dict[str, Any]] = list(self.template_container.get("env", []))
@@ -343,7 +211,7 @@ class _Builder:
         )
         cores = conf.get("spark.driver.cores", "1")
         if not cores.isdigit():
-            raise _NotNative(f"spark.driver.cores {cores!r}")
+            raise NotNative(f"spark.driver.cores {cores!r}")
         cpu_request = conf.get("spark.kubernetes.driver.request.cores", cores)
         memory = memory_mib(conf.get("spark.driver.memory", "1g"))
         default_factor = _double(
@@ -368,7 +236,7 @@ class _Builder:
             {"name": "SPARK_APPLICATION_ID", "value": self.identity.spark_app_id},
             *(
                 {"name": name, "value": value}
-                for name, value in _prefixed(conf, "spark.kubernetes.driverEnv.").items()
+                for name, value in prefixed(conf, "spark.kubernetes.driverEnv.").items()
             ),
             {
                 "name": "SPARK_DRIVER_BIND_ADDRESS",
@@ -394,13 +262,7 @@ class _Builder:
                 "spark.kubernetes.container.image.pullPolicy", "IfNotPresent"
             ),
             "args": self._args(),
-            "ports": [
-                *template.get("ports", []),
-                {"name": "driver-rpc-port", "containerPort": _DRIVER_PORT, "protocol": "TCP"},
-                {"name": "blockmanager", "containerPort": _BLOCK_MANAGER_PORT, "protocol": "TCP"},
-                {"name": "spark-ui", "containerPort": _UI_PORT, "protocol": "TCP"},
-                {"name": "spark-connect", "containerPort": _CONNECT_PORT, "protocol": "TCP"},
-            ],
+            "ports": [*template.get("ports", []), *container_ports()],
             "resources": {
                 **resources,
                 "requests": {
@@ -425,8 +287,8 @@ class _Builder:
         }
         node_selector = {
             **template_spec.get("nodeSelector", {}),
-            **_prefixed(conf, "spark.kubernetes.node.selector."),
-            **_prefixed(conf, "spark.kubernetes.driver.node.selector."),
+            **prefixed(conf, "spark.kubernetes.node.selector."),
+            **prefixed(conf, "spark.kubernetes.driver.node.selector."),
         }
         if node_selector:
             spec["nodeSelector"] = node_selector
@@ -454,7 +316,7 @@ class _Builder:
         }
         annotations = {
             **template_metadata.get("annotations", {}),
-            **_prefixed(conf, "spark.kubernetes.driver.annotation."),
+            **prefixed(conf, "spark.kubernetes.driver.annotation."),
         }
         if annotations:
             metadata["annotations"] = annotations
@@ -467,27 +329,27 @@ class _Builder:
             return None
         text = self.templates.executor_text
         if text is None:
-            raise _NotNative("the executors' pod template was not read")
+            raise NotNative("the executors' pod template was not read")
         name = f"{self.prefix}-driver-podspec-conf-map"
         self.volumes.append(
             {
-                "name": _TEMPLATE_VOLUME,
+                "name": EXECUTOR_TEMPLATE_VOLUME,
                 "configMap": {
                     "name": name,
-                    "items": [{"key": _TEMPLATE_KEY, "path": _TEMPLATE_FILE}],
+                    "items": [{"key": EXECUTOR_TEMPLATE_KEY, "path": EXECUTOR_TEMPLATE_FILE}],
                 },
             }
         )
-        self.mounts.append({"name": _TEMPLATE_VOLUME, "mountPath": _TEMPLATE_DIR})
+        self.mounts.append({"name": EXECUTOR_TEMPLATE_VOLUME, "mountPath": EXECUTOR_TEMPLATE_DIR})
         self.properties["spark.kubernetes.executor.podTemplateFile"] = (
-            f"{_TEMPLATE_DIR}/{_TEMPLATE_FILE}"
+            f"{EXECUTOR_TEMPLATE_DIR}/{EXECUTOR_TEMPLATE_FILE}"
         )
         return {
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": {"name": name, "namespace": self.namespace},
             "immutable": True,
-            "data": {_TEMPLATE_KEY: text},
+            "data": {EXECUTOR_TEMPLATE_KEY: text},
         }
 
     # DriverCommandFeatureStep
@@ -517,79 +379,42 @@ class _Builder:
         if driver_python is not None:
             self.env.append({"name": "PYSPARK_DRIVER_PYTHON", "value": driver_python})
 
-    # DriverServiceFeatureStep and the NetworkPolicy step
+    # DriverServiceFeatureStep and the NetworkPolicy step (driver_network.py)
 
     def _service_properties(self) -> None:
-        self.properties.update(
-            {
-                "spark.driver.host": f"{self.service_name}.{self.namespace}.svc",
-                "spark.driver.port": str(_DRIVER_PORT),
-                "spark.driver.blockManager.port": str(_BLOCK_MANAGER_PORT),
-            }
-        )
+        self.properties.update(service_properties(self.service_name, self.namespace))
 
     def _service(self) -> KubeObject:
-        def port(name: str, number: int) -> dict[str, Any]:
-            return {"name": name, "port": number, "targetPort": number, "protocol": "TCP"}
-
-        metadata: dict[str, Any] = {
-            "name": self.service_name,
-            "namespace": self.namespace,
-            "labels": {
-                **_prefixed(self.conf, "spark.kubernetes.driver.service.label."),
-                "spark-app-selector": self.identity.spark_app_id,
-            },
-        }
-        annotations = _prefixed(self.conf, "spark.kubernetes.driver.service.annotation.")
-        if annotations:
-            metadata["annotations"] = annotations
-        return {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": metadata,
-            "spec": {
-                "clusterIP": "None",
-                "selector": self.labels,
-                "ports": [
-                    port("driver-rpc-port", _DRIVER_PORT),
-                    port("blockmanager", _BLOCK_MANAGER_PORT),
-                    port("spark-ui", _UI_PORT),
-                    {**port("spark-connect", _CONNECT_PORT), "appProtocol": "grpc"},
-                ],
-            },
-        }
+        return driver_service(
+            name=self.service_name,
+            namespace=self.namespace,
+            app_id=self.identity.spark_app_id,
+            selector=self.labels,
+            labels=prefixed(self.conf, "spark.kubernetes.driver.service.label."),
+            annotations=prefixed(self.conf, "spark.kubernetes.driver.service.annotation."),
+        )
 
     def _network_policy(self) -> KubeObject:
-        app = {"spark-app-selector": self.identity.spark_app_id}
-        return {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": {
-                "name": f"{self.prefix}-policy",
-                "namespace": self.namespace,
-                "labels": app,
-            },
-            "spec": {
-                "podSelector": {"matchLabels": {"spark-role": "executor", **app}},
-                "ingress": [{"from": [{"podSelector": {"matchLabels": app}}]}],
-                "policyTypes": ["Ingress"],
-            },
-        }
+        return executor_network_policy(
+            name=f"{self.prefix}-policy",
+            namespace=self.namespace,
+            app_id=self.identity.spark_app_id,
+        )
 
     # MountSecretsFeatureStep, EnvSecretsFeatureStep
 
     def _secret_volumes(self) -> None:
-        for secret, path in _prefixed(self.conf, "spark.kubernetes.driver.secrets.").items():
+        for secret, path in prefixed(self.conf, "spark.kubernetes.driver.secrets.").items():
             volume = f"{secret}-volume"
             self.volumes.append({"name": volume, "secret": {"secretName": secret}})
             self.mounts.append({"name": volume, "mountPath": path})
 
     def _secret_env(self) -> None:
-        refs = _prefixed(self.conf, "spark.kubernetes.driver.secretKeyRef.")
+        refs = prefixed(self.conf, "spark.kubernetes.driver.secretKeyRef.")
         for name, ref in refs.items():
             secret, colon, key = ref.partition(":")
             if not colon:
-                raise _NotNative(f"secretKeyRef {name}={ref} is not secret:key")
+                raise NotNative(f"secretKeyRef {name}={ref} is not secret:key")
             self.env.append(
                 {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
             )
@@ -598,17 +423,17 @@ class _Builder:
 
     def _conf_volumes(self) -> None:
         by_volume: dict[tuple[str, str], dict[str, str]] = {}
-        for key, value in _prefixed(self.conf, _VOLUMES_PREFIX).items():
+        for key, value in prefixed(self.conf, VOLUMES_PREFIX).items():
             kind, _, rest = key.partition(".")
             name, _, option = rest.partition(".")
             by_volume.setdefault((kind, name), {})[option] = value
         for (kind, name), options in sorted(by_volume.items()):
-            volume, mount = _conf_volume(kind, name, options)
+            volume, mount = conf_volume(kind, name, options)
             self.volumes.append(volume)
             self.mounts.append(mount)
         paths = [mount["mountPath"] for mount in self.mounts]
         if len(set(paths)) != len(paths):
-            raise _NotNative("two volumes mounted at one path")
+            raise NotNative("two volumes mounted at one path")
 
     # LocalDirsFeatureStep
 
