@@ -1,4 +1,4 @@
-"""An application's lifecycle as the API shows it: its records, and its place in the queue."""
+"""An application's lifecycle as the API shows it: its milestones, and its place in the queue."""
 
 from lighter_common.domain.application import BATCH_TYPES, SESSION_TYPES, Application
 from lighter_common.domain.lifecycle import Lifecycle, lifecycle
@@ -7,8 +7,7 @@ from lighter_common.store.base import ApplicationQuery, Store
 
 
 async def lifecycle_of(store: Store, app: Application) -> Lifecycle:
-    records = await store.transitions(app.id)
-    return lifecycle(app, records, queue_position=await _queue_position(store, app))
+    return lifecycle(app, queue_position=await _queue_position(store, app))
 
 
 async def _queue_position(store: Store, app: Application) -> int | None:

@@ -64,6 +64,17 @@ class AppInfo(BaseModel):
     spark_ui_url: str | None = None
 
 
+class Milestones(BaseModel):
+    """When the application's current life reached each step (domain/lifecycle.py keeps them)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    submitted_at: datetime | None = None  # set when a permanent session lives again
+    claimed_at: datetime | None = None
+    launched_at: datetime | None = None
+    running_at: datetime | None = None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -106,6 +117,7 @@ class Application(BaseModel):
     heartbeat_at: datetime | None = None  # Livy clients' contact: heartbeatTimeoutInSecond
     generation: int = 0
     completion: Completion | None = None  # the newest completion request (domain/completion.py)
+    milestones: Milestones = Field(default_factory=Milestones)
     seq: int = 0  # changes logged so far (store/transition_log.py)
 
     @property

@@ -1,23 +1,23 @@
 """An application's lifecycle: when it was submitted, claimed, launched, first running and
-finished, and while it waits, why and where in the queue. Derived from its transition
-records and its document alone.
+finished, and while it waits, why and where in the queue.
 
-A permanent session whose driver ended goes back to `not_started` and lives again: its
-lifecycle describes the latest of its lives.
+Each change to an application records the milestones it reaches on the document itself
+(`milestone_changes`, applied by the store with the change), so showing a lifecycle reads
+nothing but the document. A permanent session whose driver ended goes back to `not_started`
+and lives again: its milestones start over, and describe the latest of its lives.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from lighter_common.domain.application import Application
+from lighter_common.domain.application import Application, Milestones
 from lighter_common.domain.states import ALIVE_STATES, ApplicationState
-from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
 
 _RUNNING_STATES = frozenset(ALIVE_STATES - {ApplicationState.STARTING})
-_BACKEND_REF_KEY = "backendRef"
 
 
 class Lifecycle(BaseModel):
@@ -32,41 +32,36 @@ class Lifecycle(BaseModel):
     queue_position: int | None = None  # 1 for the next to launch; only while not_started
 
 
-def lifecycle(
-    app: Application, records: Sequence[TransitionRecord], *, queue_position: int | None = None
-) -> Lifecycle:
-    """The application's lifecycle from its records (oldest first, any order accepted).
+def milestone_changes(
+    app: Application, changes: Mapping[str, Any], at: datetime
+) -> dict[str, Milestones]:
+    """The milestones that `changes` (model field names) to `app` reach at `at`, as a further
+    change to record with them; empty when they reach none."""
+    state = changes.get("state")
+    target = None if state is None else ApplicationState(state)
+    if target is ApplicationState.NOT_STARTED and app.state is not ApplicationState.NOT_STARTED:
+        return {"milestones": Milestones(submitted_at=at)}
+    reached = app.milestones
+    if target is ApplicationState.STARTING and reached.claimed_at is None:
+        reached = reached.model_copy(update={"claimed_at": at})
+    if changes.get("backend_ref") is not None and reached.launched_at is None:
+        reached = reached.model_copy(update={"launched_at": at})
+    if target in _RUNNING_STATES and reached.running_at is None:
+        reached = reached.model_copy(update={"running_at": at})
+    return {} if reached is app.milestones else {"milestones": reached}
 
-    `queue_position` is the caller's count of applications of its kind waiting ahead of it,
-    plus one; it is shown only while the application waits.
-    """
-    ordered = sorted(
-        (r for r in records if r.kind is SubjectKind.APPLICATION and r.subject == app.id),
-        key=lambda r: r.seq,
-    )
-    revivals = [i for i, r in enumerate(ordered) if r.to_state == ApplicationState.NOT_STARTED]
-    life = ordered[revivals[-1] + 1 :] if revivals else ordered
-    submitted = ordered[revivals[-1]].at if revivals else app.created_at
+
+def lifecycle(app: Application, *, queue_position: int | None = None) -> Lifecycle:
+    """The application's lifecycle. `queue_position` is the caller's count of applications of
+    its kind waiting ahead of it, plus one; it is shown only while the application waits."""
+    reached = app.milestones
     waiting = app.state is ApplicationState.NOT_STARTED
     return Lifecycle(
-        submitted_at=submitted,
-        claimed_at=_first(life, lambda r: r.to_state == ApplicationState.STARTING),
-        launched_at=_first(life, lambda r: r.changes.get(_BACKEND_REF_KEY) is not None),
-        running_at=_first(life, lambda r: r.to_state in _RUNNING_STATES),
-        finished_at=_first(life, lambda r: _is_finished(r.to_state)),
+        submitted_at=reached.submitted_at or app.created_at,
+        claimed_at=reached.claimed_at,
+        launched_at=reached.launched_at,
+        running_at=reached.running_at,
+        finished_at=app.finished_at if app.state.is_finished else None,
         waiting_reason=app.state_reason if waiting else None,
         queue_position=queue_position if waiting else None,
     )
-
-
-def _first(
-    records: Sequence[TransitionRecord], matches: Callable[[TransitionRecord], bool]
-) -> datetime | None:
-    for record in records:
-        if matches(record):
-            return record.at
-    return None
-
-
-def _is_finished(state: str | None) -> bool:
-    return state is not None and ApplicationState(state).is_finished

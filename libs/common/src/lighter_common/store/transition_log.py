@@ -13,12 +13,14 @@ it next through `catch_up` applies the missing records first.
 """
 
 from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from lighter_common.domain.application import utcnow
+from lighter_common.domain.application import Application, utcnow
+from lighter_common.domain.lifecycle import milestone_changes
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord, record_id
 from lighter_common.store.fields import model_value
 
@@ -79,7 +81,6 @@ async def compare_and_set(
 
     Returns the changed document, or None when it is missing or the condition failed.
     """
-    encoded = documents.encode(changes)
     # The document as stored may be behind its log. Deciding on it is still safe: a record
     # appended on top of a stale `seq` collides with the record already there. Only a refusal
     # or a collision needs the log read, so the usual change costs a read, an insert and a write.
@@ -89,11 +90,13 @@ async def compare_and_set(
         if not _holds(current, expected, only_if):
             if caught_up:
                 return None
-        elif not encoded:
+        elif not changes:
             if caught_up:
                 return current
         else:
-            record = _record(documents.kind, subject, application_id, current, encoded)
+            at = utcnow()
+            encoded = documents.encode({**changes, **_implied(current, changes, at)})
+            record = _record(documents.kind, subject, application_id, current, encoded, at)
             if await documents.append(record):
                 await documents.apply(subject, record)
                 return merge(current, record)
@@ -109,12 +112,18 @@ def merge(current: M, record: TransitionRecord) -> M:
     return type(current).model_validate({**document, **record.changes, "seq": record.seq})
 
 
+def _implied(current: BaseModel, changes: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+    """What a change implies besides itself: the milestones an application reaches."""
+    return milestone_changes(current, changes, at) if isinstance(current, Application) else {}
+
+
 def _record(
     kind: SubjectKind,
     subject: str,
     application_id: str,
     current: BaseModel,
     changes: dict[str, Any],
+    at: datetime,
 ) -> TransitionRecord:
     seq = _seq(current) + 1
     from_state = _state_value(current)
@@ -129,7 +138,7 @@ def _record(
         to_state=None if to_state is None else str(to_state),
         reason=changes.get("stateReason"),
         changes=changes,
-        at=utcnow(),
+        at=at,
     )
 
 
