@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     events_poll_interval: float = 0.5
     events_keep_alive: float = 15.0
     events_clock_skew: float = 2.0
+    # The transition log is kept this long (the event stream resumes within it), then pruned.
+    transition_log_retention: float = Field(default=7 * 24 * 3600, ge=3600)
 
     # Sessions created at startup and kept alive (a JSON list of PermanentSessionSpec).
     permanent_sessions: list[PermanentSessionSpec] = Field(default_factory=list)
@@ -106,8 +108,9 @@ class Settings(BaseSettings):
     kubernetes_unschedulable_timeout: float = 300.0  # then an unschedulable driver has failed
     kubernetes_submit_timeout: float = 120.0  # for one spark-submit
     # native: Lighter creates the driver's pod, ConfigMap and Service itself (no JVM), and
-    # leaves to spark-submit what it cannot build (backends/kubernetes/native_submit.py).
-    kubernetes_submit: Literal["native", "spark-submit"] = "spark-submit"
+    # leaves to spark-submit what it cannot build (backends/kubernetes/native_submit.py);
+    # tests/kubernetes/test_driver_objects_parity.py holds the two equal.
+    kubernetes_submit: Literal["native", "spark-submit"] = "native"
     # Driver pods that ended are deleted this long after (their logs are kept first).
     kubernetes_completed_pod_ttl: float = Field(default=3600.0, ge=0)
 
@@ -127,6 +130,7 @@ class Settings(BaseSettings):
         "kernel_poll_timeout",
         "events_poll_interval",
         "events_keep_alive",
+        "transition_log_retention",
         "events_clock_skew",
         "kubernetes_unschedulable_timeout",
         "kubernetes_submit_timeout",

@@ -1,11 +1,11 @@
-"""The Kubernetes backend: spark-submit in cluster mode, one driver pod per application.
+"""The Kubernetes backend: Spark's cluster mode, one driver pod per application.
 
-- launch: pyspark's `spark-submit --deploy-mode cluster` with
-  `spark.kubernetes.submission.waitAppCompletion=false`; it returns once the driver pod exists.
+- launch: the objects pyspark's `spark-submit --deploy-mode cluster` (with
+  `spark.kubernetes.submission.waitAppCompletion=false`) creates; it returns once the driver
+  pod exists. By default (LIGHTER_KUBERNETES_SUBMIT=native) Lighter creates them itself from
+  the same arguments (native_submit.py) and runs spark-submit only for what it cannot build.
   The pod's name is a function of the application id and generation (labels.py), so a second
-  launch finds the first one's pod instead of starting another driver. With
-  LIGHTER_KUBERNETES_SUBMIT=native, Lighter creates the same objects itself from the same
-  arguments (native_submit.py) and runs spark-submit only for what it cannot build.
+  launch finds the first one's pod instead of starting another driver.
 - status: one watch on all driver pods of the namespace (pods_cache.py), shared by every
   application; a pod missing from it is looked up once by name.
 - logs: the pod log API while the pod exists; its last log is saved under
