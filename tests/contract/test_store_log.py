@@ -161,6 +161,19 @@ async def test_a_change_cannot_be_written_as_an_activity_time(store: Store) -> N
     assert stored is not None and stored.state is A.NOT_STARTED
 
 
+async def test_records_logged_before_a_time_are_forgotten(store: Store) -> None:
+    app = await store.insert_application(make_app())
+    await store.update_application(app.id, {"state": A.STARTING})
+    cut = datetime.now(UTC) + timedelta(seconds=1)
+
+    assert await store.forget_transitions(cut - timedelta(hours=1)) == 0
+    assert await store.forget_transitions(cut) == 1
+
+    assert await store.transitions(app.id) == []
+    stored = await store.get_application(app.id)
+    assert stored is not None and (stored.state, stored.seq) == (A.STARTING, 1)
+
+
 async def test_sweep_filters(store: Store) -> None:
     old = T0 - timedelta(hours=1)
     await store.insert_application(make_app("started-long-ago", started_at=old))

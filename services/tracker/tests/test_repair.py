@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord, record_id
@@ -7,6 +7,8 @@ from lighter_common.store.sqlite import SqliteStore
 from lighter_tracker.repair import LogRepair
 
 from tests.harness.in_process import new_batch
+
+DAY = 24 * 3600.0
 
 
 async def test_a_pass_finishes_a_change_whose_writer_died_before_the_document(
@@ -27,9 +29,40 @@ async def test_a_pass_finishes_a_change_whose_writer_died_before_the_document(
             at=datetime.now(UTC),
         )
     )
-    repair = LogRepair(store)
+    repair = LogRepair(store, retention=3600)
 
     assert await repair.run_once() == 1
     assert await repair.run_once() == 0
     listed = await store.find_applications(ApplicationQuery(states=[ApplicationState.SUCCESS]))
     assert [found.id for found in listed] == [app.id]
+
+
+async def test_records_older_than_the_retention_are_forgotten_and_documents_kept(
+    store: SqliteStore,
+) -> None:
+    old = await store.insert_application(new_batch(ApplicationState.NOT_STARTED))
+    logged = store._logged_applications  # a change made two days ago
+    record = TransitionRecord(
+        _id=record_id(old.id, 1),
+        subject=old.id,
+        kind=SubjectKind.APPLICATION,
+        application_id=old.id,
+        seq=1,
+        from_state="not_started",
+        to_state="starting",
+        changes=logged.encode({"state": ApplicationState.STARTING}),
+        at=datetime.now(UTC) - timedelta(days=2),
+    )
+    await logged.append(record)
+    await logged.apply(old.id, record)
+    new = await store.insert_application(new_batch(ApplicationState.NOT_STARTED))
+    await store.update_application(new.id, {"state": ApplicationState.STARTING})
+
+    await LogRepair(store, retention=DAY, forget_every=0).run_once()
+
+    assert await store.transitions(old.id) == []
+    assert len(await store.transitions(new.id)) == 1
+    kept = await store.get_application(old.id)
+    assert kept is not None and (kept.state, kept.seq) == (ApplicationState.STARTING, 1)
+    moved = await store.update_application(old.id, {"state": ApplicationState.RUNNING})
+    assert moved is not None and moved.seq == 2

@@ -46,7 +46,7 @@ class Tracker:
         self._task: asyncio.Task[None] | None = None
         self._log_copy: asyncio.Task[None] | None = None
         self._next_zombie_sweep = 0.0
-        self._repair = LogRepair(store)
+        self._repair = LogRepair(store, retention=settings.transition_log_retention)
         self._logs = LogRefresher(
             store=store,
             backend=backend,

@@ -144,6 +144,10 @@ class Store(Protocol):
         global order: by `at`, then by record id. Writers' clocks may differ a little, so a
         reader that follows the log re-reads a short window behind its cursor."""
 
+    async def forget_transitions(self, logged_before: datetime) -> int:
+        """Delete the records logged before `logged_before`; returns how many. Documents keep
+        every change: a record is needed only while a reader may still follow or repair it."""
+
     async def repair(self, since: datetime) -> int:
         """Bring up to date every document changed since `since` that is behind its log;
         returns how many were."""

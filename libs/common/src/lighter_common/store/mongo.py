@@ -301,6 +301,11 @@ class MongoStore:
         return [TransitionRecord.model_validate(document) async for document in cursor]
 
     @_unavailable_when_unreachable
+    async def forget_transitions(self, logged_before: datetime) -> int:
+        result = await self._transitions.delete_many({"at": {"$lt": logged_before}})
+        return result.deleted_count
+
+    @_unavailable_when_unreachable
     async def repair(self, since: datetime) -> int:
         cursor = self._transitions.find(
             {"at": {"$gte": since}}, {"_id": 0, "kind": 1, "subject": 1, "seq": 1}

@@ -324,6 +324,13 @@ class SqliteStore:
         # julianday keeps tens of microseconds: the exact order comes from the records' own time.
         return sorted(records, key=lambda record: (record.at, record.id))
 
+    async def forget_transitions(self, logged_before: datetime) -> int:
+        rows = await self._query(
+            "DELETE FROM transitions WHERE at < julianday(?) RETURNING id",
+            (logged_before.isoformat(),),
+        )
+        return len(rows)
+
     async def repair(self, since: datetime) -> int:
         rows = await self._query(
             "SELECT kind, json_extract(doc, '$.subject'), json_extract(doc, '$.seq')"
