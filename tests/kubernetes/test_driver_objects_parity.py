@@ -333,7 +333,10 @@ def test_native_driver_objects_equal_spark_submits(case: Case, tmp_path: Path) -
     _spark_submit(cluster, argv, tmp_path)
     expected = _normalised(_objects(cluster, by_spark), by_spark)
 
-    built = plan(_with_kernel(case, case.argv(master, by_lighter, tmp_path)))
+    built = plan(
+        _with_kernel(case, case.argv(master, by_lighter, tmp_path)),
+        spark_home=Path(pyspark.__file__).parent,
+    )
     assert not isinstance(built, Unsupported), built
     created = json.loads(
         cluster.kubectl("create", "-o", "json", "-f", "-", input=json.dumps(built.pod))

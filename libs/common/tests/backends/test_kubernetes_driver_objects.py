@@ -268,3 +268,16 @@ def test_a_template_file_that_cannot_be_read_leaves_the_app_to_spark_submit(
         )
         assert isinstance(result, Unsupported)
         assert result.kind == "file"
+
+
+def test_what_spark_submit_would_take_from_this_machine_leaves_the_app_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = [*BASE, "local:///j.py"]
+    assert isinstance(plan(argv, spark_home=tmp_path), DriverObjects)
+    (tmp_path / "conf").mkdir()
+    assert isinstance(plan(argv, spark_home=tmp_path), Unsupported)
+    monkeypatch.setenv("HADOOP_CONF_DIR", str(tmp_path))
+    blocked = plan(argv)
+    assert isinstance(blocked, Unsupported)
+    assert blocked.kind == "environment"

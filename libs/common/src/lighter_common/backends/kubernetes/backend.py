@@ -254,7 +254,8 @@ class KubernetesBackend:
         if self._settings.kubernetes_submit == "native":
             await self._api()
             assert self._api_client is not None
-            submitted = await NativeSubmitter(self._api_client).submit(argv)
+            native = NativeSubmitter(self._api_client, spark_home=self._spark_home)
+            submitted = await native.submit(argv)
             if not isinstance(submitted, Unsupported):
                 return 0, ""
         SUBMISSIONS.labels(path="spark-submit").inc()

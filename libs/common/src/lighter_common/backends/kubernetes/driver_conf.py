@@ -110,8 +110,8 @@ _RESERVED_LABELS = ("spark-app-selector", "spark-role", "spark-app-name", "spark
 class Unsupported:
     """Why the native path leaves an application to `spark-submit`.
 
-    `kind` is one of a few words (option, conf, file, value) for counting; `reason` names
-    the option, key or file.
+    `kind` is one of a few words (option, conf, file, value, environment) for counting;
+    `reason` names the option, key, file or variable.
     """
 
     reason: str

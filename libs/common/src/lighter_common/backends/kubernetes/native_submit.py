@@ -49,7 +49,7 @@ def submitting_user() -> str:
     return os.environ.get("SPARK_USER") or os.environ.get("HADOOP_USER_NAME") or getpass.getuser()
 
 
-def plan(argv: Sequence[str]) -> DriverObjects | Unsupported:
+def plan(argv: Sequence[str], *, spark_home: Path | None = None) -> DriverObjects | Unsupported:
     """The objects `argv` would make spark-submit create, or why they cannot be built here.
 
     Reads the pod template files the conf names, as spark-submit would.
@@ -57,12 +57,26 @@ def plan(argv: Sequence[str]) -> DriverObjects | Unsupported:
     submitted = submitted_conf(argv)
     if isinstance(submitted, Unsupported):
         return submitted
+    blocker = _environment_blocker(spark_home)
+    if blocker is not None:
+        return blocker
     templates = _read_templates(submitted.conf)
     if isinstance(templates, Unsupported):
         return templates
     return driver_objects(
         submitted, DriverIdentity.new(), spark_user=submitting_user(), templates=templates
     )
+
+
+def _environment_blocker(spark_home: Path | None) -> Unsupported | None:
+    """What spark-submit would take from the submitter's machine beyond its arguments."""
+    if os.environ.get("HADOOP_CONF_DIR"):
+        return Unsupported("HADOOP_CONF_DIR: spark-submit ships it in a ConfigMap", "environment")
+    conf_dir = os.environ.get("SPARK_CONF_DIR") or (spark_home and spark_home / "conf")
+    if conf_dir and Path(conf_dir).is_dir():
+        # spark-defaults.conf joins the conf, and the directory's files the driver's ConfigMap.
+        return Unsupported(f"a Spark conf directory {conf_dir}", "environment")
+    return None
 
 
 def _read_templates(conf: dict[str, str]) -> PodTemplates | Unsupported:
@@ -80,13 +94,14 @@ def _read_templates(conf: dict[str, str]) -> PodTemplates | Unsupported:
 
 
 class NativeSubmitter:
-    def __init__(self, api_client: client.ApiClient) -> None:
+    def __init__(self, api_client: client.ApiClient, *, spark_home: Path | None = None) -> None:
         self._core = client.CoreV1Api(api_client)
         self._networking = client.NetworkingV1Api(api_client)
+        self._spark_home = spark_home  # the one spark-submit would run from
 
     async def submit(self, argv: Sequence[str]) -> DriverObjects | Unsupported:
         """Create the driver's objects, or say why spark-submit must (nothing is created)."""
-        planned = await asyncio.to_thread(plan, argv)
+        planned = await asyncio.to_thread(plan, argv, spark_home=self._spark_home)
         if isinstance(planned, Unsupported):
             FALLBACKS.labels(kind=planned.kind).inc()
             _log.info("native submission not possible, using spark-submit: %s", planned.reason)
