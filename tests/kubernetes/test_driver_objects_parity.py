@@ -112,6 +112,20 @@ CORPUS = [
         },
     ),
     Case(
+        "driver-image-memory-units-factor-unicode-name",
+        {
+            "file": "local:///opt/job.py",
+            "name": "Données d'été 2026",
+            "driverMemory": "1536",
+            "driverCores": 3,
+            "conf": {
+                "spark.kubernetes.driver.container.image": "registry.example.org/driver:1",
+                "spark.kubernetes.memoryOverheadFactor": "0.3",
+                "spark.kubernetes.driverEnv.GREETING": "grüß dich = ok",
+            },
+        },
+    ),
+    Case(
         "labels-annotations-node-selectors",
         {
             "file": "local:///opt/job.py",
