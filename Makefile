@@ -29,7 +29,7 @@ install-test: uv test-prerequisites k8s-test-binaries  ## Adds the test tools an
 	$(SYNC) --group dev --group clients
 
 # kube-apiserver, kubectl and kwok for the Kubernetes tests, cached by version under
-# ~/.cache/lighter/k8s/ (the first build: 30-50 minutes on 2 cores; then instant).
+# ~/.cache/lighter/k8s/ (the first build: ~25 CPU-minutes, 15-55 minutes on 2 cores; then instant).
 k8s-test-binaries: test-prerequisites
 	scripts/k8s-test-cluster.sh build
 
@@ -41,7 +41,7 @@ test: install-test  ## Every suite, against real RabbitMQ, a MongoDB-protocol se
 	$(UV) run --no-sync pytest $(PYTEST_ARGS)
 
 .PHONY: test-k8s
-test-k8s: install-test  ## Only the Kubernetes tests (a real API server; first build: 30-50 min, cached)
+test-k8s: install-test  ## Only the Kubernetes tests (a real API server; first build: 15-55 min, cached)
 	$(UV) run --no-sync pytest -m kubernetes libs/common/tests/backends/test_contract.py tests/kubernetes $(PYTEST_ARGS)
 
 test-unit: install-dev  ## Domain and pure tests only (no services)

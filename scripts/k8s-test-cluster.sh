@@ -9,7 +9,7 @@
 # kube-apiserver and kubectl are built from the Go module proxy through a small wrapper module
 # that requires k8s.io/kubernetes and points its k8s.io/* staging modules at their published
 # versions. The binaries are cached under ~/.cache/lighter/k8s/<version>/ (outside the clone),
-# so only the first build pays (30-50 minutes on 2 busy cores). etcd comes from Debian's
+# so only the first build pays (~25 CPU-minutes: 15-55 minutes on 2 cores). etcd comes from Debian's
 # etcd-server (scripts/install-test-services.sh installs it); kwok from its module.
 set -euo pipefail
 
@@ -97,7 +97,7 @@ cmd_build() {
     flock 9
     if [[ ! -x "$BIN_DIR/kube-apiserver" || ! -x "$BIN_DIR/kubectl" ]]; then
         local work="$CACHE_ROOT/build-$K8S_VERSION"
-        log "building kube-apiserver and kubectl $K8S_VERSION in $work (first time only: 30-50 minutes on 2 cores)"
+        log "building kube-apiserver and kubectl $K8S_VERSION in $work (first time only: 15-55 minutes on 2 cores)"
         report_progress &
         progress_pid=$!
         trap 'kill "$progress_pid" 2>/dev/null' EXIT
