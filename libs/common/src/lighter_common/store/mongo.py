@@ -37,6 +37,7 @@ from lighter_common.domain.transition_record import (
 from lighter_common.store import mongo_documents as documents
 from lighter_common.store.base import ApplicationQuery, StoreUnavailable
 from lighter_common.store.fields import require_activity_fields
+from lighter_common.store.mongo_busy import busy_retried
 from lighter_common.store.transition_log import (
     LoggedSeq,
     catch_up,
@@ -139,7 +140,7 @@ class MongoStore:
             if app.livy_id < 0:
                 document["livyId"] = await self._next_livy_id()
             try:
-                await self._applications.insert_one(document)
+                await busy_retried(functools.partial(self._applications.insert_one, document))
             except DuplicateKeyError:
                 if app.livy_id >= 0 or await self._application_exists(app.id):
                     raise Conflict(f"application {app.id} already exists") from None
@@ -211,8 +212,10 @@ class MongoStore:
         require_activity_fields(stamps)
         encode = self._logged_applications.encode
         condition = {"_id": app_id, "state": {"$in": [s.value for s in expected]}}
-        result = await self._applications.update_one(
-            {**condition, **encode(only_if or {})}, {"$set": encode(stamps)}
+        result = await busy_retried(
+            lambda: self._applications.update_one(
+                {**condition, **encode(only_if or {})}, {"$set": encode(stamps)}
+            )
         )
         return result.matched_count > 0
 
@@ -220,7 +223,11 @@ class MongoStore:
 
     @_unavailable_when_unreachable
     async def put_log(self, app_id: str, text: str) -> None:
-        await self._logs.replace_one({"_id": app_id}, {"_id": app_id, "text": text}, upsert=True)
+        await busy_retried(
+            lambda: self._logs.replace_one(
+                {"_id": app_id}, {"_id": app_id, "text": text}, upsert=True
+            )
+        )
 
     @_unavailable_when_unreachable
     async def get_log(self, app_id: str) -> str | None:
@@ -235,7 +242,8 @@ class MongoStore:
             statement_id = await self._next_value(f"statements:{statement.session_id}")
             stored = statement.model_copy(update={"id": statement_id, "seq": 0})
             try:
-                await self._statements.insert_one(documents.statement_document(stored))
+                document = documents.statement_document(stored)
+                await busy_retried(functools.partial(self._statements.insert_one, document))
             except DuplicateKeyError:
                 continue
             return stored
@@ -302,7 +310,9 @@ class MongoStore:
 
     @_unavailable_when_unreachable
     async def forget_transitions(self, logged_before: datetime) -> int:
-        result = await self._transitions.delete_many({"at": {"$lt": logged_before}})
+        result = await busy_retried(
+            lambda: self._transitions.delete_many({"at": {"$lt": logged_before}})
+        )
         return result.deleted_count
 
     @_unavailable_when_unreachable
@@ -326,7 +336,9 @@ class MongoStore:
     @_unavailable_when_unreachable
     async def claim_idempotency_key(self, claim: IdempotencyKey) -> IdempotencyKey:
         try:
-            await self._idempotency_keys.insert_one(claim.model_dump(by_alias=True))
+            await busy_retried(
+                lambda: self._idempotency_keys.insert_one(claim.model_dump(by_alias=True))
+            )
         except DuplicateKeyError:
             holder = await self._idempotency_keys.find_one({"_id": claim.key})
             if holder is None:  # forgotten in between: try again
@@ -336,7 +348,9 @@ class MongoStore:
 
     @_unavailable_when_unreachable
     async def forget_idempotency_keys(self, created_before: datetime) -> int:
-        result = await self._idempotency_keys.delete_many({"createdAt": {"$lt": created_before}})
+        result = await busy_retried(
+            lambda: self._idempotency_keys.delete_many({"createdAt": {"$lt": created_before}})
+        )
         return result.deleted_count
 
     # Coordination
@@ -347,10 +361,12 @@ class MongoStore:
         # findAndModify, and the scheduler takes this lease on every pass.
         now = datetime.now(UTC)
         try:
-            result = await self._leases.update_one(
-                {"_id": name, "$or": [{"owner": owner}, {"expiresAt": {"$lte": now}}]},
-                {"$set": {"owner": owner, "expiresAt": now + timedelta(seconds=ttl)}},
-                upsert=True,
+            result = await busy_retried(
+                lambda: self._leases.update_one(
+                    {"_id": name, "$or": [{"owner": owner}, {"expiresAt": {"$lte": now}}]},
+                    {"$set": {"owner": owner, "expiresAt": now + timedelta(seconds=ttl)}},
+                    upsert=True,
+                )
             )
         except DuplicateKeyError:
             # Held by another owner: the upsert tried to create a second lease of that name.
@@ -371,11 +387,13 @@ class MongoStore:
         """
         while True:
             try:
-                document = await self._counters.find_one_and_update(
-                    {"_id": counter},
-                    {"$inc": {"next": step}},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
+                document = await busy_retried(
+                    lambda: self._counters.find_one_and_update(
+                        {"_id": counter},
+                        {"$inc": {"next": step}},
+                        upsert=True,
+                        return_document=ReturnDocument.AFTER,
+                    )
                 )
             except DuplicateKeyError:
                 # Two first uses raced to create the counter; it exists now, so increment it.

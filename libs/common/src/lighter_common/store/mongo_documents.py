@@ -23,6 +23,7 @@ from lighter_common.domain.transition_record import (
 )
 from lighter_common.store.base import ApplicationQuery
 from lighter_common.store.fields import document_fields
+from lighter_common.store.mongo_busy import busy_retried
 
 Document = dict[str, Any]
 
@@ -79,15 +80,17 @@ class _LoggedCollection:
 
     async def append(self, record: TransitionRecord) -> bool:
         try:
-            await self._records.insert_one(record.model_dump(by_alias=True))
+            await busy_retried(lambda: self._records.insert_one(record.model_dump(by_alias=True)))
         except DuplicateKeyError:
             return False
         return True
 
     async def apply(self, subject: str, record: TransitionRecord) -> None:
-        await self._documents.update_one(
-            {"_id": subject, "seq": record.seq - 1},
-            {"$set": {**record.changes, "seq": record.seq}},
+        await busy_retried(
+            lambda: self._documents.update_one(
+                {"_id": subject, "seq": record.seq - 1},
+                {"$set": {**record.changes, "seq": record.seq}},
+            )
         )
 
     def encode(self, changes: Mapping[str, Any]) -> Document:
