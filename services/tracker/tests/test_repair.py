@@ -11,23 +11,35 @@ from tests.harness.in_process import new_batch
 DAY = 24 * 3600.0
 
 
+def first_change(
+    store: SqliteStore,
+    app_id: str,
+    before: ApplicationState,
+    after: ApplicationState,
+    *,
+    at: datetime | None = None,
+) -> TransitionRecord:
+    """The record of an application's first change, as a writer logs it."""
+    return TransitionRecord(
+        _id=record_id(app_id, 1),
+        subject=app_id,
+        kind=SubjectKind.APPLICATION,
+        application_id=app_id,
+        seq=1,
+        from_state=before.value,
+        to_state=after.value,
+        changes=store._logged_applications.encode({"state": after}),
+        at=at or datetime.now(UTC),
+    )
+
+
 async def test_a_pass_finishes_a_change_whose_writer_died_before_the_document(
     store: SqliteStore,
 ) -> None:
     app = await store.insert_application(new_batch(ApplicationState.RUNNING))
-    logged = store._logged_applications  # a writer that appended the record, then died
-    await logged.append(
-        TransitionRecord(
-            _id=record_id(app.id, 1),
-            subject=app.id,
-            kind=SubjectKind.APPLICATION,
-            application_id=app.id,
-            seq=1,
-            from_state="running",
-            to_state="success",
-            changes=logged.encode({"state": ApplicationState.SUCCESS}),
-            at=datetime.now(UTC),
-        )
+    # A writer that appended the record, then died.
+    await store._logged_applications.append(
+        first_change(store, app.id, ApplicationState.RUNNING, ApplicationState.SUCCESS)
     )
     repair = LogRepair(store, retention=3600)
 
@@ -41,20 +53,12 @@ async def test_records_older_than_the_retention_are_forgotten_and_documents_kept
     store: SqliteStore,
 ) -> None:
     old = await store.insert_application(new_batch(ApplicationState.NOT_STARTED))
-    logged = store._logged_applications  # a change made two days ago
-    record = TransitionRecord(
-        _id=record_id(old.id, 1),
-        subject=old.id,
-        kind=SubjectKind.APPLICATION,
-        application_id=old.id,
-        seq=1,
-        from_state="not_started",
-        to_state="starting",
-        changes=logged.encode({"state": ApplicationState.STARTING}),
-        at=datetime.now(UTC) - timedelta(days=2),
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    record = first_change(
+        store, old.id, ApplicationState.NOT_STARTED, ApplicationState.STARTING, at=two_days_ago
     )
-    await logged.append(record)
-    await logged.apply(old.id, record)
+    await store._logged_applications.append(record)
+    await store._logged_applications.apply(old.id, record)
     new = await store.insert_application(new_batch(ApplicationState.NOT_STARTED))
     await store.update_application(new.id, {"state": ApplicationState.STARTING})
 
