@@ -25,7 +25,7 @@ install-dev: uv  ## Adds the test and lint tools (dependency group `dev`)
 test-prerequisites:  ## The system packages and servers the suites need (idempotent)
 	scripts/install-test-services.sh
 
-install-test: uv test-prerequisites k8s-test-binaries  ## Adds the test tools and the real clients the suites drive
+install-test: uv test-prerequisites  ## Adds the test tools and the real clients the suites drive
 	$(SYNC) --group dev --group clients
 
 # kube-apiserver, kubectl and kwok for the Kubernetes tests, cached by version under
@@ -37,12 +37,16 @@ run: install  ## Lighter standalone on 127.0.0.1:8080 (LIGHTER_PORT to change)
 	@command -v java >/dev/null 2>&1 || { echo "Java 17+ is required to run Spark (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	$(UV) run --no-sync lighter standalone
 
+# The Kubernetes suites run last, so that a first build of their binaries (started early, as
+# .ci/run does) can go on while the others run; `build` waits for a build already under way.
 test: install-test  ## Every suite, against real RabbitMQ, a MongoDB-protocol server, Spark and a Kubernetes API server
-	$(UV) run --no-sync pytest $(PYTEST_ARGS)
+	$(UV) run --no-sync pytest -m "not kubernetes" $(PYTEST_ARGS)
+	scripts/k8s-test-cluster.sh build
+	$(UV) run --no-sync pytest -m kubernetes $(PYTEST_ARGS)
 
 .PHONY: test-k8s
-test-k8s: install-test  ## Only the Kubernetes tests (a real API server; first build: 15-55 min, cached)
-	$(UV) run --no-sync pytest -m kubernetes libs/common/tests/backends/test_contract.py tests/kubernetes $(PYTEST_ARGS)
+test-k8s: install-test k8s-test-binaries  ## Only the Kubernetes tests (a real API server; first build: 15-55 min, cached)
+	$(UV) run --no-sync pytest -m kubernetes $(PYTEST_ARGS)
 
 test-unit: install-dev  ## Domain and pure tests only (no services)
 	$(UV) run --no-sync pytest libs $(PYTEST_ARGS)
