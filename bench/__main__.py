@@ -13,6 +13,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from lighter_common.settings import Settings
+
+from bench.kubernetes_native import NativeSubmitOptions, measure_native_submit
 from bench.kubernetes_status import PodStatusOptions, measure_pod_status_delay
 from bench.kubernetes_submit import SubmitCostOptions, measure_submit_cost
 from bench.machine import machine_facts
@@ -26,6 +29,7 @@ from bench.submissions import SETTINGS as SUBMISSION_SETTINGS
 from bench.submissions import SubmissionOptions, measure_submissions
 
 BENCHMARKS = ("submissions", "status_delay", "statements", "kubernetes")
+KUBERNETES_PARTS = ("spark_submit", "native_submit", "status_delay")
 MODES: tuple[Mode, ...] = ("standalone", "distributed")
 Measure = Callable[[Lighter], Awaitable[dict[str, Any]]]
 
@@ -56,9 +60,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     statements.add_argument("--sessions", type=int, help="concurrent sessions (4)")
     statements.add_argument("--statement-poll-ms", type=float, default=3.0)
     kubernetes = parser.add_argument_group("kubernetes (the test API server, kwok as the node)")
+    kubernetes.add_argument(
+        "--k8s-parts", nargs="+", choices=KUBERNETES_PARTS, default=list(KUBERNETES_PARTS)
+    )
     kubernetes.add_argument("--k8s-sequential", type=int, help="spark-submits one by one (4)")
     kubernetes.add_argument("--k8s-total", type=int, help="spark-submits at capacity (8)")
     kubernetes.add_argument("--k8s-concurrency", type=int, help="spark-submits at once (4)")
+    kubernetes.add_argument("--k8s-native-sequential", type=int, help="native one by one (20)")
+    kubernetes.add_argument("--k8s-native-total", type=int, help="native at capacity (1000)")
+    kubernetes.add_argument(
+        "--k8s-native-concurrency",
+        type=int,
+        default=Settings.model_fields["max_starting_jobs"].default,
+        help="native launches at once (Lighter's LIGHTER_MAX_STARTING_JOBS default)",
+    )
     kubernetes.add_argument("--k8s-pods", type=int, help="running driver pods (2000)")
     kubernetes.add_argument("--k8s-ended", type=int, help="of which reported ended (400)")
     kubernetes.add_argument("--k8s-end-rate", type=float, default=10.0, help="ends a second")
@@ -75,6 +90,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "k8s_sequential": 4 if full else 2,
         "k8s_total": 8 if full else 2,
         "k8s_concurrency": 4 if full else 2,
+        "k8s_native_sequential": 20 if full else 5,
+        "k8s_native_total": 1000 if full else 100,
         "k8s_pods": 2000 if full else 200,
         "k8s_ended": 400 if full else 50,
     }
@@ -214,18 +231,25 @@ async def _measure(
 async def _measure_kubernetes(
     run: dict[str, Any], args: argparse.Namespace, work_dir: Path
 ) -> None:
-    """Real spark-submit and Lighter's pod watch against the test API server."""
+    """Real spark-submit, native submission and Lighter's pod watch, one test API server."""
     from tests.harness.kubernetes import shared_cluster  # starts the cluster on first use
 
     submit = SubmitCostOptions(
         sequential=args.k8s_sequential, total=args.k8s_total, concurrency=args.k8s_concurrency
     )
+    native = NativeSubmitOptions(
+        sequential=args.k8s_native_sequential,
+        total=args.k8s_native_total,
+        concurrency=args.k8s_native_concurrency,
+    )
     status = PodStatusOptions(pods=args.k8s_pods, ended=args.k8s_ended, end_rate=args.k8s_end_rate)
     parts: dict[str, Callable[[Path], Awaitable[dict[str, Any]]]] = {
         "spark_submit": lambda into: measure_submit_cost(shared_cluster(), into, submit),
+        "native_submit": lambda into: measure_native_submit(shared_cluster(), into, native),
         "status_delay": lambda into: measure_pod_status_delay(shared_cluster(), into, status),
     }
-    for part, measure in parts.items():
+    for part in args.k8s_parts:
+        measure = parts[part]
         print(f"== kubernetes, {part}", flush=True)
         into = work_dir / part
         into.mkdir(parents=True, exist_ok=True)

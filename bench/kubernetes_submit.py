@@ -5,7 +5,9 @@ submitter runs it) against the test API server, where kwok runs the driver pods 
 First `sequential` launches one after another: wall time, CPU seconds and peak resident
 memory of the spark-submit process tree for each (the first, with cold caches, is reported
 apart). Then `total` launches with `concurrency` at once, as the submitter runs up to
-LIGHTER_MAX_STARTING_JOBS of them: submissions per second at full capacity.
+LIGHTER_MAX_STARTING_JOBS of them: submissions per second at full capacity, and the time from
+claim (a launch's turn) to driver pod created. kubernetes_native.py measures the same for
+native submission.
 """
 
 import asyncio
@@ -13,7 +15,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from lighter_common.backends.base import LaunchContext
 from lighter_common.backends.kubernetes.backend import KubernetesBackend
@@ -23,11 +25,14 @@ from lighter_common.settings import Settings
 
 from bench.machine import load_average
 from bench.process_tree import ProcessTreeMeter
+from bench.stats import summary_ms
 from tests.harness.kubernetes import KWOK_NODE, KubeCluster
 
 JOB = "local:///opt/spark/examples/src/main/python/pi.py"
 IMAGE = "registry.example.org/spark:4.0.1"
 MIB = 1024 * 1024
+
+SubmitPath = Literal["native", "spark-submit"]
 
 
 @dataclass(frozen=True)
@@ -41,26 +46,14 @@ async def measure_submit_cost(
     cluster: KubeCluster, work_dir: Path, options: SubmitCostOptions
 ) -> dict[str, Any]:
     namespace = cluster.new_namespace()
-    template = work_dir / "driver-template.yaml"
-    template.write_text(f"apiVersion: v1\nkind: Pod\nspec:\n  nodeName: {KWOK_NODE}\n")
-    backend = KubernetesBackend(
-        Settings(
-            data_dir=work_dir / "submit-data",
-            backend="kubernetes",
-            kubernetes_submit="spark-submit",  # what this measures, whatever the default
-            kubernetes_kubeconfig=cluster.kubeconfig,
-            kubernetes_namespace=namespace,
-            kubernetes_image=IMAGE,
-            kubernetes_driver_pod_template=template,
-            kubernetes_submit_timeout=600,
-        )
-    )
+    # What this measures, whatever the default.
+    backend = submit_backend(cluster, work_dir, namespace, "spark-submit")
     try:
         one_by_one = [await _one(backend) for _ in range(options.sequential)]
         at_capacity = await _many(backend, options.total, options.concurrency)
     finally:
         await backend.close()
-        cluster.kubectl("delete", "namespace", namespace, "--wait=false")
+        remove_namespace(cluster, namespace)
     cold, warm = one_by_one[0], one_by_one[1:] or one_by_one
     return {
         "cold": cold,
@@ -72,10 +65,41 @@ async def measure_submit_cost(
     }
 
 
+def submit_backend(
+    cluster: KubeCluster, work_dir: Path, namespace: str, path: SubmitPath
+) -> KubernetesBackend:
+    """The backend as the submitter runs it, its driver pods bound to kwok's node."""
+    template = work_dir / "driver-template.yaml"
+    template.write_text(f"apiVersion: v1\nkind: Pod\nspec:\n  nodeName: {KWOK_NODE}\n")
+    return KubernetesBackend(
+        Settings(
+            data_dir=work_dir / "submit-data",
+            backend="kubernetes",
+            kubernetes_submit=path,
+            kubernetes_kubeconfig=cluster.kubeconfig,
+            kubernetes_namespace=namespace,
+            kubernetes_image=IMAGE,
+            kubernetes_driver_pod_template=template,
+            kubernetes_submit_timeout=600,
+        )
+    )
+
+
+def remove_namespace(cluster: KubeCluster, namespace: str) -> None:
+    """Its pods first: with no controller manager a deleted namespace keeps them, and kwok
+    would go on running them beside the next measure."""
+    cluster.kubectl("delete", "pods", "--all", "-n", namespace, "--wait=false")
+    cluster.kubectl("delete", "namespace", namespace, "--wait=false")
+
+
+def batch() -> Application:
+    return Application(type=ApplicationType.BATCH, submit_params=SubmitParams(file=JOB))
+
+
 async def _one(backend: KubernetesBackend) -> dict[str, float]:
     started = time.monotonic()
     with ProcessTreeMeter() as meter:
-        await backend.launch(_batch(), LaunchContext())
+        await backend.launch(batch(), LaunchContext())
     return {
         "wall_seconds": round(time.monotonic() - started, 2),
         "cpu_seconds": round(meter.cpu_seconds, 2),
@@ -86,13 +110,17 @@ async def _one(backend: KubernetesBackend) -> dict[str, float]:
 async def _many(backend: KubernetesBackend, total: int, concurrency: int) -> dict[str, Any]:
     slots = asyncio.Semaphore(concurrency)
     failures: list[str] = []
+    claim_to_pod: list[float] = []
 
     async def launch() -> None:
         async with slots:
+            claimed = time.monotonic()  # the submitter launches as soon as it has claimed
             try:
-                await backend.launch(_batch(), LaunchContext())
+                await backend.launch(batch(), LaunchContext())
             except RuntimeError as error:  # spark-submit made no pod: counted, not fatal
                 failures.append(str(error))
+                return
+            claim_to_pod.append(time.monotonic() - claimed)
 
     started = time.monotonic()
     with ProcessTreeMeter() as meter:
@@ -105,10 +133,7 @@ async def _many(backend: KubernetesBackend, total: int, concurrency: int) -> dic
         "first_failure": failures[0] if failures else None,
         "wall_seconds": round(wall, 1),
         "submissions_per_second": round((total - len(failures)) / wall, 3),
+        "claim_to_pod": summary_ms(claim_to_pod),
         "cpu_seconds_per_submission": round(meter.cpu_seconds / total, 2),
         "peak_rss_mib": round(meter.peak_rss_bytes / MIB),
     }
-
-
-def _batch() -> Application:
-    return Application(type=ApplicationType.BATCH, submit_params=SubmitParams(file=JOB))

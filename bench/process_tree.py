@@ -1,4 +1,5 @@
-"""What the child processes of this one cost: CPU seconds and peak resident memory.
+"""What the child processes of this one, or this process itself, cost: CPU seconds and peak
+resident memory.
 
 CPU comes from the kernel's accounting of reaped children (RUSAGE_CHILDREN, which includes
 their own reaped children: spark-submit's launcher JVM and the JVM it execs); memory is the
@@ -66,3 +67,47 @@ def _descendants_rss(root: int) -> int:
         total += rss.get(pid, 0)
         pending.extend(children.get(pid, []))
     return total
+
+
+@dataclass
+class OwnProcessMeter:
+    """Use as `with OwnProcessMeter() as meter:` around work this process does itself.
+
+    CPU: all its threads, and any child it reaped meanwhile; memory: its own resident set,
+    sampled (cheaply: no scan of /proc), at the start and at its peak.
+    """
+
+    interval: float = 0.02
+    start_rss_bytes: int = 0
+    peak_rss_bytes: int = 0
+    cpu_seconds: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    _cpu_before: float = 0.0
+
+    def __enter__(self) -> "OwnProcessMeter":
+        self.start_rss_bytes = self.peak_rss_bytes = _own_rss()
+        self._cpu_before = _own_cpu() + _children_cpu()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.cpu_seconds = _own_cpu() + _children_cpu() - self._cpu_before
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_rss_bytes = max(self.peak_rss_bytes, _own_rss())
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _own_rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE_BYTES

@@ -1,11 +1,16 @@
 """Writing the figures: the whole run as JSON, and a short readable table in latest.md."""
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 RESULTS_DIR = Path(__file__).parent / "results"
+# The figures issue 9 asks the Kubernetes path to reach on this 2-core machine.
+NATIVE_RATE_GOAL = 50.0
+STATUS_P99_GOAL_MS = 2000.0
+STATUS_GOAL_PODS = 2000
 
 Row = Callable[[dict[str, Any]], list[str]]
 
@@ -189,6 +194,7 @@ def _kubernetes_section(parts: dict[str, Any]) -> list[str]:
             f"{_loads(submit['load_average_after'])}.",
             "",
         ]
+    lines += _submit_paths_section(submit, parts.get("native_submit"))
     status = parts.get("status_delay")
     if status:
         delay = status["delay"]
@@ -213,8 +219,83 @@ def _kubernetes_section(parts: dict[str, Any]) -> list[str]:
                 ]
             ),
             "",
+            _status_goal(status["pods"], delay.get("p99_ms", math.inf)),
+            "",
         ]
     return lines
+
+
+def _submit_paths_section(
+    submit: dict[str, Any] | None, native: dict[str, Any] | None
+) -> list[str]:
+    """Native submission beside spark-submit, both at capacity in the same run."""
+    if not native:
+        return []
+    header = ["path", "launches (at once)", "submissions/s", "claim → pod p50 / p99 ms"]
+    header += ["CPU s per submission", "peak RSS MiB", "failed"]
+    many = native["at_capacity"]
+    trip = many["claim_to_pod"]
+    rows = [
+        [
+            "native",
+            f"{many['submissions']} ({many['concurrency']})",
+            str(many["submissions_per_second"]),
+            f"{trip.get('p50_ms', '-')} / {trip.get('p99_ms', '-')}",
+            str(many["cpu_seconds_per_submission"]),
+            f"{many['peak_rss_mib']} (the submitting process; {many['start_rss_mib']} before)",
+            str(many["failed"]),
+        ]
+    ]
+    if submit:
+        jvm = submit["at_capacity"]
+        jvm_trip = jvm.get("claim_to_pod", {})
+        rows.append(
+            [
+                "spark-submit",
+                f"{jvm['submissions']} ({jvm['concurrency']})",
+                str(jvm["submissions_per_second"]),
+                f"{jvm_trip.get('p50_ms', '-')} / {jvm_trip.get('p99_ms', '-')}",
+                str(jvm["cpu_seconds_per_submission"]),
+                f"{jvm['peak_rss_mib']} (spark-submit process trees)",
+                str(jvm["failed"]),
+            ]
+        )
+    one = native["one_by_one"]
+    rate = many["submissions_per_second"]
+    lines = [
+        "## Native submission versus spark-submit (same API server, same run)",
+        "",
+        _cells(header),
+        _cells(["---"] * len(header)),
+        *(_cells(row) for row in rows),
+        "",
+        f"Native one by one: the first (cold) {native['cold_ms']} ms, then "
+        f"{one.get('count', 0)} more at p50 {one.get('p50_ms', '-')} / p99 "
+        f"{one.get('p99_ms', '-')} ms from claim to driver pod created. Paths taken: "
+        + ", ".join(f"{path} {count:g}" for path, count in native["paths_taken"].items())
+        + ". At capacity, CPU share: "
+        + _shares({**many["cpu_share"], **many["test_cluster_cpu_share"]})
+        + f". Load average after: {_loads(native['load_average_after'])}.",
+        "",
+    ]
+    goal = f"Goal (issue 9): ≥ {NATIVE_RATE_GOAL:g} submissions/s native: "
+    goal += _met(rate >= NATIVE_RATE_GOAL)
+    if submit and submit["at_capacity"]["submissions_per_second"]:
+        goal += (
+            f"; {rate / submit['at_capacity']['submissions_per_second']:.0f} times spark-submit's"
+        )
+    return [*lines, goal + ".", ""]
+
+
+def _status_goal(pods: int, p99_ms: float) -> str:
+    goal = f"Goal (issue 9): p99 under {STATUS_P99_GOAL_MS / 1000:g} s at {STATUS_GOAL_PODS:,} "
+    if pods < STATUS_GOAL_PODS:
+        return goal + f"running drivers: not measured ({pods:,} here)."
+    return goal + f"running drivers: {_met(p99_ms < STATUS_P99_GOAL_MS)}."
+
+
+def _met(met: bool) -> str:
+    return "met" if met else "not met"
 
 
 def _cells(values: list[str]) -> str:
