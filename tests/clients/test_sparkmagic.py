@@ -70,6 +70,15 @@ def ipython_shell(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "get_ipython", lambda: shell, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_interrupts() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt, as in Jupyter, even in a run started with SIGINT
+    ignored (a background job of a non-interactive shell, as some CI runners start them)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.fixture(scope="module")
 def lighter(lighter_factory: LighterFactory) -> Iterator[LighterProcesses]:
     processes = lighter_factory.start("standalone")
