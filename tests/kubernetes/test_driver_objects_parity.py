@@ -232,6 +232,18 @@ CORPUS = [
         },
     ),
     Case(
+        # Remote files the driver fetches itself: spark-submit passes them on untouched.
+        "remote-main-py-files-files-jars",
+        {
+            "file": "https://repo.example.org/jobs/job.py",
+            "pyFiles": ["https://repo.example.org/libs/dep.py", "http://repo.example.org/lib.zip"],
+            "files": ["https://repo.example.org/data.csv#input.csv", "local:///opt/data.txt"],
+            "jars": ["https://repo.example.org/jars/dep.jar"],
+            "args": ["--input", "input.csv"],
+        },
+        LIGHTER_CONF,
+    ),
+    Case(
         "proxy-user-queue-dynamic-allocation",
         {
             "file": "local:///opt/job.py",
