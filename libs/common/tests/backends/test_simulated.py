@@ -85,6 +85,21 @@ async def test_launch_is_idempotent_from_started_at(settings: Settings) -> None:
     assert (await backend.status(recorded)).phase is DriverPhase.SUCCEEDED
 
 
+async def test_each_generation_has_its_own_driver_even_launched_at_the_same_time(
+    settings: Settings,
+) -> None:
+    backend = SimulatedBackend(settings)
+    app = batch(started_at=datetime.now(UTC))
+    first = await launched(backend, app)
+    second = await launched(backend, first.model_copy(update={"generation": 1}))
+
+    assert first.backend_ref != second.backend_ref
+    await backend.kill(DriverKey.of(first))
+    assert (await backend.status(first)).phase is DriverPhase.KILLED
+    assert (await backend.status(second)).phase is not DriverPhase.KILLED
+    assert [driver.key for driver in await backend.drivers()] == [DriverKey.of(second)]
+
+
 async def test_a_launched_application_keeps_its_reference(settings: Settings) -> None:
     backend = SimulatedBackend(settings)
     app = await launched(backend, batch())

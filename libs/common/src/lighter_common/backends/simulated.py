@@ -3,15 +3,15 @@
 Nothing runs: an application "starts" for a while, "runs" for a while, then ends as planned.
 It measures Lighter, never Spark, and must never be taken as evidence that Spark works.
 
-The backend reference carries the whole plan, `sim:<launch epoch ms>:<start s>:<run s>:<outcome>`,
-so `status` is a pure function of the reference and the clock, and every process on every
+The backend reference carries the whole plan,
+`sim:<launch epoch ms>:<start s>:<run s>:<outcome>:<generation>`, so `status` is a pure function of the reference and the clock, and every process on every
 replica agrees without shared memory. Each launch also leaves the reference in
 `<data dir>/simulated-drivers/<app id>@<generation>` (so drivers can be listed, and found
 without a reference), and a kill leaves a marker, `<data dir>/simulated-killed/<same name>`,
 which all of them see too.
 
-Launch is idempotent: an application that has a simulated reference, or whose driver was
-recorded, keeps it; otherwise the launch time is the application's `started_at` (set when a
+Launch is idempotent: an application that has a simulated reference of its generation, or
+whose driver was recorded, keeps it; otherwise the launch time is the application's `started_at` (set when a
 submitter claims it), or now for an application that was never claimed.
 
 Conf keys steer one application: `lighter.simulated.startSeconds`,
@@ -43,20 +43,23 @@ class SimulatedPlan:
     start_seconds: float
     run_seconds: float
     outcome: str
+    generation: int
 
     @property
     def ref(self) -> str:
         return (
             f"{_PREFIX}:{self.launched_ms}:{self.start_seconds:g}:{self.run_seconds:g}:"
-            f"{self.outcome}"
+            f"{self.outcome}:{self.generation}"
         )
 
     @classmethod
     def parse(cls, ref: str | None) -> "SimulatedPlan | None":
         parts = ref.split(":") if ref else []
-        if len(parts) != 5 or parts[0] != _PREFIX or parts[4] not in _OUTCOMES:
+        if len(parts) != 6 or parts[0] != _PREFIX or parts[4] not in _OUTCOMES:
             return None
-        return cls(int(parts[1]), float(parts[2]), float(parts[3]), parts[4])
+        if not parts[5].isdigit():
+            return None
+        return cls(int(parts[1]), float(parts[2]), float(parts[3]), parts[4], int(parts[5]))
 
     def phase_at(self, now_ms: int) -> DriverPhase:
         elapsed = (now_ms - self.launched_ms) / 1000
@@ -77,8 +80,9 @@ class SimulatedBackend:
         self._run_seconds = settings.simulated_run_seconds
 
     async def launch(self, app: Application, context: LaunchContext) -> LaunchResult:
-        if SimulatedPlan.parse(app.backend_ref) is not None:
-            return LaunchResult(backend_ref=str(app.backend_ref))
+        current = SimulatedPlan.parse(app.backend_ref)
+        if current is not None and current.generation == app.generation:
+            return LaunchResult(backend_ref=current.ref)
         record = self._drivers_dir / _name(DriverKey.of(app))
         if (recorded := _read_plan(record)) is not None:
             return LaunchResult(backend_ref=recorded.ref)
@@ -137,9 +141,11 @@ class SimulatedBackend:
 
     def _plan_of(self, app: Application) -> SimulatedPlan | None:
         plan = SimulatedPlan.parse(app.backend_ref)
-        if plan is None and app.backend_ref is None:
-            plan = _read_plan(self._drivers_dir / _name(DriverKey.of(app)))
-        return plan
+        if plan is not None and plan.generation == app.generation:
+            return plan
+        if plan is None and app.backend_ref is not None:
+            return None  # another backend's reference
+        return _read_plan(self._drivers_dir / _name(DriverKey.of(app)))
 
     def _plan(self, app: Application, launched_ms: int) -> SimulatedPlan:
         conf = app.submit_params.spark_conf()
@@ -151,6 +157,7 @@ class SimulatedBackend:
             start_seconds=float(conf.get(START_SECONDS_CONF, self._start_seconds)),
             run_seconds=float(conf.get(RUN_SECONDS_CONF, self._run_seconds)),
             outcome=outcome,
+            generation=app.generation,
         )
 
 
@@ -182,7 +189,7 @@ def _status(
 ) -> DriverStatus:
     if plan is None:
         return DriverStatus(DriverPhase.MISSING, reason="no simulated driver was launched")
-    spark_app_id = f"simulated-{plan.launched_ms}-{app.id[:8]}"
+    spark_app_id = f"simulated-{plan.launched_ms}-{app.id[:8]}-{plan.generation}"
     if _name(DriverKey.of(app)) in killed:
         return DriverStatus(DriverPhase.KILLED, spark_app_id=spark_app_id, reason="killed")
     phase = plan.phase_at(now_ms)
