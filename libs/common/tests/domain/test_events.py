@@ -4,7 +4,7 @@ import pytest
 from lighter_common.domain.events import EventCursor, EventFilter, EventWindow, render_event
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
 
-T0 = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
+T0 = datetime(2026, 1, 2, 3, 4, 5, 123000, tzinfo=UTC)
 
 
 def record(
@@ -43,7 +43,7 @@ def test_events_render_states_reason_and_utc_time() -> None:
         "state": "error",
         "previousState": "not_started",
         "reason": "exit code 1",
-        "at": "2026-01-02T03:04:05.123456Z",
+        "at": "2026-01-02T03:04:05.123000Z",
     }
 
 
@@ -82,3 +82,10 @@ def test_resuming_sends_only_what_follows_the_last_event() -> None:
     window = EventWindow(floor=EventCursor.of(sent), skew=timedelta(seconds=2))
     later = record("a", 2, T0 + timedelta(milliseconds=1))
     assert window.take([record("z", 1, T0 - timedelta(seconds=1)), sent, later]) == [later]
+
+
+def test_a_record_keeps_its_time_to_the_millisecond_as_every_store_does() -> None:
+    first, second = record("a", 1, T0), record("a", 2, T0 + timedelta(microseconds=999))
+
+    assert first.at == second.at == T0
+    assert TransitionRecord.model_validate_json(first.model_dump_json(by_alias=True)) == first

@@ -21,7 +21,7 @@ from lighter_common.domain.events import (
     is_event,
     render_event,
 )
-from lighter_common.domain.transition_record import TransitionRecord
+from lighter_common.domain.transition_record import TransitionRecord, log_time
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store, StoreUnavailable
 
@@ -44,7 +44,8 @@ async def follow(
     disconnected: Callable[[], Awaitable[bool]],
 ) -> AsyncIterator[str]:
     """The stream's text, event by event, until the client goes away."""
-    floor = resume_after or EventCursor(utcnow(), "")
+    # Records of this very millisecond are newer than the stream: they are sent.
+    floor = resume_after or EventCursor(log_time(utcnow()), "")
     window = EventWindow(floor=floor, skew=timedelta(seconds=settings.events_clock_skew))
     applications = _Applications(store)
     yield f"retry: {RECONNECT_MILLISECONDS}\n\n"

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -23,6 +23,11 @@ class SubjectKind(StrEnum):
 def statement_subject(session_id: str, statement_id: int) -> str:
     """The log subject of a statement; application ids never hold a '/'."""
     return f"{session_id}/{statement_id}"
+
+
+def log_time(at: datetime) -> datetime:
+    """A time as the log keeps it: to the millisecond, what every store keeps, so all order alike."""
+    return at.replace(microsecond=at.microsecond - at.microsecond % 1000)
 
 
 def record_id(subject: str, seq: int) -> str:
@@ -42,3 +47,8 @@ class TransitionRecord(BaseModel):
     reason: str | None = None
     changes: dict[str, Any]  # document keys and stored values, applied with a plain `set`
     at: datetime
+
+    @field_validator("at")
+    @classmethod
+    def _as_the_log_keeps_it(cls, at: datetime) -> datetime:
+        return log_time(at)
