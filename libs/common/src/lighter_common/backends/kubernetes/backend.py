@@ -47,6 +47,7 @@ from lighter_common.backends.kubernetes.pod_state import (
     PodObservation,
     driver_status,
 )
+from lighter_common.backends.kubernetes.raw_api import RAW, json_body_or_none
 from lighter_common.backends.local import SERVICE_ENV_PREFIX, _pyspark_home
 from lighter_common.backends.spark_submit import spark_submit_args
 from lighter_common.domain.application import Application
@@ -83,12 +84,17 @@ class KubernetesBackend:
 
     async def launch(self, app: Application, context: LaunchContext) -> LaunchResult:
         core = await self._api()
-        key = DriverKey.of(app)
-        name = driver_pod_name(key)
+        name = driver_pod_name(DriverKey.of(app))
+        argv = await self._submit_args(app, context, name)
+        if self._settings.kubernetes_submit == "native":
+            # An existing pod answers the create with 409, then is returned: one call fewer.
+            native = await self._native_submit(argv)
+            if native is not None:
+                return LaunchResult(backend_ref=name, spark_app_id=native.spark_app_id)
         existing = await self._read_pod(core, name)
         if existing is not None:
             return LaunchResult(backend_ref=name, spark_app_id=existing.spark_app_id)
-        exit_code, output = await self._submit(app, context, name)
+        exit_code, output = await self._spark_submit(argv, name)
         pod = await self._read_pod(core, name)
         if pod is None:
             cause = last_error_line(output) or f"exit code {exit_code}"
@@ -238,12 +244,11 @@ class KubernetesBackend:
 
     # Submission.
 
-    async def _submit(
+    async def _submit_args(
         self, app: Application, context: LaunchContext, pod_name: str
-    ) -> tuple[int, str]:
-        """The driver's objects created natively when configured and possible, else by
-        spark-submit, from the same arguments (native_submit.py)."""
-        argv = spark_submit_args(
+    ) -> list[str]:
+        """What spark-submit is given, and what native submission builds from (native_submit.py)."""
+        return spark_submit_args(
             app.submit_params,
             name=app.id,
             master=await self._master(),
@@ -251,17 +256,17 @@ class KubernetesBackend:
             main_file=self._main_file(context),
             extra_conf=self._conf(app, context, pod_name),
         )
-        if self._settings.kubernetes_submit == "native":
-            await self._api()
-            assert self._api_client is not None
-            native = NativeSubmitter(self._api_client, spark_home=self._spark_home)
-            submitted = await native.submit(argv)
-            if not isinstance(submitted, Unsupported):
-                return 0, ""
-        SUBMISSIONS.labels(path="spark-submit").inc()
-        return await self._spark_submit(argv, pod_name)
+
+    async def _native_submit(self, argv: list[str]) -> Pod | None:
+        """The driver pod created natively, or None when spark-submit must create it."""
+        await self._api()
+        assert self._api_client is not None
+        native = NativeSubmitter(self._api_client, spark_home=self._spark_home)
+        submitted = await native.submit(argv)
+        return None if isinstance(submitted, Unsupported) else Pod.model_validate(submitted)
 
     async def _spark_submit(self, argv: list[str], pod_name: str) -> tuple[int, str]:
+        SUBMISSIONS.labels(path="spark-submit").inc()
         # Spark gives its API client 10 s to connect; a submitter running several JVMs on a
         # busy CPU misses that (measured: 5 of 8 failed at 4 at once on 2 loaded cores). Put
         # first, so that the user's own --conf of the same key still wins.
@@ -391,14 +396,8 @@ class KubernetesBackend:
         return self._cache
 
     async def _read_pod(self, core: client.CoreV1Api, name: str) -> Pod | None:
-        try:
-            pod = await core.read_namespaced_pod(name, self._namespace)
-        except ApiException as error:
-            if error.status == 404:
-                return None
-            raise
-        assert self._api_client is not None
-        return Pod.model_validate(self._api_client.sanitize_for_serialization(pod))
+        found = await json_body_or_none(core.read_namespaced_pod(name, self._namespace, **RAW))
+        return None if found is None else Pod.model_validate(found)
 
 
 def _container_failed(pod: Pod) -> bool:

@@ -2,8 +2,8 @@
 
 `NativeSubmitter.submit(argv)` takes the arguments the backend would pass to `spark-submit`,
 resolves them (driver_conf.py), builds the driver's objects (driver_objects.py) and creates
-them: the pod first, then its ConfigMap, Service and NetworkPolicy owned by it, so deleting
-the pod deletes them. Arguments it does not understand come back as `Unsupported` before
+them: the pod first, then at once its ConfigMap, Service and NetworkPolicy owned by it, so
+deleting the pod deletes them. It answers with the pod as the API server holds it. Arguments it does not understand come back as `Unsupported` before
 anything is created; the caller then runs `spark-submit`. Every submission is counted by the
 path it took, and every fallback by its kind, in /metrics.
 """
@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
+from typing import Any
 
 import yaml
 from kubernetes_asyncio import client
@@ -29,6 +29,7 @@ from lighter_common.backends.kubernetes.driver_objects import (
     PodTemplates,
     driver_objects,
 )
+from lighter_common.backends.kubernetes.raw_api import RAW, json_body
 
 _log = logging.getLogger(__name__)
 
@@ -99,47 +100,58 @@ class NativeSubmitter:
         self._networking = client.NetworkingV1Api(api_client)
         self._spark_home = spark_home  # the one spark-submit would run from
 
-    async def submit(self, argv: Sequence[str]) -> DriverObjects | Unsupported:
-        """Create the driver's objects, or say why spark-submit must (nothing is created)."""
+    async def submit(self, argv: Sequence[str]) -> KubeObject | Unsupported:
+        """The driver pod, created with its objects, or why spark-submit must create them
+        (then nothing is created)."""
         planned = await asyncio.to_thread(plan, argv, spark_home=self._spark_home)
         if isinstance(planned, Unsupported):
             FALLBACKS.labels(kind=planned.kind).inc()
             _log.info("native submission not possible, using spark-submit: %s", planned.reason)
             return planned
-        await self._create(planned)
-        SUBMISSIONS.labels(path="native").inc()
-        return planned
+        return await self._create(planned)
 
-    # The client sends a dict body as it is; its annotations name only its models.
-
-    async def _create(self, objects: DriverObjects) -> None:
+    async def _create(self, objects: DriverObjects) -> KubeObject:
         namespace = objects.pod["metadata"]["namespace"]
         try:
-            pod = await self._core.create_namespaced_pod(namespace, cast(client.V1Pod, objects.pod))
+            pod = await json_body(
+                self._core.create_namespaced_pod(namespace, _model(objects.pod), **RAW)
+            )
         except ApiException as error:
             if error.status == 409:  # another replica launched this driver first
                 _log.info("driver pod %s exists already", objects.pod_name)
-                return
+                return await json_body(
+                    self._core.read_namespaced_pod(objects.pod_name, namespace, **RAW)
+                )
             raise
+        owned = objects.owned(pod["metadata"]["uid"])
         try:
-            for owned in objects.owned(pod.metadata.uid):
-                await self._create_owned(namespace, owned)
+            outcomes = await asyncio.gather(
+                *(self._create_owned(namespace, o) for o in owned), return_exceptions=True
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
         except BaseException:
             # A pod without its ConfigMap never starts; remove it so a retry starts afresh.
             await self._core.delete_namespaced_pod(objects.pod_name, namespace)
             raise
+        SUBMISSIONS.labels(path="native").inc()
+        return pod
 
-    async def _create_owned(self, namespace: str, owned: KubeObject) -> None:
-        kind = owned["kind"]
+    async def _create_owned(self, namespace: str, body: KubeObject) -> None:
+        kind, owned = body["kind"], _model(body)
+        created: Any
         if kind == "ConfigMap":
-            await self._core.create_namespaced_config_map(
-                namespace, cast(client.V1ConfigMap, owned)
-            )
+            created = self._core.create_namespaced_config_map(namespace, owned, **RAW)
         elif kind == "Service":
-            await self._core.create_namespaced_service(namespace, cast(client.V1Service, owned))
+            created = self._core.create_namespaced_service(namespace, owned, **RAW)
         elif kind == "NetworkPolicy":
-            await self._networking.create_namespaced_network_policy(
-                namespace, cast(client.V1NetworkPolicy, owned)
-            )
+            created = self._networking.create_namespaced_network_policy(namespace, owned, **RAW)
         else:
             raise ValueError(f"no way to create a {kind}")
+        await json_body(created)
+
+
+def _model(body: KubeObject) -> Any:
+    """A body for the client, which sends a dict as it is; its annotations name only models."""
+    return body
