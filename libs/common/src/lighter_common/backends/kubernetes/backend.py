@@ -47,7 +47,7 @@ from lighter_common.backends.kubernetes.pod_state import (
     PodObservation,
     driver_status,
 )
-from lighter_common.backends.kubernetes.raw_api import RAW, json_body_or_none
+from lighter_common.backends.kubernetes.raw_api import RAW, json_body, json_body_or_none
 from lighter_common.backends.local import SERVICE_ENV_PREFIX, _pyspark_home
 from lighter_common.backends.spark_submit import spark_submit_args
 from lighter_common.domain.application import Application
@@ -134,12 +134,9 @@ class KubernetesBackend:
             return
         await self._save_log(name)
         try:
-            await core.patch_namespaced_pod(
-                name,
-                self._namespace,
-                {"metadata": {"annotations": {KILLED_ANNOTATION: "true"}}},
-            )
-            await core.delete_namespaced_pod(name, self._namespace)
+            killed = {"metadata": {"annotations": {KILLED_ANNOTATION: "true"}}}
+            await json_body(core.patch_namespaced_pod(name, self._namespace, killed, **RAW))
+            await json_body(core.delete_namespaced_pod(name, self._namespace, **RAW))
         except ApiException as error:
             if error.status != 404:
                 raise

@@ -16,6 +16,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from lighter_common.backends.kubernetes.pod_cache import PodCache
 from lighter_common.backends.kubernetes.pod_state import Pod
+from lighter_common.backends.kubernetes.raw_api import RAW, json_body
 
 _log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class CompletedPodReaper:
 
     async def _delete(self, name: str) -> None:
         try:
-            await self._core.delete_namespaced_pod(name, self._namespace)
+            await json_body(self._core.delete_namespaced_pod(name, self._namespace, **RAW))
         except ApiException as error:
             if error.status != 404:
                 raise
