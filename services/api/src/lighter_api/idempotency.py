@@ -9,11 +9,11 @@ a 409 when its body differs. Keys are kept at least IDEMPOTENCY_KEY_TTL.
 """
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
 
+from lighter_common.background import BackgroundTasks
 from lighter_common.domain.application import utcnow
 from lighter_common.domain.errors import Conflict
 from lighter_common.domain.idempotency import IDEMPOTENCY_KEY_TTL, IdempotencyKey
@@ -68,16 +68,13 @@ class KeyExpiry:
     def __init__(self, store: Store, *, every: float = FORGET_EVERY_SECONDS) -> None:
         self._store = store
         self._every = every
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTasks()
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="idempotency-key-expiry")
+        self._background.start("idempotency-key-expiry", self._loop)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._background.stop()
 
     async def _loop(self) -> None:
         while True:

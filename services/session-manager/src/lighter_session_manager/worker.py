@@ -11,6 +11,7 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
+from lighter_common.background import BackgroundTasks
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import SESSION_TYPES, utcnow
 from lighter_common.domain.states import FINISHED_STATES
@@ -43,7 +44,7 @@ class SessionManager:
         self._settings = settings
         self._replica = f"session-manager-{uuid.uuid4().hex[:8]}"
         self.dispatcher = Dispatcher(store=store)
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTasks()
 
     async def start(self) -> None:
         await ensure_permanent_sessions(
@@ -53,14 +54,11 @@ class SessionManager:
             backend=self._settings.backend,
         )
         await self._bus.consume(SESSION_MANAGER_QUEUE, self.handle)
-        self._task = asyncio.create_task(self._timeouts_loop(), name="session-timeouts")
+        self._background.start("session-timeouts", self._timeouts_loop)
         logger.info("session-manager started", extra={"replica": self._replica})
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._background.stop()
 
     async def handle(self, command: Command) -> None:
         if isinstance(command, StatementSubmitted | CancelStatement | CompletionRequested):

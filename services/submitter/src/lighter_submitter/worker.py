@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 from lighter_common.backends.base import Backend
+from lighter_common.background import BackgroundTasks
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.states import ALIVE_STATES, ApplicationState
@@ -44,22 +45,18 @@ class Submitter:
         self._settings = settings
         self._replica = f"submitter-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._background = BackgroundTasks()
         self._launches: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         await self._bus.consume(SUBMITTER_QUEUE, self._handle)
-        self._tasks = [
-            asyncio.create_task(self._schedule_loop(), name="submitter-schedule"),
-            asyncio.create_task(self._sweep_loop(), name="submitter-sweep"),
-        ]
+        self._background.start("submitter-schedule", self._schedule_loop)
+        self._background.start("submitter-sweep", self._sweep_loop)
         self._wake.set()
         logger.info("submitter started", extra={"replica": self._replica})
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._background.stop()
         await self.drain()
 
     async def drain(self) -> None:

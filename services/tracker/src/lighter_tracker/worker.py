@@ -13,6 +13,7 @@ import logging
 import time
 
 from lighter_common.backends.base import Backend
+from lighter_common.background import BackgroundTasks
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import Application
 from lighter_common.domain.driver import DriverStatus
@@ -34,6 +35,7 @@ CHANGES = Counter("lighter_tracker_state_changes_total", "Documents changed by t
 TICK_SECONDS = Histogram("lighter_tracker_tick_seconds", "Duration of one tracking pass")
 LOG_REFRESH_SECONDS = 5.0
 RECONCILE_CONCURRENCY = 16
+_LOG_COPY = "tracker-logs"  # the background task copying running drivers' logs
 
 
 class Tracker:
@@ -43,8 +45,7 @@ class Tracker:
         self._backend = backend
         self._settings = settings
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._log_copy: asyncio.Task[None] | None = None
+        self._background = BackgroundTasks()
         self._next_zombie_sweep = 0.0
         self._repair = LogRepair(store, retention=settings.transition_log_retention)
         self._logs = LogRefresher(
@@ -56,19 +57,15 @@ class Tracker:
 
     async def start(self) -> None:
         await self._bus.consume(TRACKER_QUEUE, self._handle)
-        self._task = asyncio.create_task(self._loop(), name="tracker")
+        self._background.start("tracker", self._loop)
         logger.info("tracker started")
 
     async def stop(self) -> None:
-        for task in (self._task, self._log_copy):
-            if task:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        await self._background.stop()
 
     async def logs_copied(self) -> None:
         """Wait for the running drivers' logs that the last pass began to copy."""
-        if self._log_copy:
-            await self._log_copy
+        await self._background.finished(_LOG_COPY)
 
     async def _handle(self, command: Command) -> None:
         if isinstance(command, TrackApplication):
@@ -117,8 +114,7 @@ class Tracker:
         """Copy running drivers' logs beside the passes, never holding one up: on Kubernetes
         each log is a request (measured: with 2,000 running pods, a pass that waited for them
         took 28 s, and so did every state change)."""
-        if self._log_copy is None or self._log_copy.done():
-            self._log_copy = asyncio.create_task(self._refresh_logs(apps), name="tracker-logs")
+        self._background.start(_LOG_COPY, lambda: self._refresh_logs(apps))
 
     async def _refresh_logs(self, apps: list[Application]) -> None:
         try:

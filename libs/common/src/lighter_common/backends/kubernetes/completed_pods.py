@@ -6,7 +6,6 @@ watches the pods reaps; a pod deleted twice is a 404, which is no error.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 from lighter_common.backends.kubernetes.pod_cache import PodCache
 from lighter_common.backends.kubernetes.pod_state import Pod
 from lighter_common.backends.kubernetes.raw_api import RAW, json_body
+from lighter_common.background import BackgroundTasks
 
 _log = logging.getLogger(__name__)
 
@@ -58,18 +58,13 @@ class CompletedPodReaper:
         self._ttl = ttl
         self._keep_log = keep_log
         self._first_seen_ended: dict[str, datetime] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTasks()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="kubernetes-completed-pods")
+        self._background.start("kubernetes-completed-pods", self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def _run(self) -> None:
         pause = min(max(self._ttl / 2, 1.0), _LONGEST_PAUSE)

@@ -8,7 +8,6 @@ their last state, so an application's end is seen even when its pod went at once
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -20,6 +19,7 @@ from kubernetes_asyncio import client
 
 from lighter_common.backends.kubernetes.labels import DRIVER_SELECTOR, driver_key
 from lighter_common.backends.kubernetes.pod_state import Pod, PodObservation
+from lighter_common.background import BackgroundTasks
 from lighter_common.domain.driver import DriverKey
 
 _log = logging.getLogger(__name__)
@@ -48,21 +48,16 @@ class PodCache:
         self._names: dict[DriverKey, str] = {}
         self._deleted_at: dict[str, float] = {}
         self._synced = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTasks()
         self._last_error: BaseException | None = None
         self.lists = 0  # how many times the pods were listed (the first, then after each 410)
         self.version: str | None = None  # the resourceVersion the watch resumes from
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="kubernetes-pod-watch")
+        self._background.start("kubernetes-pod-watch", self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def synced(self) -> None:
         """Returns once the first list is in; raises when the API server cannot be reached."""
