@@ -15,6 +15,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from lighter_common.domain.application import Application
+from lighter_common.domain.lifecycle import milestone_changes
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.transition_record import (
     SubjectKind,
@@ -96,6 +97,9 @@ class _LoggedCollection:
     def encode(self, changes: Mapping[str, Any]) -> Document:
         return bson_precision(document_fields(self.model, changes, mode="python"))
 
+    def implied(self, current: Any, changes: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+        return {}
+
     async def stored_seqs(self, subjects: Collection[str]) -> dict[str, int]:
         # A query per chunk, not a read per document: a server without index push-down
         # (FerretDB) scans the collection once per query.
@@ -114,6 +118,11 @@ class LoggedApplications(_LoggedCollection):
 
     async def read(self, subject: str) -> Application | None:
         return application(await self._documents.find_one({"_id": subject}))
+
+    def implied(
+        self, current: Application, changes: Mapping[str, Any], at: datetime
+    ) -> dict[str, Any]:
+        return milestone_changes(current, changes, at)
 
 
 class LoggedStatements(_LoggedCollection):

@@ -7,11 +7,13 @@ whose paths come from the models' aliases, never from input.
 import json
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from lighter_common.domain.application import Application
+from lighter_common.domain.lifecycle import milestone_changes
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
 from lighter_common.store.base import ApplicationQuery
@@ -80,6 +82,9 @@ class _LoggedTable(Generic[M]):
     def encode(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         return document_fields(self.model, changes, mode="json")
 
+    def implied(self, current: M, changes: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+        return {}
+
     async def stored_seqs(self, subjects: Collection[str]) -> dict[str, int]:
         # In-process reads cost no round trip: one per document is fine here.
         found = {subject: await self.read(subject) for subject in subjects}
@@ -99,6 +104,11 @@ class LoggedApplications(_LoggedTable[Application]):
     model = Application
     _table = "applications"
     _key = "id = ?"
+
+    def implied(
+        self, current: Application, changes: Mapping[str, Any], at: datetime
+    ) -> dict[str, Any]:
+        return milestone_changes(current, changes, at)
 
 
 class LoggedStatements(_LoggedTable[Statement]):

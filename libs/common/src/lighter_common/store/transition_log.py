@@ -19,8 +19,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from lighter_common.domain.application import Application, utcnow
-from lighter_common.domain.lifecycle import milestone_changes
+from lighter_common.domain.application import utcnow
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord, record_id
 from lighter_common.store.fields import model_value
 
@@ -47,6 +46,10 @@ class LoggedDocuments(Protocol[M_co]):
 
     def encode(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Model attribute names and values as the document stores them."""
+
+    def implied(self, current: Any, changes: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+        """What `changes` to `current` imply besides themselves (model attribute names), such
+        as the milestones an application reaches; recorded with them."""
 
     async def stored_seqs(self, subjects: Collection[str]) -> dict[str, int]:
         """The `seq` each of these documents has as stored (missing ones left out)."""
@@ -95,7 +98,7 @@ async def compare_and_set(
                 return current
         else:
             at = utcnow()
-            encoded = documents.encode({**changes, **_implied(current, changes, at)})
+            encoded = documents.encode({**changes, **documents.implied(current, changes, at)})
             record = _record(documents.kind, subject, application_id, current, encoded, at)
             if await documents.append(record):
                 await documents.apply(subject, record)
@@ -110,11 +113,6 @@ def merge(current: M, record: TransitionRecord) -> M:
     """`current` with `record` applied, as the store will hold it."""
     document = current.model_dump(by_alias=True)
     return type(current).model_validate({**document, **record.changes, "seq": record.seq})
-
-
-def _implied(current: BaseModel, changes: Mapping[str, Any], at: datetime) -> dict[str, Any]:
-    """What a change implies besides itself: the milestones an application reaches."""
-    return milestone_changes(current, changes, at) if isinstance(current, Application) else {}
 
 
 def _record(
