@@ -12,7 +12,6 @@ a fallback to spark-submit would be) and its resident memory over the launches a
 The API server, etcd and kwok share the machine's cores; their CPU is reported beside.
 """
 
-import asyncio
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,14 @@ from lighter_common.backends.base import LaunchContext
 from lighter_common.backends.kubernetes.backend import KubernetesBackend
 from prometheus_client import REGISTRY
 
-from bench.kubernetes_submit import MIB, SubmitPath, batch, remove_namespace, submit_backend
+from bench.kubernetes_submit import (
+    MIB,
+    SubmitPath,
+    batch,
+    launches_at_capacity,
+    remove_namespace,
+    submit_backend,
+)
 from bench.machine import CpuMeter, load_average
 from bench.process_tree import OwnProcessMeter
 from bench.stats import summary_ms
@@ -73,31 +79,21 @@ async def _launch(backend: KubernetesBackend) -> float:
 async def _many(
     backend: KubernetesBackend, cluster: KubeCluster, total: int, concurrency: int
 ) -> dict[str, Any]:
-    slots = asyncio.Semaphore(concurrency)
-    failures: list[str] = []
-    claim_to_pod: list[float] = []
-
-    async def launch() -> None:
-        async with slots:
-            try:
-                claim_to_pod.append(await _launch(backend))
-            except (RuntimeError, ApiException) as error:  # counted, not fatal
-                failures.append(str(error))
-
     cluster_cpu = CpuMeter(_cluster_pids(cluster))
     cluster_cpu.start()
-    started = time.monotonic()
     with OwnProcessMeter() as meter:
-        await asyncio.gather(*(launch() for _ in range(total)))
-    wall = time.monotonic() - started
+        launches = await launches_at_capacity(
+            backend, total, concurrency, (RuntimeError, ApiException)
+        )
+    wall = launches.wall_seconds
     return {
         "submissions": total,
         "concurrency": concurrency,
-        "failed": len(failures),
-        "first_failure": failures[0] if failures else None,
+        "failed": len(launches.failures),
+        "first_failure": launches.failures[0] if launches.failures else None,
         "wall_seconds": round(wall, 2),
-        "submissions_per_second": round((total - len(failures)) / wall, 1),
-        "claim_to_pod": summary_ms(claim_to_pod),
+        "submissions_per_second": round(launches.per_second, 1),
+        "claim_to_pod": summary_ms(launches.claim_to_pod),
         "cpu_seconds_per_submission": round(meter.cpu_seconds / total, 4),
         "cpu_share": {"submitting process": round(meter.cpu_seconds / wall, 2)},
         "start_rss_mib": round(meter.start_rss_bytes / MIB),

@@ -10,13 +10,14 @@ import os
 import resource
 import threading
 from dataclasses import dataclass, field
+from typing import Self
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass
-class ProcessTreeMeter:
-    """Use as `with ProcessTreeMeter() as meter:` around work that runs and reaps children."""
+class _SampledMeter:
+    """CPU seconds counted between enter and exit; resident memory sampled by a thread."""
 
     interval: float = 0.05
     peak_rss_bytes: int = 0
@@ -25,8 +26,14 @@ class ProcessTreeMeter:
     _thread: threading.Thread | None = None
     _cpu_before: float = 0.0
 
-    def __enter__(self) -> "ProcessTreeMeter":
-        self._cpu_before = _children_cpu()
+    def _cpu(self) -> float:
+        raise NotImplementedError
+
+    def _rss(self) -> int:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self._cpu_before = self._cpu()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
@@ -35,11 +42,44 @@ class ProcessTreeMeter:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self.cpu_seconds = _children_cpu() - self._cpu_before
+        self.cpu_seconds = self._cpu() - self._cpu_before
 
     def _sample(self) -> None:
         while not self._stop.wait(self.interval):
-            self.peak_rss_bytes = max(self.peak_rss_bytes, _descendants_rss(os.getpid()))
+            self.peak_rss_bytes = max(self.peak_rss_bytes, self._rss())
+
+
+@dataclass
+class ProcessTreeMeter(_SampledMeter):
+    """Use as `with ProcessTreeMeter() as meter:` around work that runs and reaps children."""
+
+    def _cpu(self) -> float:
+        return _children_cpu()
+
+    def _rss(self) -> int:
+        return _descendants_rss(os.getpid())
+
+
+@dataclass
+class OwnProcessMeter(_SampledMeter):
+    """Use as `with OwnProcessMeter() as meter:` around work this process does itself.
+
+    CPU: all its threads, and any child it reaped meanwhile; memory: its own resident set,
+    sampled (cheaply: no scan of /proc), at the start and at its peak.
+    """
+
+    interval: float = 0.02
+    start_rss_bytes: int = 0
+
+    def __enter__(self) -> Self:
+        self.start_rss_bytes = self.peak_rss_bytes = _own_rss()
+        return super().__enter__()
+
+    def _cpu(self) -> float:
+        return _own_cpu() + _children_cpu()
+
+    def _rss(self) -> int:
+        return _own_rss()
 
 
 def _children_cpu() -> float:
@@ -67,40 +107,6 @@ def _descendants_rss(root: int) -> int:
         total += rss.get(pid, 0)
         pending.extend(children.get(pid, []))
     return total
-
-
-@dataclass
-class OwnProcessMeter:
-    """Use as `with OwnProcessMeter() as meter:` around work this process does itself.
-
-    CPU: all its threads, and any child it reaped meanwhile; memory: its own resident set,
-    sampled (cheaply: no scan of /proc), at the start and at its peak.
-    """
-
-    interval: float = 0.02
-    start_rss_bytes: int = 0
-    peak_rss_bytes: int = 0
-    cpu_seconds: float = 0.0
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-    _cpu_before: float = 0.0
-
-    def __enter__(self) -> "OwnProcessMeter":
-        self.start_rss_bytes = self.peak_rss_bytes = _own_rss()
-        self._cpu_before = _own_cpu() + _children_cpu()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        self.cpu_seconds = _own_cpu() + _children_cpu() - self._cpu_before
-
-    def _sample(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.peak_rss_bytes = max(self.peak_rss_bytes, _own_rss())
 
 
 def _own_cpu() -> float:

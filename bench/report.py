@@ -225,6 +225,19 @@ def _kubernetes_section(parts: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _submit_path_row(path: str, at_capacity: dict[str, Any], memory: str) -> list[str]:
+    trip = at_capacity.get("claim_to_pod", {})
+    return [
+        path,
+        f"{at_capacity['submissions']} ({at_capacity['concurrency']})",
+        str(at_capacity["submissions_per_second"]),
+        f"{trip.get('p50_ms', '-')} / {trip.get('p99_ms', '-')}",
+        str(at_capacity["cpu_seconds_per_submission"]),
+        memory,
+        str(at_capacity["failed"]),
+    ]
+
+
 def _submit_paths_section(
     submit: dict[str, Any] | None, native: dict[str, Any] | None
 ) -> list[str]:
@@ -234,31 +247,14 @@ def _submit_paths_section(
     header = ["path", "launches (at once)", "submissions/s", "claim → pod p50 / p99 ms"]
     header += ["CPU s per submission", "peak RSS MiB", "failed"]
     many = native["at_capacity"]
-    trip = many["claim_to_pod"]
-    rows = [
-        [
-            "native",
-            f"{many['submissions']} ({many['concurrency']})",
-            str(many["submissions_per_second"]),
-            f"{trip.get('p50_ms', '-')} / {trip.get('p99_ms', '-')}",
-            str(many["cpu_seconds_per_submission"]),
-            f"{many['peak_rss_mib']} (the submitting process; {many['start_rss_mib']} before)",
-            str(many["failed"]),
-        ]
-    ]
+    memory = f"{many['peak_rss_mib']} (the submitting process; {many['start_rss_mib']} before)"
+    rows = [_submit_path_row("native", many, memory)]
     if submit:
         jvm = submit["at_capacity"]
-        jvm_trip = jvm.get("claim_to_pod", {})
         rows.append(
-            [
-                "spark-submit",
-                f"{jvm['submissions']} ({jvm['concurrency']})",
-                str(jvm["submissions_per_second"]),
-                f"{jvm_trip.get('p50_ms', '-')} / {jvm_trip.get('p99_ms', '-')}",
-                str(jvm["cpu_seconds_per_submission"]),
-                f"{jvm['peak_rss_mib']} (spark-submit process trees)",
-                str(jvm["failed"]),
-            ]
+            _submit_path_row(
+                "spark-submit", jvm, f"{jvm['peak_rss_mib']} (spark-submit process trees)"
+            )
         )
     one = native["one_by_one"]
     rate = many["submissions_per_second"]
