@@ -21,7 +21,6 @@ from lighter_common.backends.base import LaunchContext
 from lighter_common.backends.kubernetes.backend import KubernetesBackend
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.settings import Settings
 
 from bench.machine import load_average
 from bench.process_tree import ProcessTreeMeter
@@ -72,12 +71,10 @@ def submit_backend(
     template = work_dir / "driver-template.yaml"
     template.write_text(f"apiVersion: v1\nkind: Pod\nspec:\n  nodeName: {KWOK_NODE}\n")
     return KubernetesBackend(
-        Settings(
-            data_dir=work_dir / "submit-data",
-            backend="kubernetes",
+        cluster.settings(
+            namespace,
+            work_dir / "submit-data",
             kubernetes_submit=path,
-            kubernetes_kubeconfig=cluster.kubeconfig,
-            kubernetes_namespace=namespace,
             kubernetes_image=IMAGE,
             kubernetes_driver_pod_template=template,
             kubernetes_submit_timeout=600,

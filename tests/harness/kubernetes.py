@@ -25,6 +25,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import mkdtemp
+from typing import Any
+
+from lighter_common.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "k8s-test-cluster.sh"
@@ -56,6 +59,16 @@ class KubeCluster:
         if done.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)}: {done.stderr.strip()}")
         return done.stdout
+
+    def settings(self, namespace: str, data_dir: Path, **overrides: Any) -> Settings:
+        """Lighter's settings for the Kubernetes backend, its drivers in `namespace` here."""
+        return Settings(
+            data_dir=data_dir,
+            backend="kubernetes",
+            kubernetes_kubeconfig=self.kubeconfig,
+            kubernetes_namespace=namespace,
+            **overrides,
+        )
 
     def new_namespace(self, service_account: str = "spark") -> str:
         """A fresh namespace with the service account drivers run as."""

@@ -27,7 +27,6 @@ from lighter_common.backends.kubernetes.pod_state import DRIVER_CONTAINER
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.settings import Settings
 
 from tests.harness.kubernetes import (
     KWOK_NODE,
@@ -96,13 +95,7 @@ class Env:
 async def env(tmp_path: Path) -> AsyncIterator[Env]:
     cluster = shared_cluster()
     namespace = cluster.new_namespace()
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        backend="kubernetes",
-        kubernetes_kubeconfig=cluster.kubeconfig,
-        kubernetes_namespace=namespace,
-        kubernetes_unschedulable_timeout=3,
-    )
+    settings = cluster.settings(namespace, tmp_path / "data", kubernetes_unschedulable_timeout=3)
     backend = KubernetesBackend(settings)
     yield Env(cluster, namespace, backend)
     await backend.close()
@@ -267,12 +260,7 @@ async def test_a_completed_driver_pod_is_deleted_after_its_time_and_its_log_is_k
     env: Env, tmp_path: Path
 ) -> None:
     reaping = KubernetesBackend(
-        Settings(
-            data_dir=tmp_path / "reaping",
-            kubernetes_kubeconfig=env.cluster.kubeconfig,
-            kubernetes_namespace=env.namespace,
-            kubernetes_completed_pod_ttl="1s",
-        )
+        env.cluster.settings(env.namespace, tmp_path / "reaping", kubernetes_completed_pod_ttl="1s")
     )
     app, running = env.app(), env.app()
     env.cluster.write_log("the driver's last words\n")
@@ -296,13 +284,7 @@ async def test_a_completed_driver_pod_is_deleted_after_its_time_and_its_log_is_k
 
 
 async def test_two_trackers_see_the_same_states(env: Env, tmp_path: Path) -> None:
-    other = KubernetesBackend(
-        Settings(
-            data_dir=tmp_path / "other",
-            kubernetes_kubeconfig=env.cluster.kubeconfig,
-            kubernetes_namespace=env.namespace,
-        )
-    )
+    other = KubernetesBackend(env.cluster.settings(env.namespace, tmp_path / "other"))
     app = env.app()
     try:
         pod = env.create_driver_pod(app, MANUAL_NODE)

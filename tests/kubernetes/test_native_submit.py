@@ -18,7 +18,6 @@ from lighter_common.backends.kubernetes.labels import driver_pod_name
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver import DriverKey
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.settings import Settings
 from prometheus_client import REGISTRY
 
 from tests.harness.kubernetes import KubeCluster, shared_cluster
@@ -55,13 +54,8 @@ class Env:
 async def env(tmp_path: Path) -> AsyncIterator[Env]:
     cluster = shared_cluster()
     namespace = cluster.new_namespace()
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        backend="kubernetes",
-        kubernetes_kubeconfig=cluster.kubeconfig,
-        kubernetes_namespace=namespace,
-        kubernetes_image=IMAGE,
-        kubernetes_submit="native",
+    settings = cluster.settings(
+        namespace, tmp_path / "data", kubernetes_image=IMAGE, kubernetes_submit="native"
     )
     backend = KubernetesBackend(settings)
     yield Env(cluster, namespace, backend)

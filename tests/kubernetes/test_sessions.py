@@ -22,7 +22,6 @@ from lighter_common.backends.kubernetes.labels import APP_ID_LABEL
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.kernel import KERNEL_FILE_ROUTE, KERNEL_PATH
-from lighter_common.settings import Settings
 
 from tests.harness.driver_pod import running_driver
 from tests.harness.kubernetes import KWOK_NODE, KubeCluster, shared_cluster
@@ -146,14 +145,7 @@ def test_a_session_driver_pod_runs_the_kernel_and_answers_statements(
 
 async def test_a_session_needs_the_address_its_driver_pod_calls_home_to(tmp_path: Path) -> None:
     cluster = shared_cluster()
-    backend = KubernetesBackend(
-        Settings(
-            data_dir=tmp_path,
-            backend="kubernetes",
-            kubernetes_kubeconfig=cluster.kubeconfig,
-            kubernetes_namespace=cluster.new_namespace(),
-        )
-    )
+    backend = KubernetesBackend(cluster.settings(cluster.new_namespace(), tmp_path))
     session = Application(
         type=ApplicationType.SESSION, kind="pyspark", submit_params=SubmitParams()
     )
