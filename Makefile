@@ -54,7 +54,7 @@ test-unit: install-dev  ## Domain and pure tests only (no services)
 lint: install-dev
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
-	$(UV) run --no-sync mypy libs/common/src services/*/src
+	$(UV) run --no-sync mypy libs/common/src services/*/src libs/common/tests services/*/tests tests bench
 
 format: install-dev
 	$(UV) run --no-sync ruff check --fix .

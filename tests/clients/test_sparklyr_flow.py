@@ -43,7 +43,8 @@ def run(http: httpx.Client, session: str, code: str) -> dict[str, Any]:
     created = http.post(f"{session}/statements", json={"code": code})
     assert created.status_code == 201, created.text
     statement = created.headers["Location"]
-    return wait_for_state(http, statement, {"available", "cancelled"})["output"]
+    output: dict[str, Any] = wait_for_state(http, statement, {"available", "cancelled"})["output"]
+    return output
 
 
 def test_a_scala_session_runs_what_sparklyr_sends(lighter: LighterProcesses) -> None:

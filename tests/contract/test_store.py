@@ -2,6 +2,7 @@
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from lighter_common.domain.application import AppInfo, Application, ApplicationType
@@ -45,7 +46,7 @@ def make_statement(session_id: str, code: str = "1 + 1") -> Statement:
     return Statement(session_id=session_id, id=-1, code=code, created_at=T0)
 
 
-async def insert_apps(store: Store, count: int, **fields: object) -> list[Application]:
+async def insert_apps(store: Store, count: int, **fields: Any) -> list[Application]:
     return [
         await store.insert_application(
             make_app(f"app-{i}", created_at=T0 + timedelta(seconds=i), **fields)

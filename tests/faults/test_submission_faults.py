@@ -4,8 +4,9 @@ are killed with SIGKILL under a client that retries with idempotency keys."""
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -59,7 +60,7 @@ class RetryingClient(threading.Thread):
                     return
                 time.sleep(0.05)
 
-    def _repeat(self, client: httpx.Client, key: str, body: dict[str, object]) -> None:
+    def _repeat(self, client: httpx.Client, key: str, body: Mapping[str, object]) -> None:
         """Send it again, as a client whose answer was lost would: same application, 200."""
         try:
             response = client.post(
@@ -126,7 +127,7 @@ def test_killing_api_broker_and_database_while_clients_retry_creates_each_batch_
         assert client.failure is None, client.failure
         assert len(client.ids) == KEYS
         assert len(set(client.ids.values())) == KEYS
-        with MongoClient(database.url) as mongo:
+        with MongoClient[dict[str, Any]](database.url) as mongo:
             stored = list(mongo["lighter"]["applications"].find({}, {"_id": 1}))
         assert sorted(doc["_id"] for doc in stored) == sorted(client.ids.values())
         with httpx.Client(base_url=lighter.url + "/lighter/api", timeout=30) as http:

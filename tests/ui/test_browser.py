@@ -185,13 +185,8 @@ def test_a_batch_submitted_through_the_form_reaches_success_without_a_reload(
     assert "--day 2026-11-27" in params
     lifecycle = browser.find_element(By.ID, "lifecycle").text
     assert "Claimed" in lifecycle and "ran " in lifecycle
-    assert (
-        browser.find_element(By.ID, "history")
-        .get_attribute(
-            "href",
-        )
-        .startswith("http://history.example:18080/history/")
-    )
+    history = browser.find_element(By.ID, "history").get_attribute("href")
+    assert history is not None and history.startswith("http://history.example:18080/history/")
     screenshots(browser, "batch")
 
 

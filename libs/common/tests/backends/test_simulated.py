@@ -53,7 +53,10 @@ async def test_phases_follow_the_clock(settings: Settings) -> None:
 
 async def test_conf_steers_duration_and_outcome(settings: Settings) -> None:
     backend = SimulatedBackend(settings)
-    conf = {"lighter.simulated.runSeconds": 0, "lighter.simulated.outcome": "failed"}
+    conf: dict[str, ConfValue] = {
+        "lighter.simulated.runSeconds": 0,
+        "lighter.simulated.outcome": "failed",
+    }
     app = await launched(backend, batch(conf))
 
     await asyncio.sleep(0.25)
@@ -80,6 +83,7 @@ async def test_launch_is_idempotent_from_started_at(settings: Settings) -> None:
     assert first == second
     plan = SimulatedPlan.parse(first.backend_ref)
     assert plan is not None
+    assert app.started_at is not None
     assert plan.launched_ms == int(app.started_at.timestamp() * 1000)
     recorded = app.model_copy(update={"backend_ref": first.backend_ref})
     assert (await backend.status(recorded)).phase is DriverPhase.SUCCEEDED

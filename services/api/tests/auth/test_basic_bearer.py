@@ -14,7 +14,7 @@ BATCH = {"file": "/jobs/pi.py", "name": "pi"}
 
 
 def failures(reason: str) -> float:
-    return FAILED_LOGINS.labels("basic", reason)._value.get()
+    return float(FAILED_LOGINS.labels("basic", reason)._value.get())
 
 
 async def test_every_api_path_asks_for_credentials_in_its_own_dialect(auth_app: Any) -> None:

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 import jwt
 import pytest
@@ -44,7 +44,8 @@ def issuer() -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            _, port = cast(tuple[str, int], self.server.server_address)
+            base = f"http://127.0.0.1:{port}"
             documents = {
                 "/.well-known/openid-configuration": {"issuer": base, "jwks_uri": f"{base}/jwks"},
                 "/jwks": {"keys": [jwk]},
