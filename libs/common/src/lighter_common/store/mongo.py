@@ -38,6 +38,7 @@ from lighter_common.store import mongo_documents as documents
 from lighter_common.store.base import ApplicationQuery, StoreUnavailable
 from lighter_common.store.fields import require_activity_fields
 from lighter_common.store.mongo_busy import busy_retried
+from lighter_common.store.mongo_conditional import ConditionalUpdates
 from lighter_common.store.transition_log import (
     LoggedSeq,
     catch_up,
@@ -71,8 +72,14 @@ def _unavailable_when_unreachable(
 
 
 class MongoStore:
-    def __init__(self, client: AsyncMongoClient[Document], database: str) -> None:
+    def __init__(
+        self,
+        client: AsyncMongoClient[Document],
+        database: str,
+        conditional: ConditionalUpdates | None = None,
+    ) -> None:
         self._client = client
+        self._conditional = conditional or ConditionalUpdates(filter_by_id_only=False)
         db: AsyncDatabase[Document] = client[database]
         self._applications: AsyncCollection[Document] = db["applications"]
         self._statements: AsyncCollection[Document] = db["statements"]
@@ -82,9 +89,11 @@ class MongoStore:
         self._idempotency_keys: AsyncCollection[Document] = db["idempotencyKeys"]
         self._leases: AsyncCollection[Document] = db["leases"]
         self._logged_applications = documents.LoggedApplications(
-            self._applications, self._transitions
+            self._applications, self._transitions, self._conditional
         )
-        self._logged_statements = documents.LoggedStatements(self._statements, self._transitions)
+        self._logged_statements = documents.LoggedStatements(
+            self._statements, self._transitions, self._conditional
+        )
         self._livy_ids = _IdBlock()
 
     @classmethod
@@ -100,8 +109,9 @@ class MongoStore:
             serverSelectionTimeoutMS=int(server_timeout * 1000),
             connectTimeoutMS=int(server_timeout * 1000),
         )
-        store = cls(client, database)
         try:
+            build_info = await client.admin.command("buildInfo")
+            store = cls(client, database, ConditionalUpdates.for_server(build_info))
             await store._create_indexes()
         except ConnectionFailure as error:
             await client.close()
@@ -211,13 +221,10 @@ class MongoStore:
     ) -> bool:
         require_activity_fields(stamps)
         encode = self._logged_applications.encode
-        condition = {"_id": app_id, "state": {"$in": [s.value for s in expected]}}
-        result = await busy_retried(
-            lambda: self._applications.update_one(
-                {**condition, **encode(only_if or {})}, {"$set": encode(stamps)}
-            )
+        condition = {"state": {"$in": [s.value for s in expected]}, **encode(only_if or {})}
+        return await self._conditional.update(
+            self._applications, app_id, condition, {"$set": encode(stamps)}
         )
-        return result.matched_count > 0
 
     # Logs
 

@@ -25,6 +25,7 @@ from lighter_common.domain.transition_record import (
 from lighter_common.store.base import ApplicationQuery
 from lighter_common.store.fields import document_fields
 from lighter_common.store.mongo_busy import busy_retried
+from lighter_common.store.mongo_conditional import ConditionalUpdates
 
 Document = dict[str, Any]
 
@@ -70,10 +71,14 @@ class _LoggedCollection:
     model: type[Application] | type[Statement]
 
     def __init__(
-        self, documents: AsyncCollection[Document], records: AsyncCollection[Document]
+        self,
+        documents: AsyncCollection[Document],
+        records: AsyncCollection[Document],
+        conditional: ConditionalUpdates,
     ) -> None:
         self._documents = documents
         self._records = records
+        self._conditional = conditional
 
     async def read_record(self, record_key: str) -> TransitionRecord | None:
         document = await self._records.find_one({"_id": record_key})
@@ -87,11 +92,11 @@ class _LoggedCollection:
         return True
 
     async def apply(self, subject: str, record: TransitionRecord) -> None:
-        await busy_retried(
-            lambda: self._documents.update_one(
-                {"_id": subject, "seq": record.seq - 1},
-                {"$set": {**record.changes, "seq": record.seq}},
-            )
+        await self._conditional.update(
+            self._documents,
+            subject,
+            {"seq": record.seq - 1},
+            {"$set": {**record.changes, "seq": record.seq}},
         )
 
     def encode(self, changes: Mapping[str, Any]) -> Document:
