@@ -4,15 +4,17 @@ Nothing runs: an application "starts" for a while, "runs" for a while, then ends
 It measures Lighter, never Spark, and must never be taken as evidence that Spark works.
 
 The backend reference carries the whole plan,
-`sim:<launch epoch ms>:<start s>:<run s>:<outcome>:<generation>`, so `status` is a pure function of the reference and the clock, and every process on every
-replica agrees without shared memory. Each launch also leaves the reference in
+`sim:<launch epoch ms>:<start s>:<run s>:<outcome>:<generation>`, so `status` is a pure
+function of the reference and the clock, and every process on every replica agrees without
+shared memory. Each launch also leaves the reference in
 `<data dir>/simulated-drivers/<app id>@<generation>` (so drivers can be listed, and found
 without a reference), and a kill leaves a marker, `<data dir>/simulated-killed/<same name>`,
 which all of them see too.
 
 Launch is idempotent: an application that has a simulated reference of its generation, or
-whose driver was recorded, keeps it; otherwise the launch time is the application's `started_at` (set when a
-submitter claims it), or now for an application that was never claimed.
+whose driver was recorded, keeps it; otherwise the launch time is the application's
+`started_at` (set when a submitter claims it), or now for an application that was never
+claimed.
 
 Conf keys steer one application: `lighter.simulated.startSeconds`,
 `lighter.simulated.runSeconds` and `lighter.simulated.outcome` (`succeeded` or `failed`).

@@ -46,7 +46,7 @@ from lighter_common.store.transition_log import (
     repair_documents,
 )
 
-Document = dict[str, Any]
+Document = documents.Document
 
 _LIVY_COUNTER = "livyId"
 # Livy ids are reserved in blocks, so a busy API process pays one counter update per block

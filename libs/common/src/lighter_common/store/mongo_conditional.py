@@ -22,8 +22,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from lighter_common.store.mongo_busy import busy_retried
 
-Document = dict[str, Any]
-
 
 class ConditionalUpdates:
     def __init__(self, *, filter_by_id_only: bool) -> None:
@@ -36,7 +34,7 @@ class ConditionalUpdates:
 
     async def update(
         self,
-        collection: AsyncCollection[Document],
+        collection: AsyncCollection[Any],
         document_id: str,
         condition: Mapping[str, Any],
         update: Mapping[str, Any],

@@ -73,6 +73,7 @@ class KubernetesBackend:
         self._spark_home = (settings.spark_home or _pyspark_home()).resolve()
         self._api_client: client.ApiClient | None = None
         self._core: client.CoreV1Api | None = None
+        self._native: NativeSubmitter | None = None
         self._cache: PodCache | None = None
         self._reaper: CompletedPodReaper | None = None
         self._connecting = asyncio.Lock()
@@ -158,6 +159,7 @@ class KubernetesBackend:
             await self._api_client.close()
             self._api_client = None
             self._core = None
+            self._native = None
 
     # Statuses.
 
@@ -256,10 +258,8 @@ class KubernetesBackend:
 
     async def _native_submit(self, argv: list[str]) -> Pod | None:
         """The driver pod created natively, or None when spark-submit must create it."""
-        await self._api()
-        assert self._api_client is not None
-        native = NativeSubmitter(self._api_client, spark_home=self._spark_home)
-        submitted = await native.submit(argv)
+        assert self._native is not None  # launch connected first
+        submitted = await self._native.submit(argv)
         return None if isinstance(submitted, Unsupported) else Pod.model_validate(submitted)
 
     async def _spark_submit(self, argv: list[str], pod_name: str) -> tuple[int, str]:
@@ -374,6 +374,7 @@ class KubernetesBackend:
                     config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
                 self._api_client = client.ApiClient(configuration)
                 self._core = client.CoreV1Api(self._api_client)
+                self._native = NativeSubmitter(self._api_client, spark_home=self._spark_home)
             return self._core
 
     async def _watching(self) -> PodCache:
