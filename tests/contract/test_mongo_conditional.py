@@ -3,7 +3,7 @@ against the test server: the same answers for the conditions the store writes.""
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from lighter_common.store.mongo_conditional import ConditionalUpdates
@@ -69,6 +69,49 @@ async def test_an_operator_it_cannot_judge_is_refused(
         await ConditionalUpdates(filter_by_id_only=True).update(
             collection, "a", {"seq": {"$gt": 1}}, {"$set": {"seq": 9}}
         )
+
+
+async def test_an_update_it_cannot_apply_whole_is_refused(
+    collection: AsyncCollection[Document],
+) -> None:
+    updates = ConditionalUpdates(filter_by_id_only=True)
+    with pytest.raises(ValueError, match=r"\$inc"):
+        await updates.update(collection, "a", {"seq": 3}, {"$inc": {"seq": 1}})
+    with pytest.raises(ValueError, match=r"app\.id"):
+        await updates.update(collection, "a", {"seq": 3}, {"$set": {"app.id": "x"}})
+
+
+class ChangedAfterEachRead:
+    """The collection, with another writer's change landing right after each read."""
+
+    def __init__(self, collection: AsyncCollection[Document], change: Document) -> None:
+        self._collection = collection
+        self._change = change
+
+    async def find_one(self, query: Document) -> Document | None:
+        found = await self._collection.find_one(query)
+        await self._collection.update_one(query, self._change)
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)
+
+
+async def test_a_late_write_stores_the_state_it_checked_never_a_mix(
+    collection: AsyncCollection[Document],
+) -> None:
+    """The write lands after another writer's: the document is then the one checked with the
+    update applied, behind the other change (which its log restores), not a blend of both."""
+    raced = ChangedAfterEachRead(collection, {"$set": {"seq": 4, "note": "newer"}})
+    updates = ConditionalUpdates(filter_by_id_only=True)
+
+    done = await updates.update(
+        cast(AsyncCollection[Document], raced), "a", {"seq": 3}, {"$set": {"seq": 4, "x": 1}}
+    )
+
+    assert done
+    stored = await collection.find_one({"_id": "a"})
+    assert stored == {"_id": "a", "seq": 4, "state": "running", "note": None, "x": 1}
 
 
 def test_the_way_follows_the_server() -> None:

@@ -6,13 +6,21 @@ MongoDB: one update whose filter is the id and the condition; it is atomic and u
 FerretDB v1 finds a document through its SQLite index only when the filter is `{_id}` alone;
 any further condition makes it read and decode every document of the collection, for each
 update (measured: updates took 42 % of its CPU under the submissions benchmark). There the
-document is read by its id, the condition checked here, and the update sent by id alone.
-FerretDB's own conditional update is also a read, a check and a write, not atomic, so this
-gives up no guarantee it had: the transition log's unique keys decide every race, and a
-document written out of order is caught up from its log (transition_log.py).
+document is read by its id, the condition checked here, and the whole document, as read and
+with the `$set` applied, written back by id. FerretDB's own conditional update is also a
+read, a check and a write, not atomic, so this gives up no guarantee it had.
 
-Conditions are equalities and `{"$in": [...]}` on top-level fields, as the store's callers
-write them; any other operator is refused rather than misread.
+Writing the whole document is what keeps it sound. Between the check and the write another
+writer may have moved the document on; a late write then takes it back to the state it
+overwrites, never to a mix of two states. A `$set` by id would be applied by FerretDB to
+whatever it reads at that moment, so a late one could stamp a newer `seq` on a document
+missing an older change, and the log could no longer tell. A document taken back is behind
+its log, and the log's unique keys still decide every race: `transition_log.catch_up`
+brings it forward.
+
+Conditions are equalities and `{"$in": [...]}` on top-level fields, and updates a `$set` of
+top-level fields, as the store's callers write them; anything else is refused rather than
+misread.
 """
 
 from collections.abc import Mapping
@@ -45,13 +53,24 @@ class ConditionalUpdates:
                 lambda: collection.update_one({"_id": document_id, **condition}, dict(update))
             )
             return result.matched_count > 0
+        fields = set_fields(update)
         current = await collection.find_one({"_id": document_id})
         if current is None or not matches(current, condition):
             return False
-        result = await busy_retried(
-            lambda: collection.update_one({"_id": document_id}, dict(update))
-        )
+        updated = {**current, **fields}
+        result = await busy_retried(lambda: collection.replace_one({"_id": document_id}, updated))
         return result.matched_count > 0
+
+
+def set_fields(update: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The fields `update` sets, when it is a `$set` of top-level fields."""
+    if set(update) != {"$set"}:
+        raise ValueError(f"only $set is supported, not {sorted(update)}")
+    fields: Mapping[str, Any] = update["$set"]
+    dotted = sorted(name for name in fields if "." in name)
+    if dotted:
+        raise ValueError(f"only top-level fields can be set, not {dotted}")
+    return fields
 
 
 def matches(document: Mapping[str, Any], condition: Mapping[str, Any]) -> bool:
