@@ -31,6 +31,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from lighter_common.backends.base import LaunchContext, LaunchResult
 from lighter_common.backends.driver_log import last_error_line
+from lighter_common.backends.kubernetes.api_connection import api_client
 from lighter_common.backends.kubernetes.completed_pods import CompletedPodReaper
 from lighter_common.backends.kubernetes.driver_conf import Unsupported
 from lighter_common.backends.kubernetes.labels import (
@@ -372,7 +373,7 @@ class KubernetesBackend:
                     )
                 else:
                     config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
-                self._api_client = client.ApiClient(configuration)
+                self._api_client = api_client(configuration)
                 self._core = client.CoreV1Api(self._api_client)
                 self._native = NativeSubmitter(self._api_client, spark_home=self._spark_home)
             return self._core
