@@ -270,6 +270,24 @@ def test_a_template_file_that_cannot_be_read_leaves_the_app_to_spark_submit(
         assert result.kind == "file"
 
 
+def test_a_changed_template_file_is_read_again(tmp_path: Path) -> None:
+    template = tmp_path / "driver.yaml"
+    argv = [*BASE, "--conf", f"spark.kubernetes.driver.podTemplateFile={template}", "local:///j.py"]
+
+    def node_of_driver() -> str:
+        built = plan(argv)
+        assert isinstance(built, DriverObjects)
+        node: str = built.pod["spec"]["nodeName"]
+        built.pod["spec"]["nodeName"] = "changed-by-the-caller"  # must not reach the next
+        return node
+
+    template.write_text("spec:\n  nodeName: node-a\n")
+    assert node_of_driver() == "node-a"
+    assert node_of_driver() == "node-a"
+    template.write_text("spec:\n  nodeName: node-bb\n")
+    assert node_of_driver() == "node-bb"
+
+
 def test_what_spark_submit_would_take_from_this_machine_leaves_the_app_to_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,21 +11,21 @@ _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}
 _SPECIAL = "=:#!"
 _UNESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 
+_VALUE_ESCAPES = str.maketrans(
+    {
+        **{chr(code): f"\\u{code:04X}" for code in range(0x20)},
+        **_ESCAPES,
+        **{char: "\\" + char for char in _SPECIAL},
+    }
+)
+_KEY_ESCAPES = str.maketrans({**_VALUE_ESCAPES, ord(" "): "\\ "})
+
 
 def _escape(text: str, *, is_key: bool) -> str:
-    out: list[str] = []
-    for index, char in enumerate(text):
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif char == " " and (is_key or index == 0):
-            out.append("\\ ")
-        elif char in _SPECIAL:
-            out.append("\\" + char)
-        elif ord(char) < 0x20:
-            out.append(f"\\u{ord(char):04X}")
-        else:
-            out.append(char)
-    return "".join(out)
+    if is_key:
+        return text.translate(_KEY_ESCAPES)
+    escaped = text.translate(_VALUE_ESCAPES)
+    return "\\" + escaped if escaped.startswith(" ") else escaped  # a value's leading space
 
 
 def dumps(properties: Mapping[str, str], comments: Iterable[str] = ()) -> str:

@@ -10,6 +10,8 @@ path it took, and every fallback by its kind, in /metrics.
 """
 
 import asyncio
+import copy
+import functools
 import getpass
 import logging
 import os
@@ -85,7 +87,7 @@ def _read_templates(conf: dict[str, str]) -> PodTemplates | Unsupported:
     driver_file = conf.get("spark.kubernetes.driver.podTemplateFile")
     executor_file = conf.get("spark.kubernetes.executor.podTemplateFile")
     try:
-        driver = yaml.safe_load(Path(driver_file).read_text()) if driver_file else None
+        driver = _parsed_template(Path(driver_file)) if driver_file else None
         executor_text = Path(executor_file).read_text() if executor_file else None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         # spark-submit then fails the same way, with its own message.
@@ -93,6 +95,18 @@ def _read_templates(conf: dict[str, str]) -> PodTemplates | Unsupported:
     if driver is not None and not isinstance(driver, dict):
         return Unsupported(f"pod template {driver_file} is not a Pod", "file")
     return PodTemplates(driver=driver, executor_text=executor_text)
+
+
+def _parsed_template(path: Path) -> Any:
+    """The YAML at `path`, parsed again only when the file changes: parsing is most of the
+    CPU a launch spends on its own, and deployments name the same template every time."""
+    stat = path.stat()
+    return copy.deepcopy(_parsed_yaml(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_yaml(path: Path, modified_ns: int, size: int) -> Any:
+    return yaml.safe_load(path.read_text())
 
 
 class NativeSubmitter:
