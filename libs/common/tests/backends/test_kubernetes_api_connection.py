@@ -4,7 +4,7 @@ import base64
 
 import pytest
 from kubernetes_asyncio import client
-from lighter_common.backends.kubernetes.api_connection import api_client
+from lighter_common.backends.kubernetes.api_connection import JsonBody, api_client
 
 API_SERVER = "https://10.96.0.1:443"
 
@@ -56,3 +56,14 @@ async def test_a_proxy_the_kubeconfig_names_wins(monkeypatch: pytest.MonkeyPatch
     await api.close()
 
     assert configuration.proxy == "http://kubeconfig-proxy.example:8080"
+
+
+async def test_a_json_body_is_sent_as_built_and_a_model_is_still_serialized() -> None:
+    api = api_client(client.Configuration(host=API_SERVER))
+    try:
+        body = JsonBody({"metadata": {"name": "driver", "labels": {"spark-role": "driver"}}})
+        assert api.sanitize_for_serialization(body) is body
+        model = client.V1ObjectMeta(name="driver", labels={"spark-role": "driver"})
+        assert api.sanitize_for_serialization(model) == body["metadata"]
+    finally:
+        await api.close()

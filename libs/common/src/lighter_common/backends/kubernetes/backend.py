@@ -48,7 +48,7 @@ from lighter_common.backends.kubernetes.pod_state import (
     PodObservation,
     driver_status,
 )
-from lighter_common.backends.kubernetes.raw_api import RAW, json_body, json_body_or_none
+from lighter_common.backends.kubernetes.raw_api import RAW, json_body_or_none, succeeded
 from lighter_common.backends.local import SERVICE_ENV_PREFIX, _pyspark_home
 from lighter_common.backends.spark_submit import spark_submit_args
 from lighter_common.domain.application import Application
@@ -137,8 +137,8 @@ class KubernetesBackend:
         await self._save_log(name)
         try:
             killed = {"metadata": {"annotations": {KILLED_ANNOTATION: "true"}}}
-            await json_body(core.patch_namespaced_pod(name, self._namespace, killed, **RAW))
-            await json_body(core.delete_namespaced_pod(name, self._namespace, **RAW))
+            await succeeded(core.patch_namespaced_pod(name, self._namespace, killed, **RAW))
+            await succeeded(core.delete_namespaced_pod(name, self._namespace, **RAW))
         except ApiException as error:
             if error.status != 404:
                 raise

@@ -15,7 +15,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from lighter_common.backends.kubernetes.pod_cache import PodCache
 from lighter_common.backends.kubernetes.pod_state import Pod
-from lighter_common.backends.kubernetes.raw_api import RAW, json_body
+from lighter_common.backends.kubernetes.raw_api import RAW, succeeded
 from lighter_common.background import BackgroundTasks
 
 _log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class CompletedPodReaper:
 
     async def _delete(self, name: str) -> None:
         try:
-            await json_body(self._core.delete_namespaced_pod(name, self._namespace, **RAW))
+            await succeeded(self._core.delete_namespaced_pod(name, self._namespace, **RAW))
         except ApiException as error:
             if error.status != 404:
                 raise

@@ -24,6 +24,7 @@ from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 from prometheus_client import Counter
 
+from lighter_common.backends.kubernetes.api_connection import JsonBody
 from lighter_common.backends.kubernetes.driver_conf import Unsupported, submitted_conf
 from lighter_common.backends.kubernetes.driver_objects import (
     DriverIdentity,
@@ -32,7 +33,7 @@ from lighter_common.backends.kubernetes.driver_objects import (
     PodTemplates,
     driver_objects,
 )
-from lighter_common.backends.kubernetes.raw_api import RAW, json_body
+from lighter_common.backends.kubernetes.raw_api import RAW, json_body, succeeded
 
 _log = logging.getLogger(__name__)
 
@@ -164,9 +165,9 @@ class NativeSubmitter:
             created = self._networking.create_namespaced_network_policy(namespace, owned, **RAW)
         else:
             raise ValueError(f"no way to create a {kind}")
-        await json_body(created)
+        await succeeded(created)
 
 
 def _model(body: KubeObject) -> Any:
-    """A body for the client, which sends a dict as it is; its annotations name only models."""
-    return body
+    """A body for the client, sent as it is (its annotations name only models)."""
+    return JsonBody(body)
