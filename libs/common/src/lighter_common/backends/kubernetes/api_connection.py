@@ -2,10 +2,10 @@
 
 kubernetes_asyncio's HTTP session trusts the environment, so before every request aiohttp
 looks for a proxy in the environment and for credentials in `~/.netrc`, each in a thread:
-two thread hops per call, which at capacity cost the launching process more CPU than the
-call itself. Here the environment's proxy for the API server is read once, as aiohttp would
-read it, and the per-request look-ups are turned off. The API server's credentials come from
-the kubeconfig or the service account, never from netrc.
+two thread hops per call, eight per native launch, a large share of what a launch costs on
+the client's side. Here the environment's proxy for the API server is read once, as aiohttp
+would read it, and the per-request look-ups are turned off. The API server's credentials
+come from the kubeconfig or the service account, never from netrc.
 
 The client also walks every request body to turn its model objects into JSON; a `JsonBody`,
 which Lighter builds as JSON from the start, is sent as it is.
