@@ -259,6 +259,16 @@ CORPUS = [
         LIGHTER_CONF,
     ),
     Case(
+        "local-dir-in-memory",
+        {
+            "file": "local:///opt/job.py",
+            "conf": {
+                "spark.local.dir": "/scratch/spark",
+                "spark.kubernetes.local.dirs.tmpfs": "true",
+            },
+        },
+    ),
+    Case(
         "session-kernel-over-http",
         {"file": "local:///unused.py", "kind": "pyspark"},
         {**LIGHTER_CONF, "spark.kubernetes.driverEnv.LIGHTER_SESSION_SECRET": "k3y"},

@@ -103,7 +103,7 @@ def test_a_python_file_runs_through_the_python_runner() -> None:
     ("args", "reason"),
     [
         (["--conf", "spark.kubernetes.driver.podTemplateFile=s3a://b/t.yaml"], "this machine"),
-        (["--conf", "spark.kubernetes.local.dirs.tmpfs=true"], "tmpfs"),
+        (["--conf", "spark.kubernetes.driver.service.ipFamilyPolicy=x"], "ipFamilyPolicy"),
         (["--conf", "spark.kubernetes.driver.service.label.spark-app-selector=x"], "Spark's own"),
         (["--conf", "spark.jars.packages=org:a:1"], "spark.jars.packages"),
         (["--conf", "spark.driver.resource.gpu.amount=1"], "gpu"),
@@ -218,6 +218,46 @@ def test_volumes_spark_submit_would_create_or_refuse_are_not_built(
     assert reason in result.reason
 
 
+def test_the_local_dir_is_the_one_the_conf_names_in_memory_when_asked() -> None:
+    objects = built(
+        "--conf",
+        "spark.local.dir=/scratch/spark",
+        "--conf",
+        "spark.kubernetes.local.dirs.tmpfs=True",
+        "local:///job.py",
+    )
+    spec = objects.pod["spec"]
+    container = spec["containers"][-1]
+    assert {"name": "SPARK_LOCAL_DIRS", "value": "/scratch/spark"} in container["env"]
+    assert {"name": "spark-local-dir-1", "mountPath": "/scratch/spark"} in container["volumeMounts"]
+    assert {"name": "spark-local-dir-1", "emptyDir": {"medium": "Memory"}} in spec["volumes"]
+
+
+def test_the_default_local_dir_is_on_the_nodes_disk() -> None:
+    spec = built("local:///job.py").pod["spec"]
+    assert {"name": "spark-local-dir-1", "emptyDir": {}} in spec["volumes"]
+
+
+@pytest.mark.parametrize(
+    ("conf", "reason"),
+    [
+        ([f"{VOLUMES}.emptyDir.spark-local-dir-1.mount.path=/tmp/x"], "local dir"),
+        (["spark.local.dir=/a,/b"], "one directory"),
+        (["spark.local.dir="], "one directory"),
+        (["spark.kubernetes.local.dirs.tmpfs=yes"], "tmpfs"),
+    ],
+)
+def test_local_dirs_spark_submit_would_make_otherwise_are_not_built(
+    conf: list[str], reason: str
+) -> None:
+    args = [arg for key in conf for arg in ("--conf", key)]
+    result = driver_objects(
+        submitted(*args, "local:///job.py"), DriverIdentity.new(0), spark_user="root"
+    )
+    assert isinstance(result, Unsupported)
+    assert reason in result.reason
+
+
 def template_objects(template: dict[str, Any], *args: str) -> DriverObjects | Unsupported:
     return driver_objects(
         submitted(
@@ -295,7 +335,10 @@ def test_what_spark_submit_would_take_from_this_machine_leaves_the_app_to_it(
     assert isinstance(plan(argv, spark_home=tmp_path), DriverObjects)
     (tmp_path / "conf").mkdir()
     assert isinstance(plan(argv, spark_home=tmp_path), Unsupported)
-    monkeypatch.setenv("HADOOP_CONF_DIR", str(tmp_path))
-    blocked = plan(argv)
-    assert isinstance(blocked, Unsupported)
-    assert blocked.kind == "environment"
+    for variable in ("HADOOP_CONF_DIR", "SPARK_LOCAL_DIRS"):
+        with monkeypatch.context() as environment:
+            environment.setenv(variable, str(tmp_path))
+            blocked = plan(argv)
+        assert isinstance(blocked, Unsupported)
+        assert blocked.kind == "environment"
+        assert variable in blocked.reason

@@ -61,6 +61,8 @@ _KNOWN_KEYS = frozenset(
         "spark.kubernetes.memoryOverheadFactor",
         "spark.kubernetes.scheduler.name",
         "spark.kubernetes.driver.scheduler.name",
+        "spark.local.dir",
+        "spark.kubernetes.local.dirs.tmpfs",
         # Read by the caller (native_submit.py), merged by driver_objects.py.
         "spark.kubernetes.driver.podTemplateFile",
         "spark.kubernetes.driver.podTemplateContainerName",
@@ -92,7 +94,6 @@ _POD_SHAPING_KEYS = (
     "spark.blockManager.port",
     "spark.ui.port",
     "spark.connect.",
-    "spark.local.dir",
     "spark.kerberos.",
     "spark.jars.",
     "spark.app.id",

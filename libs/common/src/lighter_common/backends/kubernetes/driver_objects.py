@@ -37,7 +37,11 @@ from lighter_common.backends.kubernetes.driver_network import (
     service_name,
     service_properties,
 )
-from lighter_common.backends.kubernetes.driver_volumes import VOLUMES_PREFIX, conf_volume
+from lighter_common.backends.kubernetes.driver_volumes import (
+    LOCAL_DIR_VOLUME_PREFIX,
+    VOLUMES_PREFIX,
+    conf_volume,
+)
 from lighter_common.backends.kubernetes.pod_state import DRIVER_CONTAINER
 from lighter_common.backends.kubernetes.pod_templates import (
     EXECUTOR_TEMPLATE_DIR,
@@ -54,7 +58,6 @@ __all__ = ["DriverIdentity", "DriverObjects", "KubeObject", "PodTemplates", "dri
 CONF_DIR = "/opt/spark/conf"
 CONF_FILE = "spark.properties"
 _CONF_VOLUME = "spark-conf-volume-driver"
-_LOCAL_DIR_VOLUME = "spark-local-dir-1"
 _MIN_OVERHEAD_MIB = 384
 _NON_JVM_OVERHEAD_FACTOR = 0.4
 _JVM_OVERHEAD_FACTOR = 0.1
@@ -438,10 +441,21 @@ class _Builder:
     # LocalDirsFeatureStep
 
     def _local_dirs(self) -> None:
-        path = f"/var/data/spark-{self.identity.local_dir_id}"
+        if any(volume["name"].startswith(LOCAL_DIR_VOLUME_PREFIX) for volume in self.volumes):
+            raise NotNative("a volume of the conf serving as a local dir")
+        configured = self.conf.get("spark.local.dir")
+        if configured is not None and (not configured or "," in configured):
+            raise NotNative(f"spark.local.dir {configured!r}: one directory is built natively")
+        path = configured or f"/var/data/spark-{self.identity.local_dir_id}"
+        tmpfs = self.conf.get("spark.kubernetes.local.dirs.tmpfs", "false").strip().lower()
+        if tmpfs not in ("true", "false"):
+            raise NotNative(f"spark.kubernetes.local.dirs.tmpfs {tmpfs!r}")
+        name = f"{LOCAL_DIR_VOLUME_PREFIX}1"
         self.env.append({"name": "SPARK_LOCAL_DIRS", "value": path})
-        self.volumes.append({"name": _LOCAL_DIR_VOLUME, "emptyDir": {}})
-        self.mounts.append({"name": _LOCAL_DIR_VOLUME, "mountPath": path})
+        self.volumes.append(
+            {"name": name, "emptyDir": {"medium": "Memory"} if tmpfs == "true" else {}}
+        )
+        self.mounts.append({"name": name, "mountPath": path})
 
     # The conf map spark-submit's Client mounts last
 

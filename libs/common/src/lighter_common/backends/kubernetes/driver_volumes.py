@@ -10,6 +10,7 @@ from typing import Any
 from lighter_common.backends.kubernetes.driver_conf import NotNative
 
 VOLUMES_PREFIX = "spark.kubernetes.driver.volumes."
+LOCAL_DIR_VOLUME_PREFIX = "spark-local-dir-"  # Spark's own local dirs, or ones it reuses
 # Per volume type: its options (options.<name>) and where each goes in the volume's source.
 _VOLUME_SOURCES = {
     "hostPath": ("hostPath", {"path": "path", "type": "type"}, ("path",)),

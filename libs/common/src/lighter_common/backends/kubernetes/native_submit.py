@@ -77,6 +77,10 @@ def _environment_blocker(spark_home: Path | None) -> Unsupported | None:
     """What spark-submit would take from the submitter's machine beyond its arguments."""
     if os.environ.get("HADOOP_CONF_DIR"):
         return Unsupported("HADOOP_CONF_DIR: spark-submit ships it in a ConfigMap", "environment")
+    if os.environ.get("SPARK_LOCAL_DIRS"):
+        return Unsupported(
+            "SPARK_LOCAL_DIRS: spark-submit makes the driver's local dirs of it", "environment"
+        )
     conf_dir = os.environ.get("SPARK_CONF_DIR") or (spark_home and spark_home / "conf")
     if conf_dir and Path(conf_dir).is_dir():
         # spark-defaults.conf joins the conf, and the directory's files the driver's ConfigMap.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lighter_common.backends.kubernetes.driver_conf import NotNative
+from lighter_common.backends.kubernetes.driver_volumes import LOCAL_DIR_VOLUME_PREFIX
 
 KubeObject = dict[str, Any]
 
@@ -36,7 +37,7 @@ def split_template(
     spec = dict(template.get("spec") or {})
     containers = list(spec.pop("containers", None) or [])
     if spec.get("serviceAccount") or any(
-        str(volume.get("name", "")).startswith("spark-local-dir-")
+        str(volume.get("name", "")).startswith(LOCAL_DIR_VOLUME_PREFIX)
         for volume in spec.get("volumes", [])
     ):
         raise NotNative("a driver pod template with a service account or local dirs of its own")
