@@ -269,6 +269,17 @@ CORPUS = [
         },
     ),
     Case(
+        "driver-ports-moved",
+        {
+            "file": "local:///opt/job.py",
+            "conf": {
+                "spark.driver.port": "7777",
+                "spark.driver.blockManager.port": "7780",
+                "spark.ui.port": "4050",
+            },
+        },
+    ),
+    Case(
         "session-kernel-over-http",
         {"file": "local:///unused.py", "kind": "pyspark"},
         {**LIGHTER_CONF, "spark.kubernetes.driverEnv.LIGHTER_SESSION_SECRET": "k3y"},

@@ -258,6 +258,35 @@ def test_local_dirs_spark_submit_would_make_otherwise_are_not_built(
     assert reason in result.reason
 
 
+def test_moved_ports_are_the_ones_the_pod_the_service_and_the_conf_name() -> None:
+    objects = built(
+        "--conf", "spark.driver.port=7777", "--conf", "spark.ui.port=4050", "local:///j.py"
+    )
+    container_ports = {
+        p["name"]: p["containerPort"] for p in objects.pod["spec"]["containers"][-1]["ports"]
+    }
+    service_ports = {p["name"]: p["port"] for p in objects.service["spec"]["ports"]}
+    expected = {
+        "driver-rpc-port": 7777,
+        "blockmanager": 7079,
+        "spark-ui": 4050,
+        "spark-connect": 15002,
+    }
+    assert container_ports == service_ports == expected
+    assert objects.properties["spark.driver.port"] == "7777"
+
+
+@pytest.mark.parametrize(
+    "setting", ["spark.driver.port=0", "spark.ui.port=http", "spark.driver.blockManager.port=70000"]
+)
+def test_a_port_a_service_cannot_name_is_not_built(setting: str) -> None:
+    result = driver_objects(
+        submitted("--conf", setting, "local:///job.py"), DriverIdentity.new(0), spark_user="root"
+    )
+    assert isinstance(result, Unsupported)
+    assert setting.partition("=")[0] in result.reason
+
+
 def template_objects(template: dict[str, Any], *args: str) -> DriverObjects | Unsupported:
     return driver_objects(
         submitted(

@@ -63,6 +63,9 @@ _KNOWN_KEYS = frozenset(
         "spark.kubernetes.driver.scheduler.name",
         "spark.local.dir",
         "spark.kubernetes.local.dirs.tmpfs",
+        "spark.driver.port",
+        "spark.driver.blockManager.port",
+        "spark.ui.port",
         # Read by the caller (native_submit.py), merged by driver_objects.py.
         "spark.kubernetes.driver.podTemplateFile",
         "spark.kubernetes.driver.podTemplateContainerName",
@@ -87,12 +90,9 @@ _KNOWN_PREFIXES = (
 # it creates it (resolving packages, uploading files); the rest only travel in the conf.
 _POD_SHAPING_KEYS = (
     "spark.driver.resource.",
-    "spark.driver.port",
-    "spark.driver.blockManager.port",
     "spark.driver.bindAddress",
     "spark.driver.host",
     "spark.blockManager.port",
-    "spark.ui.port",
     "spark.connect.",
     "spark.kerberos.",
     "spark.jars.",

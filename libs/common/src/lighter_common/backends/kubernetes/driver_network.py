@@ -6,23 +6,59 @@ label) is how executors reach the driver (`spark.driver.host`); the NetworkPolic
 the application's own pods reach its executors.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
+from lighter_common.backends.kubernetes.driver_conf import NotNative
 from lighter_common.backends.kubernetes.driver_names import MAX_NAME
 from lighter_common.backends.kubernetes.pod_templates import KubeObject
 
-DRIVER_PORT, BLOCK_MANAGER_PORT, UI_PORT, CONNECT_PORT = 7078, 7079, 4040, 15002
-_PORTS = (
-    ("driver-rpc-port", DRIVER_PORT),
-    ("blockmanager", BLOCK_MANAGER_PORT),
-    ("spark-ui", UI_PORT),
-    ("spark-connect", CONNECT_PORT),
-)
 _APP_PROTOCOLS = {"spark-connect": "grpc"}
+# The keys that move a port, and each port's default, as Spark's DriverServiceFeatureStep reads
+# them. 0 asks Spark for a free port, which a Service cannot name: left to spark-submit.
+_PORT_KEYS = {
+    "driver-rpc-port": ("spark.driver.port", 7078),
+    "blockmanager": ("spark.driver.blockManager.port", 7079),
+    "spark-ui": ("spark.ui.port", 4040),
+}
+CONNECT_PORT = 15002
 
 
-def container_ports() -> list[dict[str, Any]]:
-    return [{"name": name, "containerPort": port, "protocol": "TCP"} for name, port in _PORTS]
+@dataclass(frozen=True)
+class DriverPorts:
+    """The driver's ports, by their name in the pod and the Service."""
+
+    by_name: dict[str, int]
+
+    @classmethod
+    def of(cls, conf: dict[str, str]) -> "DriverPorts":
+        by_name: dict[str, int] = {}
+        for name, (key, default) in _PORT_KEYS.items():
+            text = conf.get(key, str(default)).strip()
+            if not text.isdigit() or not 0 < int(text) < 65536:
+                raise NotNative(f"{key} {text!r}")
+            by_name[name] = int(text)
+        return cls({**by_name, "spark-connect": CONNECT_PORT})
+
+    def container_ports(self) -> list[dict[str, Any]]:
+        return [
+            {"name": name, "containerPort": port, "protocol": "TCP"}
+            for name, port in self.by_name.items()
+        ]
+
+    def service_ports(self) -> list[dict[str, Any]]:
+        ports = []
+        for name, port in self.by_name.items():
+            entry: dict[str, Any] = {
+                "name": name,
+                "port": port,
+                "targetPort": port,
+                "protocol": "TCP",
+            }
+            if name in _APP_PROTOCOLS:
+                entry["appProtocol"] = _APP_PROTOCOLS[name]
+            ports.append(entry)
+        return ports
 
 
 def service_name(prefix: str, service_id: str) -> str:
@@ -30,11 +66,11 @@ def service_name(prefix: str, service_id: str) -> str:
     return preferred if len(preferred) <= MAX_NAME else f"spark-{service_id}-driver-svc"
 
 
-def service_properties(name: str, namespace: str) -> dict[str, str]:
+def service_properties(name: str, namespace: str, ports: DriverPorts) -> dict[str, str]:
     return {
         "spark.driver.host": f"{name}.{namespace}.svc",
-        "spark.driver.port": str(DRIVER_PORT),
-        "spark.driver.blockManager.port": str(BLOCK_MANAGER_PORT),
+        "spark.driver.port": str(ports.by_name["driver-rpc-port"]),
+        "spark.driver.blockManager.port": str(ports.by_name["blockmanager"]),
     }
 
 
@@ -44,6 +80,7 @@ def driver_service(
     namespace: str,
     app_id: str,
     selector: dict[str, str],
+    ports: DriverPorts,
     labels: dict[str, str],
     annotations: dict[str, str],
 ) -> KubeObject:
@@ -54,22 +91,11 @@ def driver_service(
     }
     if annotations:
         metadata["annotations"] = annotations
-    ports = []
-    for port_name, port in _PORTS:
-        entry: dict[str, Any] = {
-            "name": port_name,
-            "port": port,
-            "targetPort": port,
-            "protocol": "TCP",
-        }
-        if port_name in _APP_PROTOCOLS:
-            entry["appProtocol"] = _APP_PROTOCOLS[port_name]
-        ports.append(entry)
     return {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": metadata,
-        "spec": {"clusterIP": "None", "selector": selector, "ports": ports},
+        "spec": {"clusterIP": "None", "selector": selector, "ports": ports.service_ports()},
     }
 
 

@@ -31,7 +31,7 @@ from lighter_common.backends.kubernetes.driver_names import (
     resource_name_prefix,
 )
 from lighter_common.backends.kubernetes.driver_network import (
-    container_ports,
+    DriverPorts,
     driver_service,
     executor_network_policy,
     service_name,
@@ -157,6 +157,7 @@ class _Builder:
         self.pod_name = self.conf.get("spark.kubernetes.driver.pod.name", f"{self.prefix}-driver")
         self.service_name = service_name(self.prefix, identity.service_id)
         self.config_map_name = f"spark-drv-{identity.config_map_id}-conf-map"
+        self.ports = DriverPorts.of(self.conf)
         self.labels = {
             **prefixed(self.conf, "spark.kubernetes.driver.label."),
             "spark-app-name": app_name_label(submitted.app_name),
@@ -265,7 +266,7 @@ class _Builder:
                 "spark.kubernetes.container.image.pullPolicy", "IfNotPresent"
             ),
             "args": self._args(),
-            "ports": [*template.get("ports", []), *container_ports()],
+            "ports": [*template.get("ports", []), *self.ports.container_ports()],
             "resources": {
                 **resources,
                 "requests": {
@@ -385,7 +386,7 @@ class _Builder:
     # DriverServiceFeatureStep and the NetworkPolicy step (driver_network.py)
 
     def _service_properties(self) -> None:
-        self.properties.update(service_properties(self.service_name, self.namespace))
+        self.properties.update(service_properties(self.service_name, self.namespace, self.ports))
 
     def _service(self) -> KubeObject:
         return driver_service(
@@ -393,6 +394,7 @@ class _Builder:
             namespace=self.namespace,
             app_id=self.identity.spark_app_id,
             selector=self.labels,
+            ports=self.ports,
             labels=prefixed(self.conf, "spark.kubernetes.driver.service.label."),
             annotations=prefixed(self.conf, "spark.kubernetes.driver.service.annotation."),
         )
