@@ -34,7 +34,7 @@ class DriverPorts:
     def of(cls, conf: dict[str, str]) -> "DriverPorts":
         by_name: dict[str, int] = {}
         for name, (key, default) in _PORT_KEYS.items():
-            text = conf.get(key, str(default)).strip()
+            text = conf.get(key, str(default))
             if not text.isdigit() or not 0 < int(text) < 65536:
                 raise NotNative(f"{key} {text!r}")
             by_name[name] = int(text)
