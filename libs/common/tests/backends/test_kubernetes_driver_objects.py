@@ -50,6 +50,16 @@ def built(*args: str) -> DriverObjects:
     return result
 
 
+def refused(*conf: str) -> Unsupported:
+    """Why the builder leaves an app with these `--conf` settings to spark-submit."""
+    args = [arg for setting in conf for arg in ("--conf", setting)]
+    result = driver_objects(
+        submitted(*args, "local:///job.py"), DriverIdentity.new(0), spark_user="root"
+    )
+    assert isinstance(result, Unsupported), result
+    return result
+
+
 @pytest.mark.parametrize(
     "properties",
     [
@@ -210,12 +220,7 @@ VOLUMES = "spark.kubernetes.driver.volumes"
 def test_volumes_spark_submit_would_create_or_refuse_are_not_built(
     conf: list[str], reason: str
 ) -> None:
-    args = [arg for key in conf for arg in ("--conf", key)]
-    result = driver_objects(
-        submitted(*args, "local:///job.py"), DriverIdentity.new(0), spark_user="root"
-    )
-    assert isinstance(result, Unsupported)
-    assert reason in result.reason
+    assert reason in refused(*conf).reason
 
 
 def test_the_local_dir_is_the_one_the_conf_names_in_memory_when_asked() -> None:
@@ -250,12 +255,7 @@ def test_the_default_local_dir_is_on_the_nodes_disk() -> None:
 def test_local_dirs_spark_submit_would_make_otherwise_are_not_built(
     conf: list[str], reason: str
 ) -> None:
-    args = [arg for key in conf for arg in ("--conf", key)]
-    result = driver_objects(
-        submitted(*args, "local:///job.py"), DriverIdentity.new(0), spark_user="root"
-    )
-    assert isinstance(result, Unsupported)
-    assert reason in result.reason
+    assert reason in refused(*conf).reason
 
 
 def test_moved_ports_are_the_ones_the_pod_the_service_and_the_conf_name() -> None:
@@ -280,11 +280,7 @@ def test_moved_ports_are_the_ones_the_pod_the_service_and_the_conf_name() -> Non
     "setting", ["spark.driver.port=0", "spark.ui.port=http", "spark.driver.blockManager.port=70000"]
 )
 def test_a_port_a_service_cannot_name_is_not_built(setting: str) -> None:
-    result = driver_objects(
-        submitted("--conf", setting, "local:///job.py"), DriverIdentity.new(0), spark_user="root"
-    )
-    assert isinstance(result, Unsupported)
-    assert setting.partition("=")[0] in result.reason
+    assert setting.partition("=")[0] in refused(setting).reason
 
 
 def template_objects(template: dict[str, Any], *args: str) -> DriverObjects | Unsupported:
