@@ -1,7 +1,6 @@
 """The Bus contract (lighter_common/bus/base.py), run against every adapter."""
 
 import asyncio
-import secrets
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,7 +23,7 @@ from lighter_common.messages import (
 )
 from lighter_common.settings import Settings
 
-from tests.harness.rabbitmq import RabbitMQServer
+from tests.harness.rabbitmq import RabbitMQServer, queue_prefix
 
 AnyBus = MemoryBus | RabbitMQBus
 DELIVERY_TIMEOUT = 15.0
@@ -52,7 +51,7 @@ class RabbitMQBuses:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.prefix = f"test-{secrets.token_hex(4)}."
+        self.prefix = queue_prefix("test-")
         self._opened: list[RabbitMQBus] = []
         self._used: set[str] = set()
 

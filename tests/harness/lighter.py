@@ -17,6 +17,7 @@ import pytest
 from lighter_common.domain.states import FINISHED_STATEMENT_STATES
 
 from tests.harness.processes import LighterProcesses, free_port
+from tests.harness.rabbitmq import queue_prefix
 
 __all__ = [
     "LighterFactory",
@@ -85,7 +86,7 @@ class LighterFactory:
             env["LIGHTER_MONGO_URL"] = self._request.getfixturevalue("mongo_url")
             env["LIGHTER_MONGO_DATABASE"] = f"lighter_{uuid.uuid4().hex[:10]}"
             env["LIGHTER_RABBITMQ_URL"] = self._request.getfixturevalue("rabbitmq_url")
-            env["LIGHTER_QUEUE_PREFIX"] = f"t{uuid.uuid4().hex[:8]}."
+            env["LIGHTER_QUEUE_PREFIX"] = queue_prefix()
         lighter = LighterProcesses(mode=mode, data_dir=data_dir, env=env)
         self._started.append(lighter)
         lighter.start_all()

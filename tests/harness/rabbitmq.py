@@ -12,6 +12,10 @@ Otherwise the session fails, saying how to get one.
 (`rabbitmqctl stop_app` / `start_app`): every connection drops, the listener closes, and
 durable queues with their persistent messages come back on start. The Erlang node stays up,
 so it is quick. Only fault tests use them, and every client of that broker sees the restart.
+
+Queues are durable, so a local broker keeps every test's queues after the session; with more
+queues than it has file handles it no longer starts. Each test names its queues with
+`queue_prefix()`, and the session deletes the queues under its prefixes when it ends.
 """
 
 import asyncio
@@ -19,9 +23,11 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Collection, Iterator
 from urllib.parse import urlsplit
 
+import aio_pika
 import pytest
 
 from tests.harness.processes import amqp_answers, docker_runs
@@ -36,6 +42,15 @@ HOW_TO_GET_ONE = (
 )
 
 Control = Callable[[str], None]
+
+_session_prefixes: set[str] = set()
+
+
+def queue_prefix(kind: str = "t") -> str:
+    """A prefix for the queues of one test; the session deletes those queues when it ends."""
+    prefix = f"{kind}{uuid.uuid4().hex[:8]}."
+    _session_prefixes.add(prefix)
+    return prefix
 
 
 class RabbitMQServer:
@@ -65,8 +80,24 @@ class RabbitMQServer:
         self._control(command)
 
 
+_local_broker_urls: set[str] = set()
+
+
 @pytest.fixture(scope="session")
 def rabbitmq() -> Iterator[RabbitMQServer]:
+    for server in _broker():
+        if server._control is _rabbitmqctl:  # a container goes with its queues
+            _local_broker_urls.add(server.url)
+        yield server
+
+
+def pytest_sessionfinish() -> None:
+    """After every fixture's teardown, so that no Lighter declares its queues again."""
+    for url in _local_broker_urls:
+        _delete_queues(url, _session_prefixes)
+
+
+def _broker() -> Iterator[RabbitMQServer]:
     url = os.environ.get("LIGHTER_TEST_RABBITMQ_URL")
     if url:
         if urlsplit(url).scheme == "amqp":
@@ -99,6 +130,30 @@ def _rabbitmqctl(command: str) -> None:
     executable = shutil.which("rabbitmqctl", path=_SBIN_PATH)
     assert executable is not None
     subprocess.run([executable, command], check=True, capture_output=True, timeout=120)
+
+
+def _delete_queues(url: str, prefixes: Collection[str]) -> None:
+    if not prefixes:
+        return
+    executable = shutil.which("rabbitmqctl", path=_SBIN_PATH)
+    assert executable is not None
+    listed = subprocess.run(
+        [executable, "-q", "list_queues", "name", "--no-table-headers"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    names = [name for name in listed.stdout.split() if name.startswith(tuple(prefixes))]
+    asyncio.run(_delete_by_name(url, names))
+
+
+async def _delete_by_name(url: str, names: list[str]) -> None:
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        for name in names:
+            await channel.queue_delete(name)
 
 
 def _start_debian_server() -> None:

@@ -32,6 +32,7 @@ from tests.harness.lighter import (
     wait_for,
     wait_for_statement,
 )
+from tests.harness.rabbitmq import queue_prefix
 
 pytestmark = pytest.mark.kubernetes
 SESSION_START_TIMEOUT = 240.0  # spark-submit, then a JVM and Spark on a loaded machine
@@ -81,7 +82,7 @@ def lighter(
             "LIGHTER_MONGO_URL": mongo_url,
             "LIGHTER_MONGO_DATABASE": f"lighter_{uuid.uuid4().hex[:10]}",
             "LIGHTER_RABBITMQ_URL": rabbitmq_url,
-            "LIGHTER_QUEUE_PREFIX": f"t{uuid.uuid4().hex[:8]}.",
+            "LIGHTER_QUEUE_PREFIX": queue_prefix(),
             "LIGHTER_KUBERNETES_KUBECONFIG": str(cluster.kubeconfig),
             "LIGHTER_KUBERNETES_NAMESPACE": namespace,
             "LIGHTER_KUBERNETES_IMAGE": "registry.example.org/spark:4.0.1",
