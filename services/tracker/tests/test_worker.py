@@ -170,6 +170,34 @@ async def test_the_log_is_refreshed_as_it_grows(store: SqliteStore) -> None:
     assert await store.get_log(app.id) == "driver log line\na second line\n"
 
 
+class FinishedWhileLogRead(ScriptedBackend):
+    """The driver ends, and another service stores its final log, while the refresher reads
+    the log of the still-running driver."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        super().__init__()
+        self.store = store
+
+    async def logs(self, app: Application, max_bytes: int) -> str | None:
+        read_while_running = self.log
+        if "Pi is roughly" not in self.log:
+            self.log += "Pi is roughly 3.14\n"
+            await self.store.update_application(app.id, {"state": A.SUCCESS})
+            await self.store.put_log(app.id, self.log)
+        return read_while_running
+
+
+async def test_a_log_read_while_running_never_replaces_the_final_one(store: SqliteStore) -> None:
+    app = await store.insert_application(launched(BATCH, A.RUNNING, app_id=ID))
+    refresher = LogRefresher(
+        store=store, backend=FinishedWhileLogRead(store), interval=0, max_bytes=1000
+    )
+
+    await refresher.refresh([app])
+
+    assert await store.get_log(app.id) == "driver log line\nPi is roughly 3.14\n"
+
+
 async def test_a_driver_silent_past_the_launch_timeout_is_ended_and_stopped(
     store: SqliteStore, bus: MemoryBus, settings: Settings
 ) -> None:

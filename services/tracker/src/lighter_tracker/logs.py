@@ -34,6 +34,15 @@ class LogRefresher:
             if text is not None and len(text) != self._last_size.get(app.id):
                 self._last_size[app.id] = len(text)
                 await self._store.put_log(app.id, text)
+                await self._keep_final_log(app)
+
+    async def _keep_final_log(self, app: Application) -> None:
+        """The copy just written was read while the driver ran; if the application finished
+        meanwhile, its final log (written by whichever service finished it) may have landed
+        first and been overwritten: take the final log again."""
+        current = await self._store.get_application(app.id)
+        if current is not None and current.state.is_finished:
+            await capture_log(self._store, self._backend, current, self._max_bytes)
 
     def forget(self, app_id: str) -> None:
         self._last_copy.pop(app_id, None)
