@@ -91,9 +91,9 @@ async def test_a_native_launch_creates_the_driver_and_its_owned_objects(env: Env
     assert counted("lighter_kubernetes_submissions_total", {"path": "native"}) == native_before + 1
 
 
-async def test_conf_the_native_path_does_not_know_goes_through_spark_submit(env: Env) -> None:
-    app = batch(file="local:///opt/job.py", conf={"spark.kubernetes.local.dirs.tmpfs": "true"})
-    fallbacks_before = counted("lighter_kubernetes_native_fallbacks_total", {"kind": "conf"})
+async def test_conf_the_native_path_does_not_build_goes_through_spark_submit(env: Env) -> None:
+    app = batch(file="local:///opt/job.py", conf={"spark.local.dir": "/scratch/a,/scratch/b"})
+    fallbacks_before = counted("lighter_kubernetes_native_fallbacks_total", {"kind": "value"})
     submits_before = counted("lighter_kubernetes_submissions_total", {"path": "spark-submit"})
 
     launched = await env.backend.launch(app, LaunchContext())
@@ -101,8 +101,8 @@ async def test_conf_the_native_path_does_not_know_goes_through_spark_submit(env:
     (pod,) = env.objects()["Pod"]
     assert pod["metadata"]["name"] == launched.backend_ref
     local_dirs = [v for v in pod["spec"]["volumes"] if v["name"].startswith("spark-local-dir-")]
-    assert [v["emptyDir"] for v in local_dirs] == [{"medium": "Memory"}]  # spark-submit's work
-    assert counted("lighter_kubernetes_native_fallbacks_total", {"kind": "conf"}) == (
+    assert sorted(v["name"] for v in local_dirs) == ["spark-local-dir-1", "spark-local-dir-2"]
+    assert counted("lighter_kubernetes_native_fallbacks_total", {"kind": "value"}) == (
         fallbacks_before + 1
     )
     assert counted("lighter_kubernetes_submissions_total", {"path": "spark-submit"}) == (
