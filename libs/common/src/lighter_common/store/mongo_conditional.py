@@ -12,11 +12,11 @@ read, a check and a write, not atomic, so this gives up no guarantee it had.
 
 Writing the whole document is what keeps it sound. Between the check and the write another
 writer may have moved the document on; a late write then takes it back to the state this
-writer checked, with its change: a state the log reached, never a mix of two. A `$set` by id would be applied by FerretDB to
-whatever it reads at that moment, so a late one could stamp a newer `seq` on a document
-missing an older change, and the log could no longer tell. A document taken back is behind
-its log, and the log's unique keys still decide every race: `transition_log.catch_up`
-brings it forward.
+writer checked, with its change: a state the log reached, never a mix of two. A `$set` by id
+would be applied by FerretDB to whatever it reads at that moment, so a late one could stamp
+a newer `seq` on a document missing an older change, and the log could no longer tell. A
+document taken back is behind its log, and the log's unique keys still decide every race:
+`transition_log.catch_up` brings it forward.
 
 Conditions are equalities and `{"$in": [...]}` on top-level fields, and updates a `$set` of
 top-level fields, as the store's callers write them; anything else is refused rather than

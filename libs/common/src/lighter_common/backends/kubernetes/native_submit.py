@@ -5,8 +5,8 @@ resolves them (driver_conf.py), builds the driver's objects (driver_objects.py) 
 them: the pod first, then at once its ConfigMap, Service and NetworkPolicy owned by it, so
 deleting the pod deletes them. It answers with the pod as the API server holds it. Arguments
 it does not understand come back as `Unsupported` before anything is created; the caller
-then runs `spark-submit`. Every submission is counted by the
-path it took, and every fallback by its kind, in /metrics.
+then runs `spark-submit`. Every submission is counted by the path it took, and every
+fallback by its kind, in /metrics.
 """
 
 import asyncio
