@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes_asyncio.client.exceptions import ApiException
 from lighter_common.backends.base import LaunchContext
 from lighter_common.backends.kubernetes.backend import KubernetesBackend
 from lighter_common.backends.kubernetes.labels import driver_pod_name
@@ -108,3 +109,18 @@ async def test_conf_the_native_path_does_not_build_goes_through_spark_submit(env
     assert counted("lighter_kubernetes_submissions_total", {"path": "spark-submit"}) == (
         submits_before + 1
     )
+
+
+async def test_a_driver_the_api_server_refuses_fails_with_the_reason_it_gives(env: Env) -> None:
+    app = batch(file="local:///opt/job.py", conf={"spark.kubernetes.driver.label.team": "a b"})
+
+    with pytest.raises(ApiException) as refused:
+        await env.backend.launch(app, LaunchContext())
+
+    # Asked for in protobuf, the refusal still reaches the application's reason as JSON.
+    assert refused.value.status == 422
+    answer = json.loads(refused.value.body)
+    assert (answer["kind"], answer["reason"], answer["code"]) == ("Status", "Invalid", 422)
+    assert 'metadata.labels: Invalid value: "a b"' in answer["message"]
+    assert refused.value.body in str(refused.value)  # what the application's reason shows
+    assert env.objects() == {}

@@ -40,7 +40,11 @@ from lighter_common.backends.kubernetes.labels import (
     driver_labels,
     driver_pod_name,
 )
-from lighter_common.backends.kubernetes.native_submit import SUBMISSIONS, NativeSubmitter
+from lighter_common.backends.kubernetes.native_submit import (
+    SUBMISSIONS,
+    NativeSubmitter,
+    Submitted,
+)
 from lighter_common.backends.kubernetes.pod_cache import PodCache
 from lighter_common.backends.kubernetes.pod_state import (
     DRIVER_CONTAINER,
@@ -257,11 +261,11 @@ class KubernetesBackend:
             extra_conf=self._conf(app, context, pod_name),
         )
 
-    async def _native_submit(self, argv: list[str]) -> Pod | None:
+    async def _native_submit(self, argv: list[str]) -> Submitted | None:
         """The driver pod created natively, or None when spark-submit must create it."""
         assert self._native is not None  # launch connected first
         submitted = await self._native.submit(argv)
-        return None if isinstance(submitted, Unsupported) else Pod.model_validate(submitted)
+        return None if isinstance(submitted, Unsupported) else submitted
 
     async def _spark_submit(self, argv: list[str], pod_name: str) -> tuple[int, str]:
         SUBMISSIONS.labels(path="spark-submit").inc()

@@ -3,7 +3,7 @@
 `NativeSubmitter.submit(argv)` takes the arguments the backend would pass to `spark-submit`,
 resolves them (driver_conf.py), builds the driver's objects (driver_objects.py) and creates
 them: the pod first, then at once its ConfigMap, Service and NetworkPolicy owned by it, so
-deleting the pod deletes them. It answers with the pod as the API server holds it. Arguments
+deleting the pod deletes them. It answers with the pod's name and Spark application id. Arguments
 it does not understand come back as `Unsupported` before anything is created; the caller
 then runs `spark-submit`. Every submission is counted by the path it took, and every
 fallback by its kind, in /metrics.
@@ -16,6 +16,7 @@ import getpass
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,6 @@ from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 from prometheus_client import Counter
 
-from lighter_common.backends.kubernetes.api_connection import JsonBody
 from lighter_common.backends.kubernetes.driver_conf import Unsupported, submitted_conf
 from lighter_common.backends.kubernetes.driver_objects import (
     DriverIdentity,
@@ -33,7 +33,9 @@ from lighter_common.backends.kubernetes.driver_objects import (
     PodTemplates,
     driver_objects,
 )
-from lighter_common.backends.kubernetes.raw_api import RAW, json_body, succeeded
+from lighter_common.backends.kubernetes.labels import SPARK_APP_ID_LABEL
+from lighter_common.backends.kubernetes.protobuf_answer import object_uid
+from lighter_common.backends.kubernetes.raw_api import RAW, create, json_body
 
 _log = logging.getLogger(__name__)
 
@@ -114,13 +116,21 @@ def _parsed_yaml(path: Path, modified_ns: int, size: int) -> Any:
     return yaml.safe_load(path.read_text())
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """A driver pod created natively (or found created already by another replica)."""
+
+    pod_name: str
+    spark_app_id: str | None
+
+
 class NativeSubmitter:
     def __init__(self, api_client: client.ApiClient, *, spark_home: Path | None = None) -> None:
+        self._api = api_client
         self._core = client.CoreV1Api(api_client)
-        self._networking = client.NetworkingV1Api(api_client)
         self._spark_home = spark_home  # the one spark-submit would run from
 
-    async def submit(self, argv: Sequence[str]) -> KubeObject | Unsupported:
+    async def submit(self, argv: Sequence[str]) -> Submitted | Unsupported:
         """The driver pod, created with its objects, or why spark-submit must create them
         (then nothing is created)."""
         planned = await asyncio.to_thread(plan, argv, spark_home=self._spark_home)
@@ -130,23 +140,22 @@ class NativeSubmitter:
             return planned
         return await self._create(planned)
 
-    async def _create(self, objects: DriverObjects) -> KubeObject:
+    async def _create(self, objects: DriverObjects) -> Submitted:
         namespace = objects.pod["metadata"]["namespace"]
         try:
-            pod = await json_body(
-                self._core.create_namespaced_pod(namespace, _model(objects.pod), **RAW)
-            )
+            pod_uid = object_uid(await create(self._api, objects.pod))
         except ApiException as error:
             if error.status == 409:  # another replica launched this driver first
                 _log.info("driver pod %s exists already", objects.pod_name)
-                return await json_body(
+                pod = await json_body(
                     self._core.read_namespaced_pod(objects.pod_name, namespace, **RAW)
                 )
+                return Submitted(objects.pod_name, _spark_app_id(pod))
             raise
-        owned = objects.owned(pod["metadata"]["uid"])
         try:
             outcomes = await asyncio.gather(
-                *(self._create_owned(namespace, o) for o in owned), return_exceptions=True
+                *(create(self._api, owned) for owned in objects.owned(pod_uid)),
+                return_exceptions=True,
             )
             for outcome in outcomes:
                 if isinstance(outcome, BaseException):
@@ -156,22 +165,9 @@ class NativeSubmitter:
             await self._core.delete_namespaced_pod(objects.pod_name, namespace)
             raise
         SUBMISSIONS.labels(path="native").inc()
-        return pod
-
-    async def _create_owned(self, namespace: str, body: KubeObject) -> None:
-        kind, owned = body["kind"], _model(body)
-        created: Any
-        if kind == "ConfigMap":
-            created = self._core.create_namespaced_config_map(namespace, owned, **RAW)
-        elif kind == "Service":
-            created = self._core.create_namespaced_service(namespace, owned, **RAW)
-        elif kind == "NetworkPolicy":
-            created = self._networking.create_namespaced_network_policy(namespace, owned, **RAW)
-        else:
-            raise ValueError(f"no way to create a {kind}")
-        await succeeded(created)
+        return Submitted(objects.pod_name, _spark_app_id(objects.pod))
 
 
-def _model(body: KubeObject) -> Any:
-    """A body for the client, sent as it is (its annotations name only models)."""
-    return JsonBody(body)
+def _spark_app_id(pod: KubeObject) -> str | None:
+    labels: dict[str, str] = pod["metadata"].get("labels") or {}
+    return labels.get(SPARK_APP_ID_LABEL)
