@@ -73,14 +73,14 @@ async def _answer(call: Awaitable[object]) -> tuple[int, bytes]:
     return response.status, data
 
 
-def _readable(data: bytes, content_type: str) -> str:
-    """An error's body as text (as the client gives it), JSON even when asked in protobuf."""
+def _readable(data: bytes, content_type: str) -> bytes:
+    """An error's body, JSON even when it was asked for in protobuf."""
     if content_type == PROTOBUF:
         try:
-            return json.dumps(status(data))
+            return json.dumps(status(data)).encode()
         except NotProtobuf:
             pass
-    return data.decode(errors="replace")
+    return data
 
 
 async def json_body_or_none(call: Awaitable[object]) -> dict[str, Any] | None:
