@@ -141,7 +141,8 @@ class SubmittedConf:
 
 def prefixed(conf: dict[str, str], prefix: str) -> dict[str, str]:
     """The keys under `prefix`, without it, in a stable order."""
-    return {k[len(prefix) :]: v for k, v in sorted(conf.items()) if k.startswith(prefix)}
+    under = sorted((k, v) for k, v in conf.items() if k.startswith(prefix))
+    return {k[len(prefix) :]: v for k, v in under}
 
 
 def submitted_conf(argv: Sequence[str]) -> SubmittedConf | Unsupported:
