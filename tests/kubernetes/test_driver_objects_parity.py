@@ -259,11 +259,11 @@ CORPUS = [
         LIGHTER_CONF,
     ),
     Case(
-        "local-dir-in-memory",
+        "local-dirs-in-memory",
         {
             "file": "local:///opt/job.py",
             "conf": {
-                "spark.local.dir": "/scratch/spark",
+                "spark.local.dir": "/scratch/spark,/fast/spark",
                 "spark.kubernetes.local.dirs.tmpfs": "true",
             },
         },

@@ -93,17 +93,18 @@ async def test_a_native_launch_creates_the_driver_and_its_owned_objects(env: Env
 
 
 async def test_conf_the_native_path_does_not_build_goes_through_spark_submit(env: Env) -> None:
-    app = batch(file="local:///opt/job.py", conf={"spark.local.dir": "/scratch/a,/scratch/b"})
-    fallbacks_before = counted("lighter_kubernetes_native_fallbacks_total", {"kind": "value"})
+    app = batch(file="local:///opt/job.py", conf={"spark.blockManager.port": 7090})
+    fallbacks_before = counted("lighter_kubernetes_native_fallbacks_total", {"kind": "conf"})
     submits_before = counted("lighter_kubernetes_submissions_total", {"path": "spark-submit"})
 
     launched = await env.backend.launch(app, LaunchContext())
 
-    (pod,) = env.objects()["Pod"]
+    objects = env.objects()
+    (pod,) = objects["Pod"]
     assert pod["metadata"]["name"] == launched.backend_ref
-    local_dirs = [v for v in pod["spec"]["volumes"] if v["name"].startswith("spark-local-dir-")]
-    assert sorted(v["name"] for v in local_dirs) == ["spark-local-dir-1", "spark-local-dir-2"]
-    assert counted("lighter_kubernetes_native_fallbacks_total", {"kind": "value"}) == (
+    (config_map,) = objects["ConfigMap"]
+    assert "spark.blockManager.port=7090" in config_map["data"]["spark.properties"]
+    assert counted("lighter_kubernetes_native_fallbacks_total", {"kind": "conf"}) == (
         fallbacks_before + 1
     )
     assert counted("lighter_kubernetes_submissions_total", {"path": "spark-submit"}) == (
