@@ -120,7 +120,6 @@ def _parsed_yaml(path: Path, modified_ns: int, size: int) -> Any:
 class Submitted:
     """A driver pod created natively (or found created already by another replica)."""
 
-    pod_name: str
     spark_app_id: str | None
 
 
@@ -152,7 +151,7 @@ class NativeSubmitter:
                 pod = await json_body(
                     self._core.read_namespaced_pod(objects.pod_name, namespace, **RAW)
                 )
-                return Submitted(objects.pod_name, _spark_app_id(pod))
+                return Submitted(_spark_app_id(pod))
             raise
         try:
             outcomes = await asyncio.gather(
@@ -167,7 +166,7 @@ class NativeSubmitter:
             await self._core.delete_namespaced_pod(objects.pod_name, namespace)
             raise
         SUBMISSIONS.labels(path="native").inc()
-        return Submitted(objects.pod_name, _spark_app_id(objects.pod))
+        return Submitted(_spark_app_id(objects.pod))
 
 
 def _spark_app_id(pod: KubeObject) -> str | None:
