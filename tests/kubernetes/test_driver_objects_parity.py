@@ -276,6 +276,8 @@ CORPUS = [
                 "spark.driver.port": "7777",
                 "spark.driver.blockManager.port": "7780",
                 "spark.ui.port": "4050",
+                "spark.connect.grpc.binding.port": "15010",
+                "spark.connect.grpc.arrow.maxBatchSize": "8m",
             },
         },
     ),

@@ -268,7 +268,8 @@ def test_local_dirs_spark_submit_would_make_otherwise_are_not_built(
 
 def test_moved_ports_are_the_ones_the_pod_the_service_and_the_conf_name() -> None:
     objects = built(
-        "--conf", "spark.driver.port=7777", "--conf", "spark.ui.port=4050", "local:///j.py"
+        *("--conf", "spark.driver.port=7777", "--conf", "spark.ui.port=4050"),
+        *("--conf", "spark.connect.grpc.binding.port=15010", "local:///j.py"),
     )
     container_ports = {
         p["name"]: p["containerPort"] for p in objects.pod["spec"]["containers"][-1]["ports"]
@@ -278,14 +279,20 @@ def test_moved_ports_are_the_ones_the_pod_the_service_and_the_conf_name() -> Non
         "driver-rpc-port": 7777,
         "blockmanager": 7079,
         "spark-ui": 4050,
-        "spark-connect": 15002,
+        "spark-connect": 15010,
     }
     assert container_ports == service_ports == expected
     assert objects.properties["spark.driver.port"] == "7777"
 
 
 @pytest.mark.parametrize(
-    "setting", ["spark.driver.port=0", "spark.ui.port=http", "spark.driver.blockManager.port=70000"]
+    "setting",
+    [
+        "spark.driver.port=0",
+        "spark.ui.port=http",
+        "spark.driver.blockManager.port=70000",
+        "spark.connect.grpc.binding.port= 15003",
+    ],
 )
 def test_a_port_a_service_cannot_name_is_not_built(setting: str) -> None:
     assert setting.partition("=")[0] in refused(setting).reason

@@ -93,7 +93,6 @@ _POD_SHAPING_KEYS = (
     "spark.driver.bindAddress",
     "spark.driver.host",
     "spark.blockManager.port",
-    "spark.connect.",
     "spark.kerberos.",
     "spark.jars.",
     "spark.app.id",

@@ -14,14 +14,15 @@ from lighter_common.backends.kubernetes.driver_names import MAX_NAME
 from lighter_common.backends.kubernetes.pod_templates import KubeObject
 
 _APP_PROTOCOLS = {"spark-connect": "grpc"}
-# The keys that move a port, and each port's default, as Spark's DriverServiceFeatureStep reads
-# them. 0 asks Spark for a free port, which a Service cannot name: left to spark-submit.
+# The keys that move a port, and each port's default, as Spark's DriverServiceFeatureStep and
+# BasicDriverFeatureStep read them. 0 asks Spark for a free port, which a Service cannot name:
+# left to spark-submit.
 _PORT_KEYS = {
     "driver-rpc-port": ("spark.driver.port", 7078),
     "blockmanager": ("spark.driver.blockManager.port", 7079),
     "spark-ui": ("spark.ui.port", 4040),
+    "spark-connect": ("spark.connect.grpc.binding.port", 15002),
 }
-CONNECT_PORT = 15002
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class DriverPorts:
             if not text.isdigit() or not 0 < int(text) < 65536:
                 raise NotNative(f"{key} {text!r}")
             by_name[name] = int(text)
-        return cls({**by_name, "spark-connect": CONNECT_PORT})
+        return cls(by_name)
 
     def container_ports(self) -> list[dict[str, Any]]:
         return [
