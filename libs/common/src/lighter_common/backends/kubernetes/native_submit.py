@@ -3,7 +3,7 @@
 `NativeSubmitter.submit(argv)` takes the arguments the backend would pass to `spark-submit`,
 resolves them (driver_conf.py), builds the driver's objects (driver_objects.py) and creates
 them: the pod first, then at once its ConfigMap, Service and NetworkPolicy owned by it, so
-deleting the pod deletes them. It answers with the pod's name and Spark application id. Arguments
+deleting the pod deletes them. It answers with the driver's Spark application id. Arguments
 it does not understand come back as `Unsupported` before anything is created; the caller
 then runs `spark-submit`. Every submission is counted by the path it took, and every
 fallback by its kind, in /metrics.
