@@ -216,7 +216,7 @@ async def _measure(
     print(f"== {benchmark}, {mode}", flush=True)
     lighter: Lighter | None = None
     try:
-        with running_lighter(mode, work_dir, settings, infra) as lighter:
+        async with running_lighter(mode, work_dir, settings, infra) as lighter:
             figures = await measure(lighter)
         run["results"].setdefault(benchmark, {})[mode] = figures
         print(json.dumps(figures), flush=True)

@@ -14,11 +14,14 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import aio_pika
+from lighter_common.bus.rabbitmq import DEAD_LETTER_SUFFIX
+from lighter_common.messages import SESSION_MANAGER_QUEUE, SUBMITTER_QUEUE, TRACKER_QUEUE
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
@@ -95,13 +98,13 @@ def _local_rabbitmq() -> str:
     return LOCAL_RABBITMQ_URL
 
 
-@contextlib.contextmanager
-def running_lighter(
+@contextlib.asynccontextmanager
+async def running_lighter(
     mode: Mode,
     work_dir: Path,
     settings: Mapping[str, str],
     infra: Infrastructure | None = None,
-) -> Iterator[Lighter]:
+) -> AsyncIterator[Lighter]:
     """A fresh Lighter: its own data directory, and in distributed mode its own database and
     queue prefix on the shared servers."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"lighter-{mode}-", dir=work_dir))
@@ -124,6 +127,18 @@ def running_lighter(
         lighter.stop_all()
         if "LIGHTER_MONGO_DATABASE" in env:
             _drop_database(env["LIGHTER_MONGO_URL"], env["LIGHTER_MONGO_DATABASE"])
+            await _delete_queues(env["LIGHTER_RABBITMQ_URL"], env["LIGHTER_QUEUE_PREFIX"])
+
+
+async def _delete_queues(url: str, prefix: str) -> None:
+    """The run's queues: durable, a broker would keep them after every run."""
+    with contextlib.suppress(aio_pika.exceptions.AMQPError, OSError):
+        connection = await aio_pika.connect(url)
+        async with connection:
+            channel = await connection.channel()
+            for queue in (SUBMITTER_QUEUE, TRACKER_QUEUE, SESSION_MANAGER_QUEUE):
+                for name in (prefix + queue, prefix + queue + DEAD_LETTER_SUFFIX):
+                    await channel.queue_delete(name)
 
 
 def _drop_database(url: str, database: str) -> None:
