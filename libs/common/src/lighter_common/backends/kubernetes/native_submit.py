@@ -34,7 +34,6 @@ from lighter_common.backends.kubernetes.driver_objects import (
     driver_objects,
 )
 from lighter_common.backends.kubernetes.labels import SPARK_APP_ID_LABEL
-from lighter_common.backends.kubernetes.protobuf_answer import object_uid
 from lighter_common.backends.kubernetes.raw_api import RAW, create, json_body
 
 _log = logging.getLogger(__name__)
@@ -144,7 +143,7 @@ class NativeSubmitter:
     async def _create(self, objects: DriverObjects) -> Submitted:
         namespace = objects.pod["metadata"]["namespace"]
         try:
-            pod_uid = object_uid(await create(self._api, objects.pod))
+            pod_uid = await create(self._api, objects.pod)
         except ApiException as error:
             if error.status == 409:  # another replica launched this driver first
                 _log.info("driver pod %s exists already", objects.pod_name)

@@ -1,13 +1,14 @@
-"""Kubernetes calls whose answer stays the server's JSON.
+"""Kubernetes calls whose answer Lighter reads itself, not through the client's models.
 
 kubernetes_asyncio turns an answer into its model objects, parsing every date with dateutil;
 for a pod that costs more CPU than the call itself. Lighter reads the few fields it needs
 through its own pydantic models (pod_state.py), so its calls pass `_preload_content=False`
 and the answer goes through `json_body`, or `succeeded` when only its status matters.
 
-`create` asks for its answer in protobuf (protobuf_answer.py): the API server encodes that
-at a fraction of JSON's cost, and a launch reads one field of it. Errors are the client's
-usual ApiException, whose body is the API server's JSON `Status` in every case.
+`create` asks for its answer in protobuf (protobuf_answer.py), as client-go does: the API
+server encodes that at a fraction of JSON's cost, and a launch reads one field of it. JSON
+is accepted too, for whatever sits between Lighter and the API server. Errors are the
+client's usual ApiException, whose body is the API server's JSON `Status` in every case.
 """
 
 import json
@@ -19,9 +20,16 @@ from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from lighter_common.backends.kubernetes.api_connection import JsonBody
-from lighter_common.backends.kubernetes.protobuf_answer import PROTOBUF, NotProtobuf, status
+from lighter_common.backends.kubernetes.protobuf_answer import (
+    MAGIC,
+    PROTOBUF,
+    NotProtobuf,
+    object_uid,
+    status,
+)
 
 RAW: dict[str, Any] = {"_preload_content": False}
+_PROTOBUF_OR_JSON = f"{PROTOBUF}, application/json"
 
 _COLLECTIONS = {
     "Pod": "/api/v1/namespaces/{namespace}/pods",
@@ -31,8 +39,8 @@ _COLLECTIONS = {
 }
 
 
-async def create(api: client.ApiClient, body: dict[str, Any]) -> bytes:
-    """Creates `body` in its namespace; the created object, in protobuf."""
+async def create(api: client.ApiClient, body: dict[str, Any]) -> str:
+    """Creates `body` in its namespace; the created object's uid."""
     kind = body["kind"]
     if kind not in _COLLECTIONS:
         raise ValueError(f"no way to create a {kind}")
@@ -40,12 +48,15 @@ async def create(api: client.ApiClient, body: dict[str, Any]) -> bytes:
         _COLLECTIONS[kind],
         "POST",
         path_params={"namespace": body["metadata"]["namespace"]},
-        header_params={"Accept": PROTOBUF, "Content-Type": "application/json"},
+        header_params={"Accept": _PROTOBUF_OR_JSON, "Content-Type": "application/json"},
         body=JsonBody(body),
         auth_settings=["BearerToken"],
         _preload_content=False,
     )
-    return (await _answer(call))[1]
+    _, data = await _answer(call)
+    if data.startswith(MAGIC):
+        return object_uid(data)
+    return str(json.loads(data)["metadata"]["uid"])
 
 
 async def json_body(call: Awaitable[object]) -> dict[str, Any]:
