@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from kubernetes_asyncio.client.exceptions import ApiException
 from lighter_common.backends.base import LaunchContext
+from lighter_common.backends.kubernetes import protobuf_answer, raw_api
 from lighter_common.backends.kubernetes.backend import KubernetesBackend
 from lighter_common.backends.kubernetes.labels import driver_pod_name
 from lighter_common.domain.application import Application, ApplicationType
@@ -71,9 +72,18 @@ def batch(**params: Any) -> Application:
     return Application(type=ApplicationType.BATCH, submit_params=SubmitParams(**params))
 
 
-async def test_a_native_launch_creates_the_driver_and_its_owned_objects(env: Env) -> None:
+async def test_a_native_launch_creates_the_driver_and_its_owned_objects(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = batch(file="local:///opt/job.py", args=["10"], conf={"spark.sql.shuffle.partitions": 4})
     native_before = counted("lighter_kubernetes_submissions_total", {"path": "native"})
+    read_in_protobuf: list[str] = []
+
+    def object_uid(answer: bytes) -> str:
+        read_in_protobuf.append(protobuf_answer.object_uid(answer))
+        return read_in_protobuf[-1]
+
+    monkeypatch.setattr(raw_api, "object_uid", object_uid)
 
     launched = await env.backend.launch(app, LaunchContext())
     again = await env.backend.launch(app, LaunchContext())
@@ -89,6 +99,9 @@ async def test_a_native_launch_creates_the_driver_and_its_owned_objects(env: Env
     for kind in ("ConfigMap", "Service", "NetworkPolicy"):
         (owner,) = objects[kind][0]["metadata"]["ownerReferences"]
         assert (owner["kind"], owner["uid"]) == ("Pod", pod["metadata"]["uid"])
+    # The API server answered the four creates in protobuf, the cheap encoding for it.
+    assert len(read_in_protobuf) == 4
+    assert read_in_protobuf[0] == pod["metadata"]["uid"]
     assert counted("lighter_kubernetes_submissions_total", {"path": "native"}) == native_before + 1
 
 
