@@ -95,7 +95,12 @@ class Env:
 async def env(tmp_path: Path) -> AsyncIterator[Env]:
     cluster = shared_cluster()
     namespace = cluster.new_namespace()
-    settings = cluster.settings(namespace, tmp_path / "data", kubernetes_unschedulable_timeout=3)
+    settings = cluster.settings(
+        namespace,
+        tmp_path / "data",
+        kubernetes_unschedulable_timeout=3,
+        kubernetes_start_timeout=3,
+    )
     backend = KubernetesBackend(settings)
     yield Env(cluster, namespace, backend)
     await backend.close()
@@ -209,6 +214,28 @@ async def test_an_unschedulable_driver_waits_then_fails_with_the_schedulers_mess
     assert message in (waiting_status.reason or "")
     assert failed.phase is DriverPhase.FAILED
     assert message in (failed.reason or "")
+
+
+async def test_a_driver_scheduled_but_never_started_fails_after_the_start_timeout(
+    env: Env,
+) -> None:
+    app = env.app()
+    pod = env.create_driver_pod(app, MANUAL_NODE)
+    # What a kubelet reports while a volume cannot be mounted: scheduled, still creating.
+    scheduled = {
+        "type": "PodScheduled",
+        "status": "True",
+        "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    env.report(pod, {"conditions": [scheduled], **waiting("ContainerCreating", "")})
+    starting = await eventually(env.backend, app, lambda s: s.phase is not DriverPhase.MISSING)
+    failed = await eventually(env.backend, app, lambda s: s.phase.ended)
+
+    assert starting.phase is DriverPhase.STARTING
+    assert failed.phase is DriverPhase.FAILED
+    assert failed.reason is not None
+    assert failed.reason.startswith("the driver pod has not started ")
+    assert "after it was scheduled (ContainerCreating): see the pod's events" in failed.reason
 
 
 async def test_a_driver_pod_deleted_outside_lighter_is_killed(env: Env) -> None:

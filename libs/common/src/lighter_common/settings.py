@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     kubernetes_executor_pod_template: Path | None = None
     kubernetes_kubeconfig: Path | None = None  # KUBECONFIG or ~/.kube/config, else in-cluster
     kubernetes_unschedulable_timeout: float = 300.0  # then an unschedulable driver has failed
+    kubernetes_start_timeout: float = 600.0  # then a driver scheduled but never started failed
     kubernetes_submit_timeout: float = 120.0  # for one spark-submit
     # native: Lighter creates the driver's pod, ConfigMap and Service itself (no JVM), and
     # leaves to spark-submit what it cannot build (backends/kubernetes/native_submit.py);
@@ -133,6 +134,7 @@ class Settings(BaseSettings):
         "transition_log_retention",
         "events_clock_skew",
         "kubernetes_unschedulable_timeout",
+        "kubernetes_start_timeout",
         "kubernetes_submit_timeout",
         "kubernetes_completed_pod_ttl",
         mode="before",

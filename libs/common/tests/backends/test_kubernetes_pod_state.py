@@ -32,6 +32,7 @@ def pod(
     reason: str | None = None,
     message: str | None = None,
     unschedulable_since: datetime | None = None,
+    scheduled_since: datetime | None = None,
     annotations: dict[str, str] | None = None,
     deleting: bool = False,
 ) -> Pod:
@@ -49,6 +50,14 @@ def pod(
                 "reason": "Unschedulable",
                 "message": "0/3 nodes are available: 3 Insufficient memory.",
                 "lastTransitionTime": unschedulable_since.isoformat(),
+            }
+        )
+    if scheduled_since:
+        conditions.append(
+            {
+                "type": "PodScheduled",
+                "status": "True",
+                "lastTransitionTime": scheduled_since.isoformat(),
             }
         )
     metadata: dict[str, Any] = {
@@ -84,6 +93,35 @@ CASES = [
         None,
         DriverPhase.STARTING,
         None,
+    ),
+    (
+        "scheduled a while ago, its container still being created",
+        pod(waiting=("ContainerCreating", ""), scheduled_since=NOW - timedelta(seconds=60)),
+        False,
+        None,
+        DriverPhase.STARTING,
+        None,
+    ),
+    (
+        "scheduled past the start timeout, never started: failed, pointing at the events",
+        pod(waiting=("ContainerCreating", ""), scheduled_since=NOW - timedelta(seconds=700)),
+        False,
+        None,
+        DriverPhase.FAILED,
+        "the driver pod has not started 700s after it was scheduled (ContainerCreating): see "
+        "the pod's events, e.g. for a volume that cannot be mounted",
+    ),
+    (
+        "scheduled past the start timeout, with the kubelet's message",
+        pod(
+            waiting=("PodInitializing", "init container pending"),
+            scheduled_since=NOW - timedelta(seconds=700),
+        ),
+        False,
+        None,
+        DriverPhase.FAILED,
+        "the driver pod has not started 700s after it was scheduled (PodInitializing): init "
+        "container pending",
     ),
     ("running", pod("Running"), False, None, DriverPhase.RUNNING, None),
     (
@@ -231,6 +269,7 @@ def test_a_driver_pod_maps_to_a_status_with_an_actionable_reason(
         PodObservation(observed, deleted=deleted),
         now=NOW,
         unschedulable_timeout=300,
+        start_timeout=600,
         log_tail=log_tail,
     )
 
@@ -250,5 +289,7 @@ def test_a_pod_from_the_api_parses_whatever_else_it_carries() -> None:
     parsed = Pod.model_validate(raw)
 
     assert (parsed.metadata.resource_version, parsed.spec.node_name) == ("42", "n")
-    status = driver_status(PodObservation(parsed), now=NOW, unschedulable_timeout=1)
+    status = driver_status(
+        PodObservation(parsed), now=NOW, unschedulable_timeout=1, start_timeout=1
+    )
     assert (status.phase, status.spark_app_id) == (DriverPhase.RUNNING, None)

@@ -179,6 +179,7 @@ class KubernetesBackend:
             seen,
             now=datetime.now(UTC),
             unschedulable_timeout=self._settings.kubernetes_unschedulable_timeout,
+            start_timeout=self._settings.kubernetes_start_timeout,
             log_tail=log_tail,
         )
 

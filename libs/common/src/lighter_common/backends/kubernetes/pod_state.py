@@ -129,6 +129,7 @@ def driver_status(
     *,
     now: datetime,
     unschedulable_timeout: float,
+    start_timeout: float,
     log_tail: str | None = None,
 ) -> DriverStatus:
     """The driver's status from its pod. `log_tail`, when given, names a failure's cause."""
@@ -169,6 +170,18 @@ def driver_status(
             reason = f"{reason} (for {waited:.0f}s)"
             return DriverStatus(DriverPhase.FAILED, reason=reason, **found)
         return DriverStatus(DriverPhase.STARTING, reason=reason, **found)
+    scheduled = _condition(pod, "PodScheduled", "True")
+    if scheduled is not None:
+        # On a node and still not started: a volume that cannot be mounted (a missing
+        # ConfigMap, Secret or claim) keeps it so without a word in the pod's status.
+        waited = _seconds_since(scheduled.last_transition_time, now)
+        if waited >= start_timeout:
+            reason = f"the driver pod has not started {waited:.0f}s after it was scheduled"
+            if waiting is not None and waiting.reason:
+                reason = f"{reason} ({waiting.reason})"
+            message = waiting.message if waiting is not None else None
+            cause = message or "see the pod's events, e.g. for a volume that cannot be mounted"
+            return DriverStatus(DriverPhase.FAILED, reason=_with(reason, cause), **found)
     return DriverStatus(DriverPhase.STARTING, **found)
 
 
@@ -198,12 +211,13 @@ def _deletion(pod: Pod) -> str:
 
 
 def _unschedulable(pod: Pod) -> PodCondition | None:
+    condition = _condition(pod, "PodScheduled", "False")
+    return condition if condition is not None and condition.reason == "Unschedulable" else None
+
+
+def _condition(pod: Pod, kind: str, status: str) -> PodCondition | None:
     for condition in pod.status.conditions:
-        if (
-            condition.type == "PodScheduled"
-            and condition.status == "False"
-            and condition.reason == "Unschedulable"
-        ):
+        if condition.type == kind and condition.status == status:
             return condition
     return None
 
