@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from lighter_api.auth.settings import AuthSettings
+from lighter_common.backends.kubernetes.driver_conf import SPARK_VERSION
 from lighter_common.settings import Settings
 from lighter_standalone.cli import SERVICES
 from pydantic import AliasChoices
@@ -149,6 +150,8 @@ def test_the_kubernetes_deployments_run_lighters_services_with_settings_lighter_
     deployments = lighter_deployments()
 
     assert set(config["data"]) - known_variables() == set()
+    # Drivers run the Spark whose spark-submit the native path mirrors (pyspark's).
+    assert f"spark:{SPARK_VERSION}-" in config["data"]["LIGHTER_KUBERNETES_IMAGE"]
     commands = {
         container["args"][0]
         for deployment in deployments
