@@ -310,6 +310,36 @@ async def test_a_completed_driver_pod_is_deleted_after_its_time_and_its_log_is_k
         await reaping.close()
 
 
+async def test_a_driver_pod_given_up_on_is_deleted_after_the_same_time(
+    env: Env, tmp_path: Path
+) -> None:
+    reaping = KubernetesBackend(
+        env.cluster.settings(env.namespace, tmp_path / "reaping", kubernetes_completed_pod_ttl="1s")
+    )
+    app, waiting_pod = env.app(), env.app()
+    pod = env.create_driver_pod(app, MANUAL_NODE)
+    still_starting = env.create_driver_pod(waiting_pod, MANUAL_NODE)
+    # The kubelet goes on trying to pull the image; Lighter has failed the driver.
+    env.report(pod, {"phase": "Pending", **waiting("ImagePullBackOff", "Back-off pulling")})
+    env.report(still_starting, {"phase": "Pending", **waiting("ContainerCreating", "")})
+    try:
+        failed = await eventually(reaping, app, lambda s: s.phase.ended)
+        # No kubelet serves the node, so the deleted pod stays, marked for deletion.
+        deleting = ["-o", "jsonpath={.metadata.deletionTimestamp}"]
+        deadline = time.monotonic() + TIMEOUT
+        while not env.cluster.kubectl("get", "pod", pod, "-n", env.namespace, *deleting):
+            assert time.monotonic() < deadline, f"{pod} was not deleted"
+            await asyncio.sleep(0.2)
+
+        assert failed.phase is DriverPhase.FAILED
+        assert not env.cluster.kubectl("get", "pod", still_starting, "-n", env.namespace, *deleting)
+    finally:
+        env.cluster.kubectl(
+            "delete", "pod", pod, "-n", env.namespace, "--grace-period=0", "--force"
+        )
+        await reaping.close()
+
+
 async def test_two_trackers_see_the_same_states(env: Env, tmp_path: Path) -> None:
     other = KubernetesBackend(env.cluster.settings(env.namespace, tmp_path / "other"))
     app = env.app()

@@ -75,6 +75,23 @@ def test_a_pod_that_does_not_say_when_it_ended_counts_from_when_it_was_seen_ende
     assert due(pod, first_seen_ended=LONG_AGO, now=NOW, ttl=60)
 
 
+def test_a_pod_given_up_on_while_it_goes_on_counts_from_when_it_was_seen_so() -> None:
+    pending = Pod.model_validate(
+        {
+            "metadata": {"name": "driver"},
+            "status": {
+                "phase": "Pending",
+                "conditions": [
+                    {"type": "PodScheduled", "status": "True", "lastTransitionTime": LONG_AGO}
+                ],
+            },
+        }
+    )
+
+    assert not due(pending, first_seen_ended=NOW - timedelta(seconds=30), now=NOW, ttl=60)
+    assert due(pending, first_seen_ended=NOW - timedelta(seconds=60), now=NOW, ttl=60)
+
+
 def test_the_time_to_keep_completed_pods_is_a_duration(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIGHTER_KUBERNETES_COMPLETED_POD_TTL", "10m")
 

@@ -175,6 +175,15 @@ class KubernetesBackend:
             log_tail = await self._failure_log(pod.metadata.name)
         if pod.is_terminal:
             await self._save_log(pod.metadata.name)
+        return self._pod_status(seen, log_tail)
+
+    def _given_up(self, pod: Pod) -> bool:
+        """A pod that goes on while its driver has failed: it will never run as it is."""
+        if pod.is_terminal:
+            return False
+        return self._pod_status(PodObservation(pod)).phase is DriverPhase.FAILED
+
+    def _pod_status(self, seen: PodObservation, log_tail: str | None = None) -> DriverStatus:
         return driver_status(
             seen,
             now=datetime.now(UTC),
@@ -394,6 +403,7 @@ class KubernetesBackend:
                 self._cache,
                 ttl=self._settings.kubernetes_completed_pod_ttl,
                 keep_log=self._save_log,
+                given_up=self._given_up,
             )
             self._reaper.start()
         await self._cache.synced()

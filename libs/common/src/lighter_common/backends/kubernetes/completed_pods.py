@@ -1,8 +1,10 @@
 """Driver pods that ended are deleted `LIGHTER_KUBERNETES_COMPLETED_POD_TTL` after they ended.
 
 Their log is saved first (the backend reads it from there once the pod is gone), and the
-tracker copied it into the store when it saw the end, seconds after it. Every process that
-watches the pods reaps; a pod deleted twice is a 404, which is no error.
+tracker copied it into the store when it saw the end, seconds after it. A pod whose driver
+Lighter has given up on while the pod itself goes on (an image that cannot be pulled, a pod
+never scheduled or never started) counts as ended from when it was first seen so. Every
+process that watches the pods reaps; a pod deleted twice is a 404, which is no error.
 """
 
 import asyncio
@@ -38,8 +40,9 @@ def ended_at(pod: Pod) -> datetime | None:
 
 def due(pod: Pod, *, first_seen_ended: datetime, now: datetime, ttl: float) -> bool:
     """Whether an ended pod has been kept `ttl` seconds (counted from when it was first seen
-    ended when the pod itself does not say)."""
-    return now - (ended_at(pod) or first_seen_ended) >= timedelta(seconds=ttl)
+    ended when the pod itself does not say, or goes on)."""
+    ended = ended_at(pod) if pod.is_terminal else None
+    return now - (ended or first_seen_ended) >= timedelta(seconds=ttl)
 
 
 class CompletedPodReaper:
@@ -51,12 +54,14 @@ class CompletedPodReaper:
         *,
         ttl: float,
         keep_log: Callable[[str], Awaitable[None]],
+        given_up: Callable[[Pod], bool],
     ) -> None:
         self._core = core
         self._namespace = namespace
         self._cache = cache
         self._ttl = ttl
         self._keep_log = keep_log
+        self._given_up = given_up
         self._first_seen_ended: dict[str, datetime] = {}
         self._background = BackgroundTasks()
 
@@ -80,7 +85,7 @@ class CompletedPodReaper:
     async def reap(self) -> list[str]:
         """Delete the ended pods whose time is up; returns their names."""
         now = datetime.now(UTC)
-        ended = self._cache.completed()
+        ended = [pod for pod in self._cache.existing() if pod.is_terminal or self._given_up(pod)]
         names = {pod.metadata.name for pod in ended}
         for name in set(self._first_seen_ended) - names:
             del self._first_seen_ended[name]

@@ -83,14 +83,12 @@ class PodCache:
                 alive.append((key, pod))
         return alive
 
-    def completed(self) -> list[Pod]:
-        """Pods that ended and still exist."""
+    def existing(self) -> list[Pod]:
+        """Pods that still exist and are not being deleted, ended or not."""
         return [
             seen.pod
             for seen in self._pods.values()
-            if not seen.deleted
-            and seen.pod.is_terminal
-            and seen.pod.metadata.deletion_timestamp is None
+            if not seen.deleted and seen.pod.metadata.deletion_timestamp is None
         ]
 
     # The loop.
