@@ -283,61 +283,57 @@ async def test_kill_deletes_the_driver_pod_and_its_log_is_kept(env: Env) -> None
     assert await env.backend.drivers() == []
 
 
-async def test_a_completed_driver_pod_is_deleted_after_its_time_and_its_log_is_kept(
-    env: Env, tmp_path: Path
-) -> None:
-    reaping = KubernetesBackend(
-        env.cluster.settings(env.namespace, tmp_path / "reaping", kubernetes_completed_pod_ttl="1s")
+@pytest.fixture
+async def reaping(env: Env, tmp_path: Path) -> AsyncIterator[KubernetesBackend]:
+    """A backend that deletes ended driver pods a second after they end."""
+    settings = env.cluster.settings(
+        env.namespace, tmp_path / "reaping", kubernetes_completed_pod_ttl="1s"
     )
+    backend = KubernetesBackend(settings)
+    yield backend
+    await backend.close()
+
+
+async def test_a_completed_driver_pod_is_deleted_after_its_time_and_its_log_is_kept(
+    env: Env, reaping: KubernetesBackend
+) -> None:
     app, running = env.app(), env.app()
     env.cluster.write_log("the driver's last words\n")
     pod = env.create_driver_pod(app, KWOK_NODE, labels={SUCCEEDS_LABEL: "succeeded"})
     still_running = env.create_driver_pod(running, KWOK_NODE)
-    try:
-        done = await eventually(reaping, app, lambda s: s.phase.ended)
-        listed = ["get", "pods", "-n", env.namespace, "-o", "name"]
-        deadline = time.monotonic() + TIMEOUT
-        while f"pod/{pod}" in env.cluster.kubectl(*listed).split():
-            assert time.monotonic() < deadline, f"{pod} was not deleted"
-            await asyncio.sleep(0.2)
-        env.cluster.write_log("another pod's log\n")
+    done = await eventually(reaping, app, lambda s: s.phase.ended)
+    listed = ["get", "pods", "-n", env.namespace, "-o", "name"]
+    deadline = time.monotonic() + TIMEOUT
+    while f"pod/{pod}" in env.cluster.kubectl(*listed).split():
+        assert time.monotonic() < deadline, f"{pod} was not deleted"
+        await asyncio.sleep(0.2)
+    env.cluster.write_log("another pod's log\n")
 
-        assert done.phase is DriverPhase.SUCCEEDED
-        assert (await reaping.status(app)).phase is DriverPhase.SUCCEEDED
-        assert await reaping.logs(app, 1000) == "the driver's last words\n"
-        assert env.cluster.kubectl(*listed).split() == [f"pod/{still_running}"]
-    finally:
-        await reaping.close()
+    assert done.phase is DriverPhase.SUCCEEDED
+    assert (await reaping.status(app)).phase is DriverPhase.SUCCEEDED
+    assert await reaping.logs(app, 1000) == "the driver's last words\n"
+    assert env.cluster.kubectl(*listed).split() == [f"pod/{still_running}"]
 
 
 async def test_a_driver_pod_given_up_on_is_deleted_after_the_same_time(
-    env: Env, tmp_path: Path
+    env: Env, reaping: KubernetesBackend
 ) -> None:
-    reaping = KubernetesBackend(
-        env.cluster.settings(env.namespace, tmp_path / "reaping", kubernetes_completed_pod_ttl="1s")
-    )
     app, waiting_pod = env.app(), env.app()
     pod = env.create_driver_pod(app, MANUAL_NODE)
     still_starting = env.create_driver_pod(waiting_pod, MANUAL_NODE)
     # The kubelet goes on trying to pull the image; Lighter has failed the driver.
     env.report(pod, {"phase": "Pending", **waiting("ImagePullBackOff", "Back-off pulling")})
     env.report(still_starting, {"phase": "Pending", **waiting("ContainerCreating", "")})
-    try:
-        failed = await eventually(reaping, app, lambda s: s.phase.ended)
-        # No kubelet serves the node, so the deleted pod stays, marked for deletion.
-        deleting = ["-o", "jsonpath={.metadata.deletionTimestamp}"]
-        deadline = time.monotonic() + TIMEOUT
-        while not env.cluster.kubectl("get", "pod", pod, "-n", env.namespace, *deleting):
-            assert time.monotonic() < deadline, f"{pod} was not deleted"
-            await asyncio.sleep(0.2)
+    failed = await eventually(reaping, app, lambda s: s.phase.ended)
+    # No kubelet serves the node, so the deleted pod stays, marked for deletion.
+    deleting = ["-o", "jsonpath={.metadata.deletionTimestamp}"]
+    deadline = time.monotonic() + TIMEOUT
+    while not env.cluster.kubectl("get", "pod", pod, "-n", env.namespace, *deleting):
+        assert time.monotonic() < deadline, f"{pod} was not deleted"
+        await asyncio.sleep(0.2)
 
-        assert failed.phase is DriverPhase.FAILED
-        assert not env.cluster.kubectl("get", "pod", still_starting, "-n", env.namespace, *deleting)
-    finally:
-        env.cluster.kubectl(
-            "delete", "pod", pod, "-n", env.namespace, "--grace-period=0", "--force"
-        )
-        await reaping.close()
+    assert failed.phase is DriverPhase.FAILED
+    assert not env.cluster.kubectl("get", "pod", still_starting, "-n", env.namespace, *deleting)
 
 
 async def test_two_trackers_see_the_same_states(env: Env, tmp_path: Path) -> None:
