@@ -9,7 +9,7 @@ from lighter_common.backends.kubernetes.protobuf_answer import (
     MAGIC,
     NotProtobuf,
     object_uid,
-    status,
+    status_as_json,
 )
 
 
@@ -50,7 +50,7 @@ def test_the_uid_is_read_among_fields_of_every_wire_type() -> None:
 
 def test_a_refusal_reads_as_the_status_json_the_server_would_send() -> None:
     refusal = field(2, b"Failure") + field(3, b'Pod "p" is invalid') + field(4, b"Invalid")
-    assert status(answer(field(1, b"") + refusal + field(6, 422))) == {
+    assert status_as_json(answer(field(1, b"") + refusal + field(6, 422))) == {
         "kind": "Status",
         "apiVersion": "v1",
         "status": "Failure",

@@ -34,7 +34,7 @@ def object_uid(answer: bytes) -> str:
     return uid.decode()
 
 
-def status(answer: bytes) -> dict[str, Any]:
+def status_as_json(answer: bytes) -> dict[str, Any]:
     """A `Status` answer (an error's) as the JSON the API server would have sent."""
     fields = dict(_fields(_object(answer)))
     found: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "status": "Failure"}

@@ -25,7 +25,7 @@ from lighter_common.backends.kubernetes.protobuf_answer import (
     PROTOBUF,
     NotProtobuf,
     object_uid,
-    status,
+    status_as_json,
 )
 
 RAW: dict[str, Any] = {"_preload_content": False}
@@ -88,7 +88,7 @@ def _readable(data: bytes, content_type: str) -> bytes:
     """An error's body, JSON even when it was asked for in protobuf."""
     if content_type == PROTOBUF:
         try:
-            return json.dumps(status(data)).encode()
+            return json.dumps(status_as_json(data)).encode()
         except NotProtobuf:
             pass
     return data
