@@ -259,11 +259,11 @@ CORPUS = [
         LIGHTER_CONF,
     ),
     Case(
-        "local-dirs-in-memory",
+        "local-dir-in-memory",
         {
             "file": "local:///opt/job.py",
             "conf": {
-                "spark.local.dir": "/scratch/spark,/fast/spark",
+                "spark.local.dir": "/scratch/spark",
                 "spark.kubernetes.local.dirs.tmpfs": "true",
             },
         },

@@ -223,24 +223,19 @@ def test_volumes_spark_submit_would_create_or_refuse_are_not_built(
     assert reason in refused(*conf).reason
 
 
-def test_the_local_dirs_are_the_ones_the_conf_names_in_memory_when_asked() -> None:
+def test_the_local_dir_is_the_one_the_conf_names_in_memory_when_asked() -> None:
     objects = built(
         "--conf",
-        "spark.local.dir=/scratch/spark,/fast/spark",
+        "spark.local.dir=/scratch/spark",
         "--conf",
         "spark.kubernetes.local.dirs.tmpfs=True",
         "local:///job.py",
     )
     spec = objects.pod["spec"]
     container = spec["containers"][-1]
-    assert {"name": "SPARK_LOCAL_DIRS", "value": "/scratch/spark,/fast/spark"} in container["env"]
-    mounts = [m for m in container["volumeMounts"] if m["name"].startswith("spark-local-dir-")]
-    assert mounts == [
-        {"name": "spark-local-dir-1", "mountPath": "/scratch/spark"},
-        {"name": "spark-local-dir-2", "mountPath": "/fast/spark"},
-    ]
-    for name in ("spark-local-dir-1", "spark-local-dir-2"):
-        assert {"name": name, "emptyDir": {"medium": "Memory"}} in spec["volumes"]
+    assert {"name": "SPARK_LOCAL_DIRS", "value": "/scratch/spark"} in container["env"]
+    assert {"name": "spark-local-dir-1", "mountPath": "/scratch/spark"} in container["volumeMounts"]
+    assert {"name": "spark-local-dir-1", "emptyDir": {"medium": "Memory"}} in spec["volumes"]
 
 
 def test_the_default_local_dir_is_on_the_nodes_disk() -> None:
@@ -252,10 +247,8 @@ def test_the_default_local_dir_is_on_the_nodes_disk() -> None:
     ("conf", "reason"),
     [
         ([f"{VOLUMES}.emptyDir.spark-local-dir-1.mount.path=/tmp/x"], "local dir"),
-        (["spark.local.dir=/a,/b,"], "an empty directory"),
-        (["spark.local.dir=/a,,/b"], "an empty directory"),
-        (["spark.local.dir="], "an empty directory"),
-        (["spark.local.dir=/a,/a"], "where another volume or local dir"),
+        (["spark.local.dir=/a,/b"], "one directory"),
+        (["spark.local.dir="], "one directory"),
         ([f"{VOLUMES}.emptyDir.scratch.mount.path=/a", "spark.local.dir=/a"], "another volume"),
         (["spark.kubernetes.local.dirs.tmpfs=yes"], "tmpfs"),
     ],

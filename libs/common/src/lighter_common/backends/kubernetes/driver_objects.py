@@ -446,23 +446,22 @@ class _Builder:
         if any(volume["name"].startswith(LOCAL_DIR_VOLUME_PREFIX) for volume in self.volumes):
             raise NotNative("a volume of the conf serving as a local dir")
         configured = self.conf.get("spark.local.dir")
-        default = f"/var/data/spark-{self.identity.local_dir_id}"
-        paths = (default if configured is None else configured).split(",")
-        if not all(paths):  # Java's split would drop trailing empty ones, keep the others
-            raise NotNative(f"spark.local.dir {configured!r}: an empty directory")
+        if configured is not None and (not configured or "," in configured):
+            # Spark shuffles several dirs before naming their volumes: no one answer to mirror.
+            raise NotNative(f"spark.local.dir {configured!r}: one directory is built natively")
+        path = configured or f"/var/data/spark-{self.identity.local_dir_id}"
         tmpfs = self.conf.get("spark.kubernetes.local.dirs.tmpfs", "false").strip().lower()
         if tmpfs not in ("true", "false"):
             raise NotNative(f"spark.kubernetes.local.dirs.tmpfs {tmpfs!r}")
-        self.env.append({"name": "SPARK_LOCAL_DIRS", "value": ",".join(paths)})
-        for number, path in enumerate(paths, start=1):
-            name = f"{LOCAL_DIR_VOLUME_PREFIX}{number}"
-            self.volumes.append(
-                {"name": name, "emptyDir": {"medium": "Memory"} if tmpfs == "true" else {}}
-            )
-            self.mounts.append({"name": name, "mountPath": path})
+        name = f"{LOCAL_DIR_VOLUME_PREFIX}1"
+        self.env.append({"name": "SPARK_LOCAL_DIRS", "value": path})
+        self.volumes.append(
+            {"name": name, "emptyDir": {"medium": "Memory"} if tmpfs == "true" else {}}
+        )
+        self.mounts.append({"name": name, "mountPath": path})
         mounted = [mount["mountPath"] for mount in self.mounts]
         if len(set(mounted)) != len(mounted):
-            raise NotNative("a local dir where another volume or local dir is mounted")
+            raise NotNative("a local dir where another volume is mounted")
 
     # The conf map spark-submit's Client mounts last
 
