@@ -90,6 +90,10 @@ class DriverObjects:
     def pod_name(self) -> str:
         return str(self.pod["metadata"]["name"])
 
+    @property
+    def spark_app_id(self) -> str:
+        return self.properties["spark.app.id"]
+
     def owned(self, pod_uid: str) -> list[KubeObject]:
         """The other objects, owned by the created pod (deleting it deletes them)."""
         owner = {

@@ -29,11 +29,10 @@ from lighter_common.backends.kubernetes.driver_conf import Unsupported, submitte
 from lighter_common.backends.kubernetes.driver_objects import (
     DriverIdentity,
     DriverObjects,
-    KubeObject,
     PodTemplates,
     driver_objects,
 )
-from lighter_common.backends.kubernetes.labels import SPARK_APP_ID_LABEL
+from lighter_common.backends.kubernetes.pod_state import Pod
 from lighter_common.backends.kubernetes.raw_api import RAW, create, json_body
 
 _log = logging.getLogger(__name__)
@@ -150,7 +149,7 @@ class NativeSubmitter:
                 pod = await json_body(
                     self._core.read_namespaced_pod(objects.pod_name, namespace, **RAW)
                 )
-                return Submitted(_spark_app_id(pod))
+                return Submitted(Pod.model_validate(pod).spark_app_id)
             raise
         try:
             outcomes = await asyncio.gather(
@@ -165,9 +164,4 @@ class NativeSubmitter:
             await self._core.delete_namespaced_pod(objects.pod_name, namespace)
             raise
         SUBMISSIONS.labels(path="native").inc()
-        return Submitted(_spark_app_id(objects.pod))
-
-
-def _spark_app_id(pod: KubeObject) -> str | None:
-    labels: dict[str, str] = pod["metadata"].get("labels") or {}
-    return labels.get(SPARK_APP_ID_LABEL)
+        return Submitted(objects.spark_app_id)
