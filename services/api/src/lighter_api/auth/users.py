@@ -87,6 +87,7 @@ def write(path: Path, users: UsersFile) -> None:
     partial = path.with_name(path.name + ".partial")
     text = users.model_dump_json(by_alias=True, indent=2)
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a `.partial` left by an earlier run keeps its own mode
     with os.fdopen(descriptor, "w") as file:
         file.write(text + "\n")
     partial.replace(path)
