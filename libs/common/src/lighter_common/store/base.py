@@ -24,6 +24,7 @@ Contract (every adapter passes tests/contract/test_store.py):
   `ttl` passes without renewal.
 - `transitions_since` reads the log across applications in a stable order (`at`, then id),
   which any replica can follow: the source of the event stream.
+- `logins` holds the web UI's login records (store/logins/base.py).
 """
 
 from collections.abc import Collection, Mapping
@@ -36,6 +37,7 @@ from lighter_common.domain.idempotency import IdempotencyKey
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState, StatementState
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
+from lighter_common.store.logins.base import LoginRecords
 
 
 class StoreUnavailable(Exception):
@@ -61,6 +63,10 @@ class ApplicationQuery:
 
 
 class Store(Protocol):
+    @property
+    def logins(self) -> LoginRecords:
+        """The web UI's login records, in the same database."""
+
     async def close(self) -> None: ...
 
     async def ping(self) -> None:

@@ -2,7 +2,7 @@
 
 Collections: `applications` (Application documents), `statements`, `transitions` (the log
 every change goes through, store/transition_log.py), `logs`, `counters` (Livy ids and
-per-session statement ids), `idempotencyKeys` and `leases`.
+per-session statement ids), `idempotencyKeys`, `leases` and `logins` (store/logins/).
 
 Ids come from counters, and unique keys guard them: an insert whose id is taken draws the
 next value and tries again. On MongoDB a counter never repeats a value, so this never loops;
@@ -37,6 +37,7 @@ from lighter_common.domain.transition_record import (
 from lighter_common.store import mongo_documents as documents
 from lighter_common.store.base import ApplicationQuery, StoreUnavailable
 from lighter_common.store.fields import require_activity_fields
+from lighter_common.store.logins.mongo import MongoLoginRecords
 from lighter_common.store.mongo_busy import busy_retried
 from lighter_common.store.mongo_conditional import ConditionalUpdates
 from lighter_common.store.transition_log import (
@@ -95,6 +96,7 @@ class MongoStore:
             self._statements, self._transitions, self._conditional
         )
         self._livy_ids = _IdBlock()
+        self.logins = MongoLoginRecords(db["logins"])
 
     @classmethod
     async def connect(cls, url: str, database: str, *, server_timeout: float = 5.0) -> Self:
@@ -133,6 +135,7 @@ class MongoStore:
         await self._transitions.create_index([("applicationId", ASCENDING), ("seq", ASCENDING)])
         await self._transitions.create_index("at")
         await self._idempotency_keys.create_index("createdAt")
+        await self.logins.create_indexes()
 
     async def close(self) -> None:
         await self._client.close()
