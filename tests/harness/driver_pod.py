@@ -4,11 +4,14 @@ The test cluster has no container runtime (kwok plays the node), so a test that 
 driver to really run reads the pod Lighter's spark-submit created from the API server and
 does what the Spark image's entrypoint does with it: `driver ARGS` becomes
 `spark-submit --deploy-mode client --conf spark.driver.bindAddress=<pod IP> ARGS`, with
-the properties file from the pod's ConfigMap and the environment from its spec. Only what
-ties the driver to a pod changes: Spark's home is this machine's pyspark, the pod's address
-is 127.0.0.1, and the master is `local[1]` instead of the cluster (no executor pods).
+the properties file from the pod's ConfigMap and the environment from its spec; the files of
+the Secrets it mounts (a session's kernel secret) are written under the work dir, and a
+variable naming a file in one of them names the written file. Only what ties the driver to a
+pod changes: Spark's home is this machine's pyspark, the pod's address is 127.0.0.1, and the
+master is `local[1]` instead of the cluster (no executor pods).
 """
 
+import base64
 import contextlib
 import json
 import os
@@ -58,9 +61,10 @@ def driver_command(
         *args,
     ]
     env = {name: value for name, value in os.environ.items() if not name.startswith("LIGHTER_")}
+    secret_dirs = _copy_secrets(cluster, namespace, pod, work_dir)
     for variable in container.get("env", []):
         if "value" in variable and variable["name"] not in _POD_ONLY_VARIABLES:
-            env[variable["name"]] = variable["value"]
+            env[variable["name"]] = _local_path(variable["value"], secret_dirs)
     env["SPARK_HOME"] = str(spark_home)
     env["SPARK_LOCAL_IP"] = LOCAL_ADDRESS
     # The image's Python has pyspark; here that is the interpreter running the tests.
@@ -106,6 +110,34 @@ def _copy_properties(
     local = work_dir / file_name
     local.write_text(config_map["data"][file_name])
     return local
+
+
+def _copy_secrets(
+    cluster: KubeCluster, namespace: str, pod: dict[str, Any], work_dir: Path
+) -> dict[str, Path]:
+    """The Secret volumes the container mounts, written out: mount path -> local directory."""
+    secrets = {
+        v["name"]: v["secret"]["secretName"] for v in pod["spec"]["volumes"] if "secret" in v
+    }
+    copied = {}
+    for mount in pod["spec"]["containers"][0].get("volumeMounts", []):
+        name = secrets.get(mount["name"])
+        if name is None:
+            continue
+        secret = json.loads(cluster.kubectl("get", "secret", name, "-n", namespace, "-o", "json"))
+        local = work_dir / "secrets" / mount["name"]
+        local.mkdir(parents=True, exist_ok=True)
+        for key, value in secret.get("data", {}).items():
+            (local / key).write_bytes(base64.b64decode(value))
+        copied[mount["mountPath"].rstrip("/")] = local
+    return copied
+
+
+def _local_path(value: str, mounted: dict[str, Path]) -> str:
+    for mount_path, local in mounted.items():
+        if value.startswith(f"{mount_path}/"):
+            return str(local / value.removeprefix(f"{mount_path}/"))
+    return value
 
 
 def _stop_group(process: subprocess.Popen[bytes]) -> None:

@@ -16,13 +16,16 @@
   saved first (completed_pods.py).
 - sessions: the driver's main file is the kernel, which the driver fetches over HTTP from the
   session-manager it then calls home to (LIGHTER_KERNEL_URL, the session-manager's Service);
-  the kernel's variables are the driver's environment (spark.kubernetes.driverEnv.*).
+  the kernel's variables are the driver's environment (spark.kubernetes.driverEnv.*), except
+  its secret: that is a Secret of the driver pod's own, mounted as a file (kernel_secret.py),
+  created before spark-submit runs and owned by the pod once it exists.
 """
 
 import asyncio
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +37,11 @@ from lighter_common.backends.driver_log import last_error_line
 from lighter_common.backends.kubernetes.api_connection import api_client
 from lighter_common.backends.kubernetes.completed_pods import CompletedPodReaper
 from lighter_common.backends.kubernetes.driver_conf import Unsupported
+from lighter_common.backends.kubernetes.kernel_secret import (
+    KernelSecret,
+    pod_owner,
+    without_secret,
+)
 from lighter_common.backends.kubernetes.labels import (
     KILLED_ANNOTATION,
     driver_annotations,
@@ -52,7 +60,12 @@ from lighter_common.backends.kubernetes.pod_state import (
     PodObservation,
     driver_status,
 )
-from lighter_common.backends.kubernetes.raw_api import RAW, json_body_or_none, succeeded
+from lighter_common.backends.kubernetes.raw_api import (
+    RAW,
+    create,
+    json_body_or_none,
+    succeeded,
+)
 from lighter_common.backends.local import SERVICE_ENV_PREFIX, _pyspark_home
 from lighter_common.backends.spark_submit import spark_submit_args
 from lighter_common.domain.application import Application
@@ -66,6 +79,15 @@ _SUBMIT_LOG_SUFFIX = ".submit.log"
 _FAILURE_TAIL_BYTES = 64 * 1024
 _SAVED_LOG_BYTES = 4 * 1024 * 1024
 _SERVICE_ACCOUNT_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One driver's submission: its pod's name, spark-submit's arguments, its kernel secret."""
+
+    pod_name: str
+    argv: list[str]
+    kernel_secret: KernelSecret | None
 
 
 class KubernetesBackend:
@@ -90,21 +112,20 @@ class KubernetesBackend:
 
     async def launch(self, app: Application, context: LaunchContext) -> LaunchResult:
         core = await self._api()
-        name = driver_pod_name(DriverKey.of(app))
-        argv = await self._submit_args(app, context, name)
+        submission = await self.submission(app, context)
+        name, argv, secret = submission.pod_name, submission.argv, submission.kernel_secret
         if self._settings.kubernetes_submit == "native":
             # An existing pod answers the create with 409, then is returned: one call fewer.
-            native = await self._native_submit(argv)
+            native = await self._native_submit(argv, secret)
             if native is not None:
                 return LaunchResult(backend_ref=name, spark_app_id=native.spark_app_id)
         existing = await self._read_pod(core, name)
         if existing is not None:
             return LaunchResult(backend_ref=name, spark_app_id=existing.spark_app_id)
-        exit_code, output = await self._spark_submit(argv, name)
-        pod = await self._read_pod(core, name)
-        if pod is None:
-            cause = last_error_line(output) or f"exit code {exit_code}"
-            raise RuntimeError(f"spark-submit created no driver pod: {cause}")
+        if secret is None:
+            pod = await self._spark_submit_pod(core, argv, name)
+        else:
+            pod = await self._spark_submit_with_secret(core, argv, name, secret)
         return LaunchResult(backend_ref=name, spark_app_id=pod.spark_app_id)
 
     async def status(self, app: Application) -> DriverStatus:
@@ -258,24 +279,72 @@ class KubernetesBackend:
 
     # Submission.
 
-    async def _submit_args(
-        self, app: Application, context: LaunchContext, pod_name: str
-    ) -> list[str]:
-        """What spark-submit is given, and what native submission builds from (native_submit.py)."""
-        return spark_submit_args(
+    async def submission(self, app: Application, context: LaunchContext) -> Submission:
+        """What spark-submit is given, and what native submission builds from (native_submit.py):
+        the arguments, and the kernel secret they mount but do not hold."""
+        key = DriverKey.of(app)
+        pod_name = driver_pod_name(key)
+        env, secret_value = without_secret(context.env or {})
+        secret = None
+        if secret_value is not None:
+            secret = KernelSecret.of(key, self._namespace, secret_value)
+        conf = self._conf(app, env, pod_name)
+        if secret is not None:
+            conf.update(secret.conf())
+        argv = spark_submit_args(
             app.submit_params,
             name=app.id,
             master=await self._master(),
             deploy_mode="cluster",
             main_file=self._main_file(context),
-            extra_conf=self._conf(app, context, pod_name),
+            extra_conf=conf,
         )
+        return Submission(pod_name=pod_name, argv=argv, kernel_secret=secret)
 
-    async def _native_submit(self, argv: list[str]) -> Submitted | None:
+    async def _native_submit(
+        self, argv: list[str], secret: KernelSecret | None
+    ) -> Submitted | None:
         """The driver pod created natively, or None when spark-submit must create it."""
         assert self._native is not None  # launch connected first
-        submitted = await self._native.submit(argv)
+        submitted = await self._native.submit(argv, kernel_secret=secret)
         return None if isinstance(submitted, Unsupported) else submitted
+
+    async def _spark_submit_pod(self, core: client.CoreV1Api, argv: list[str], name: str) -> Pod:
+        exit_code, output = await self._spark_submit(argv, name)
+        pod = await self._read_pod(core, name)
+        if pod is None:
+            cause = last_error_line(output) or f"exit code {exit_code}"
+            raise RuntimeError(f"spark-submit created no driver pod: {cause}")
+        return pod
+
+    async def _spark_submit_with_secret(
+        self, core: client.CoreV1Api, argv: list[str], name: str, secret: KernelSecret
+    ) -> Pod:
+        """spark-submit mounts a Secret that must exist already: create it first, owned by
+        nothing, then by the pod spark-submit created; removed again if there is no pod."""
+        assert self._api_client is not None  # launch connected first
+        try:
+            await create(self._api_client, secret.object())
+        except ApiException as error:
+            if error.status != 409:  # an earlier try at this driver made it: the same secret
+                raise
+        try:
+            pod = await self._spark_submit_pod(core, argv, name)
+            owner = {"metadata": {"ownerReferences": [pod_owner(name, pod.metadata.uid)]}}
+            await succeeded(
+                core.patch_namespaced_secret(secret.name, secret.namespace, owner, **RAW)
+            )
+        except BaseException:
+            await self._delete_secret(core, secret)
+            raise
+        return pod
+
+    async def _delete_secret(self, core: client.CoreV1Api, secret: KernelSecret) -> None:
+        try:
+            await succeeded(core.delete_namespaced_secret(secret.name, secret.namespace, **RAW))
+        except ApiException as error:
+            if error.status != 404:
+                _log.warning("could not delete kernel Secret %s: %s", secret.name, error)
 
     async def _spark_submit(self, argv: list[str], pod_name: str) -> tuple[int, str]:
         SUBMISSIONS.labels(path="spark-submit").inc()
@@ -322,7 +391,7 @@ class KubernetesBackend:
             )
         return context.kernel_file_url
 
-    def _conf(self, app: Application, context: LaunchContext, pod_name: str) -> dict[str, str]:
+    def _conf(self, app: Application, env: dict[str, str], pod_name: str) -> dict[str, str]:
         settings = self._settings
         key = DriverKey.of(app)
         conf = {
@@ -348,7 +417,7 @@ class KubernetesBackend:
             conf[f"spark.kubernetes.executor.label.{label}"] = value
         for annotation, value in driver_annotations(key).items():
             conf[f"spark.kubernetes.driver.annotation.{annotation}"] = value
-        for variable, value in (context.env or {}).items():
+        for variable, value in env.items():
             conf[f"spark.kubernetes.driverEnv.{variable}"] = value
         return conf
 

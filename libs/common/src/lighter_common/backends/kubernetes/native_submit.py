@@ -3,7 +3,7 @@
 `NativeSubmitter.submit(argv)` takes the arguments the backend would pass to `spark-submit`,
 resolves them (driver_conf.py), builds the driver's objects (driver_objects.py) and creates
 them: the pod first, then at once its ConfigMap, Service and NetworkPolicy owned by it, so
-deleting the pod deletes them. It answers with the driver's Spark application id. Arguments
+deleting the pod deletes them; a session's kernel Secret (kernel_secret.py) goes with them. It answers with the driver's Spark application id. Arguments
 it does not understand come back as `Unsupported` before anything is created; the caller
 then runs `spark-submit`. Every submission is counted by the path it took, and every
 fallback by its kind, in /metrics.
@@ -11,6 +11,7 @@ fallback by its kind, in /metrics.
 
 import asyncio
 import copy
+import dataclasses
 import functools
 import getpass
 import logging
@@ -32,6 +33,7 @@ from lighter_common.backends.kubernetes.driver_objects import (
     PodTemplates,
     driver_objects,
 )
+from lighter_common.backends.kubernetes.kernel_secret import KernelSecret, pod_owner
 from lighter_common.backends.kubernetes.pod_state import Pod
 from lighter_common.backends.kubernetes.raw_api import RAW, create, json_body
 
@@ -127,9 +129,11 @@ class NativeSubmitter:
         self._core = client.CoreV1Api(api_client)
         self._spark_home = spark_home  # the one spark-submit would run from
 
-    async def submit(self, argv: Sequence[str]) -> Submitted | Unsupported:
-        """The driver pod, created with its objects, or why spark-submit must create them
-        (then nothing is created)."""
+    async def submit(
+        self, argv: Sequence[str], *, kernel_secret: KernelSecret | None = None
+    ) -> Submitted | Unsupported:
+        """The driver pod, created with its objects and `kernel_secret`, or why spark-submit
+        must create them (then nothing is created). `argv` mounts the secret (its conf())."""
         # On the loop, not in a thread: planning takes a fraction of a millisecond and reads
         # only the pod templates, parsed once per version; the hop cost more than the work.
         planned = plan(argv, spark_home=self._spark_home)
@@ -137,9 +141,11 @@ class NativeSubmitter:
             FALLBACKS.labels(kind=planned.kind).inc()
             _log.info("native submission not possible, using spark-submit: %s", planned.reason)
             return planned
-        return await self._create(planned)
+        return await self._create(planned, kernel_secret)
 
-    async def _create(self, objects: DriverObjects) -> Submitted:
+    async def _create(
+        self, objects: DriverObjects, kernel_secret: KernelSecret | None
+    ) -> Submitted:
         namespace = objects.pod["metadata"]["namespace"]
         try:
             pod_uid = await create(self._api, objects.pod)
@@ -151,9 +157,14 @@ class NativeSubmitter:
                 )
                 return Submitted(Pod.model_validate(pod).spark_app_id)
             raise
+        owned = objects.owned(pod_uid)
+        if kernel_secret is not None:
+            # Beside its pod, wherever the conf put it: a Secret is mounted from its namespace.
+            secret = dataclasses.replace(kernel_secret, namespace=namespace)
+            owned.append(secret.object(pod_owner(objects.pod_name, pod_uid)))
         try:
             outcomes = await asyncio.gather(
-                *(create(self._api, owned) for owned in objects.owned(pod_uid)),
+                *(create(self._api, each) for each in owned),
                 return_exceptions=True,
             )
             for outcome in outcomes:

@@ -32,6 +32,7 @@ class _Model(BaseModel):
 class ObjectMeta(_Model):
     name: str = ""
     namespace: str = ""
+    uid: str = ""
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
     resource_version: str | None = None
