@@ -3,10 +3,10 @@
 Each row keeps the whole document as JSON in `doc`; the columns that queries filter and sort
 on are generated from it, so they can never disagree with the document.
 
-One connection serves every caller, on the event loop's own thread: a statement on a local
-file takes microseconds, less than handing it to a worker thread and back would cost, and
-calls run one at a time by construction. The connection is in autocommit mode, so each
-statement below is its own transaction. Id allocation and lease upserts are one statement
+Statements run on threads of their own (store/sqlite_connection.py): writes one at a time on
+one connection, reads on a few others, so that a slow statement (a large document, a long
+scan, a lock another process holds) never holds up the event loop. Connections are in
+autocommit mode, so each statement below is its own transaction. Id allocation and lease upserts are one statement
 each, which makes them atomic without a lock, even when several processes open the same
 file; changes to applications and statements go through the transition log
 (store/transition_log.py), as on every store, whose unique-key insert decides each race.
@@ -32,6 +32,7 @@ from lighter_common.domain.transition_record import (
 )
 from lighter_common.store.base import ApplicationQuery, StoreUnavailable
 from lighter_common.store.fields import require_activity_fields
+from lighter_common.store.sqlite_connection import SqliteConnection
 from lighter_common.store.sqlite_documents import (
     LoggedApplications,
     LoggedStatements,
@@ -119,28 +120,19 @@ T = TypeVar("T")
 
 
 class SqliteStore:
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: SqliteConnection) -> None:
         self._db = connection
         self._logged_applications = LoggedApplications(connection)
         self._logged_statements = LoggedStatements(connection)
 
     @classmethod
     async def open(cls, path: Path) -> Self:
-        """A store in the database file at `path`, created with its schema when new."""
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        try:
-            connection.execute("PRAGMA journal_mode = WAL")
-            # WAL with NORMAL sync loses no committed data on a process crash, only on power loss.
-            connection.execute("PRAGMA synchronous = NORMAL")
-            connection.execute("PRAGMA busy_timeout = 5000")
-            connection.executescript(_SCHEMA)
-        except BaseException:
-            connection.close()
-            raise
-        return cls(connection)
+        """A store in the database file at `path`, created with its schema when new (the
+        file and its directory private to the server's account)."""
+        return cls(await SqliteConnection.open(path, _set_up))
 
     async def close(self) -> None:
-        self._db.close()
+        await self._db.close()
 
     async def ping(self) -> None:
         await self._query("SELECT 1")
@@ -148,7 +140,7 @@ class SqliteStore:
     async def _query(self, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
         """Run one statement and fetch its rows."""
         try:
-            return self._db.execute(sql, tuple(parameters)).fetchall()
+            return await self._db.query(sql, parameters)
         except sqlite3.OperationalError as error:  # locked for longer than busy_timeout, I/O
             raise StoreUnavailable(f"the database is unavailable: {error}") from error
 
@@ -379,6 +371,33 @@ class SqliteStore:
             return await operation
         except sqlite3.OperationalError as error:
             raise StoreUnavailable(f"the database is unavailable: {error}") from error
+
+
+def _set_up(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA journal_mode = WAL")
+    # WAL with NORMAL sync loses no committed data on a process crash, only on power loss.
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA busy_timeout = 5000")
+    connection.executescript(_SCHEMA)
+    _add_owner_column(connection)
+
+
+def _add_owner_column(connection: sqlite3.Connection) -> None:
+    """The owner as an indexed column, for the per-user quota's count and owners' lists; added
+    here rather than in _SCHEMA so that files made before it get it too."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_xinfo(applications)")}
+    if "owner" not in columns:
+        try:
+            connection.execute(
+                "ALTER TABLE applications ADD COLUMN owner TEXT"
+                " GENERATED ALWAYS AS (json_extract(doc, '$.owner')) VIRTUAL"
+            )
+        except sqlite3.OperationalError as error:  # another process added it meanwhile
+            if "duplicate column" not in str(error):
+                raise
+    connection.execute(
+        "CREATE INDEX IF NOT EXISTS applications_owner_state ON applications (owner, state)"
+    )
 
 
 def _only(rows: Iterable[Any]) -> Any:

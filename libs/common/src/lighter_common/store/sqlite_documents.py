@@ -18,19 +18,14 @@ from lighter_common.domain.statement import Statement
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
 from lighter_common.store.base import ApplicationQuery
 from lighter_common.store.fields import document_fields
+from lighter_common.store.sqlite_connection import SqliteConnection
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def query(db: sqlite3.Connection, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
-    """Run one statement and fetch its rows."""
-    return db.execute(sql, tuple(parameters)).fetchall()
-
-
-def insert_record(db: sqlite3.Connection, record: TransitionRecord) -> bool:
+async def insert_record(db: SqliteConnection, record: TransitionRecord) -> bool:
     try:
-        query(
-            db,
+        await db.query(
             "INSERT INTO transitions (id, application_id, kind, at, doc)"
             " VALUES (?, ?, ?, julianday(?), ?)",
             (
@@ -52,24 +47,23 @@ class _LoggedTable(Generic[M]):
     _table: str
     _key: str  # the WHERE clause that names one row, with its parameters from `_key_values`
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: SqliteConnection) -> None:
         self._db = db
 
     def _key_values(self, subject: str) -> list[Any]:
         return [subject]
 
     async def read_record(self, record_key: str) -> TransitionRecord | None:
-        rows = query(self._db, "SELECT doc FROM transitions WHERE id = ?", (record_key,))
+        rows = await self._db.query("SELECT doc FROM transitions WHERE id = ?", (record_key,))
         return TransitionRecord.model_validate_json(rows[0][0]) if rows else None
 
     async def append(self, record: TransitionRecord) -> bool:
-        return insert_record(self._db, record)
+        return await insert_record(self._db, record)
 
     async def apply(self, subject: str, record: TransitionRecord) -> None:
         values = {**record.changes, "seq": record.seq}
         setters = ", ".join(f"'$.{key}', json(?)" for key in values)
-        query(
-            self._db,
+        await self._db.query(
             f"UPDATE {self._table} SET doc = json_set(doc, {setters})"
             f" WHERE {self._key} AND COALESCE(json_extract(doc, '$.seq'), 0) = ?",
             [
@@ -91,8 +85,7 @@ class _LoggedTable(Generic[M]):
         return {subject: getattr(doc, "seq") for subject, doc in found.items() if doc is not None}  # noqa: B009
 
     async def read(self, subject: str) -> M | None:
-        rows = query(
-            self._db,
+        rows = await self._db.query(
             f"SELECT doc FROM {self._table} WHERE {self._key}",
             self._key_values(subject),
         )
@@ -151,7 +144,7 @@ def application_filter(query: ApplicationQuery) -> tuple[str, list[Any]]:
         clauses.append("json_extract(doc, '$.killRequested') = ?")
         parameters.append(int(query.kill_requested))
     if query.owner is not None:
-        clauses.append("json_extract(doc, '$.owner') = ?")
+        clauses.append("owner = ?")
         parameters.append(query.owner)
     if query.search:
         # SQLite's lower() folds ASCII only: other letters match in the same case alone.
