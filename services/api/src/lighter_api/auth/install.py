@@ -1,14 +1,18 @@
 """Authentication on the API app: refuse unsafe settings, then guard every request."""
 
+import logging
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from lighter_common.settings import Settings
 
+from lighter_api.auth.isolation import isolation_warning
 from lighter_api.auth.logins import Logins
 from lighter_api.auth.middleware import LOGIN_PATH, AuthMiddleware
 from lighter_api.auth.modes import authenticator_for, login_checker
 from lighter_api.auth.settings import AuthSettings, startup_problem
+
+logger = logging.getLogger(__name__)
 
 
 class UnsafeAuthSettings(SystemExit):
@@ -24,6 +28,9 @@ def install_auth(app: FastAPI, *, auth: AuthSettings, settings: Settings) -> Non
     problem = startup_problem(auth, settings.host)
     if problem is not None:
         raise UnsafeAuthSettings(problem)
+    warning = isolation_warning(auth_mode=auth.mode, backend=settings.backend)
+    if warning is not None:
+        logger.warning(warning)
     logins = Logins(auth.session_secret, max_age_seconds=int(auth.session_hours * 3600))
     app.state.auth = auth
     app.state.logins = logins
