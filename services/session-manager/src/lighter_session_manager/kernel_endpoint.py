@@ -10,7 +10,9 @@ or the caller is an older driver of it; 404: no such statement. The kernel exits
   heartbeat and the long-poll. Answers as soon as there is work, else after
   `kernel_poll_timeout`: `{"statements": [{"id", "code", "kind"}], "cancel": [ids],
   "completions": [{"id", "code", "kind", "cursor"}]}`. A statement's kind is the language it
-  runs in (its own kind, else its session's; `domain/statement.py`).
+  runs in (its own kind, else its session's; `domain/statement.py`). A `sparkUiUrl` that is
+  not a safe http(s) URL (`domain/driver_urls.py`) is dropped: the session's own code, which
+  can read the secret, may post anything here.
 - `POST /kernel/sessions/{id}/statements/{sid}/progress` `{"generation", "progress"}`.
 - `POST /kernel/sessions/{id}/statements/{sid}/result` `{"generation", "state", "output"}`:
   idempotent, so the kernel can repeat it until it gets an answer.
@@ -29,6 +31,7 @@ from fastapi import APIRouter, Header, HTTPException, status
 from fastapi.responses import FileResponse
 from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.completion import MAX_CANDIDATES
+from lighter_common.domain.driver_urls import safe_url
 from lighter_common.domain.statement import StatementOutput, statement_kind
 from lighter_common.domain.states import UNFINISHED_STATES, StatementState
 from lighter_common.domain.transitions import previous_statement_states
@@ -250,10 +253,11 @@ async def _heartbeat(store: Store, session: Application, request: PollRequest) -
     changes: dict[str, object] = {}
     if request.app_id and request.app_id != session.app_id:
         changes["app_id"] = request.app_id
-    if request.spark_ui_url and request.spark_ui_url != session.app_info.spark_ui_url:
-        changes["app_info"] = session.app_info.model_copy(
-            update={"spark_ui_url": request.spark_ui_url}
-        )
+    ui_url = safe_url(request.spark_ui_url)
+    if request.spark_ui_url and ui_url is None:
+        logger.warning("a driver reported an unsafe Spark UI URL", extra={"session": session.id})
+    if ui_url and ui_url != session.app_info.spark_ui_url:
+        changes["app_info"] = session.app_info.model_copy(update={"spark_ui_url": ui_url})
     # Usually only the time moves: written in place, and only over the document as it was
     # read (its `seq`), so that it never overwrites a change made meanwhile.
     as_read = {"generation": request.generation, "seq": session.seq}

@@ -8,6 +8,7 @@ from lighter_common.bus.base import Bus
 from lighter_common.domain.application import AppInfo, Application, utcnow
 from lighter_common.domain.driver import DriverKey, DriverStatus
 from lighter_common.domain.driver_state import StateChange, launch_timed_out, next_state
+from lighter_common.domain.driver_urls import safe_url
 from lighter_common.domain.states import ALIVE_STATES
 from lighter_common.domain.transitions import previous_states
 from lighter_common.lifecycle import finish_application, revive_session
@@ -22,9 +23,11 @@ def discovered_fields(app: Application, status: DriverStatus) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     if status.spark_app_id and status.spark_app_id != app.app_id:
         changes["app_id"] = status.spark_app_id
-    if status.spark_ui_url and status.spark_ui_url != app.app_info.spark_ui_url:
+    # A backend reads the UI's address from the driver's log, which the user's code writes.
+    ui_url = safe_url(status.spark_ui_url)
+    if ui_url and ui_url != app.app_info.spark_ui_url:
         changes["app_info"] = AppInfo(
-            driver_log_url=app.app_info.driver_log_url, spark_ui_url=status.spark_ui_url
+            driver_log_url=app.app_info.driver_log_url, spark_ui_url=ui_url
         )
     return changes
 

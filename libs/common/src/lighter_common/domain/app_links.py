@@ -8,16 +8,20 @@ LIGHTER_EXTERNAL_LOGS_URL_TEMPLATE, `{{appId}}`:
 - `namespace`: the Kubernetes namespace of its driver; `pod`: its driver pod's name.
 
 A link whose values are not known yet (no Spark id before the driver reports it, no pod on
-the local backend) is absent. Without a template, the link the driver reported is kept.
+the local backend) is absent. Without a template, the link the driver reported is kept if it
+is a safe http(s) URL (`driver_urls.safe_url`). Values go into templates percent-encoded: a
+Spark id, which the driver reports, cannot change where a link leads.
 """
 
 import re
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from lighter_common.domain.application import Application
+from lighter_common.domain.driver_urls import safe_url
 
 PLACEHOLDERS = ("id", "livyId", "appId", "createdTs", "namespace", "pod")
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}|\{(\w+)\}")
@@ -63,20 +67,23 @@ def render_url(template: str, values: Mapping[str, str | None]) -> str | None:
     """`template` with its placeholders filled in; None while one of them has no value."""
     if any(values.get(name) is None for name in _names(template)):
         return None
-    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1) or m.group(2)]), template)
+    return _PLACEHOLDER.sub(
+        lambda m: quote(str(values[m.group(1) or m.group(2)]), safe=""), template
+    )
 
 
 def app_links(app: Application, templates: LinkTemplates) -> AppLinks:
     values = link_values(app, templates.namespace)
-    spark_ui = app.app_info.spark_ui_url
+    spark_ui = safe_url(app.app_info.spark_ui_url)
     if templates.spark_ui:
         spark_ui = render_url(templates.spark_ui, values)
-    driver_log = app.app_info.driver_log_url
+    driver_log = safe_url(app.app_info.driver_log_url)
     if templates.driver_log:
         driver_log = render_url(templates.driver_log, values)
     history = None
     if templates.spark_history_server and app.app_id:
-        history = f"{templates.spark_history_server.rstrip('/')}/history/{app.app_id}/jobs/"
+        base = templates.spark_history_server.rstrip("/")
+        history = f"{base}/history/{quote(app.app_id, safe='')}/jobs/"
     return AppLinks(driver_log_url=driver_log, spark_ui_url=spark_ui, spark_history_url=history)
 
 
