@@ -30,5 +30,8 @@ def test_the_example_overlay_applies_cleanly_in_a_server_side_dry_run() -> None:
         "configmap",
         "secret",
         "serviceaccount",
+        "networkpolicy.networking.k8s.io",
+        "validatingadmissionpolicy.admissionregistration.k8s.io",
+        "validatingadmissionpolicybinding.admissionregistration.k8s.io",
     } <= kinds
     assert sum(1 for line in applied.splitlines() if line.startswith("deployment.apps/")) == 4

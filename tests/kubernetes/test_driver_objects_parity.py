@@ -23,8 +23,10 @@ import pytest
 from lighter_common.backends.kubernetes import java_properties
 from lighter_common.backends.kubernetes.driver_conf import SPARK_VERSION, Unsupported
 from lighter_common.backends.kubernetes.driver_objects import CONF_FILE
+from lighter_common.backends.kubernetes.kernel_secret import KernelSecret
 from lighter_common.backends.kubernetes.native_submit import plan
 from lighter_common.backends.spark_submit import spark_submit_args
+from lighter_common.domain.driver import DriverKey
 from lighter_common.domain.submit_params import SubmitParams
 
 from tests.harness.kubernetes import KubeCluster, shared_cluster
@@ -71,6 +73,8 @@ LIGHTER_CONF = {
     "spark.kubernetes.driver.label.lighter-generation": "0",
     "spark.kubernetes.driver.annotation.lighter/app-id": "0f3e",
     "spark.kubernetes.driverEnv.LIGHTER_SESSION_URL": "http://lighter:8080/kernel",
+    # A session's kernel Secret, mounted the same way on both paths (kernel_secret.py).
+    **KernelSecret.of(DriverKey("0f3e", 0), "ns", "not-in-the-conf").conf(),
 }
 
 CORPUS = [
