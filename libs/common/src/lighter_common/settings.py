@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     max_running_jobs: int = Field(default=5, ge=0)
     max_starting_jobs: int = Field(default=10, ge=1)
     max_running_sessions: int = Field(default=5, ge=0)
+    # Unfinished applications one authenticated user may hold at once (0: no limit;
+    # domain/quota.py); past it a submission answers 429 with Retry-After.
+    max_unfinished_per_user: int = Field(default=100, ge=0)
 
     # Loops (durations in seconds; strings such as '30s' or '10m' are accepted).
     tracker_interval: float = 1.0

@@ -20,6 +20,7 @@ from lighter_common.domain.application import (
     utcnow,
 )
 from lighter_common.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from lighter_common.domain.quota import check_unfinished_quota
 from lighter_common.domain.statement import DEFAULT_KIND, kind_problem
 from lighter_common.domain.states import UNFINISHED_STATES, ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
@@ -81,15 +82,30 @@ def new_application(
     )
 
 
-async def insert_and_announce(store: Store, bus: Bus, app: Application) -> Application:
+async def insert_and_announce(
+    store: Store, bus: Bus, app: Application, *, quota: int
+) -> Application:
     """Store the application, then ask the submitter to launch it.
 
-    Raises Conflict when the id is taken. Once stored, the application is accepted: a launch
+    Raises QuotaExceeded when its owner holds `quota` unfinished applications already, and
+    Conflict when the id is taken. Once stored, the application is accepted: a launch
     command the bus does not take is left to the submitter's sweep.
     """
+    await _check_quota(store, app, quota)
     stored = await store.insert_application(app)
     await announce(bus, SUBMITTER_QUEUE, LaunchApplication(app_id=stored.id))
     return stored
+
+
+async def _check_quota(store: Store, app: Application, quota: int) -> None:
+    # Without authentication the one trusted user names any owner (proxyUser): nothing to count.
+    if quota <= 0 or app.owner is None or current_access().principal.anonymous:
+        return
+    # Approximate under races: requests of one owner that count at once may all pass.
+    unfinished = ApplicationQuery(
+        states=UNFINISHED_STATES, owner=app.owner, include_deleted=True, limit=None
+    )
+    check_unfinished_quota(app.owner, await store.count_applications(unfinished), quota)
 
 
 @dataclass(frozen=True)
@@ -104,7 +120,8 @@ async def submit(
     """Create an application under a chosen id (Conflict when it is taken)."""
     app = new_application(resource, params, settings=services.settings, app_id=app_id)
     try:
-        return await insert_and_announce(services.store, services.bus, app)
+        quota = services.settings.max_unfinished_per_user
+        return await insert_and_announce(services.store, services.bus, app, quota=quota)
     except Conflict:
         raise Conflict(f"{resource.noun} '{app.id}' already exists") from None
 
@@ -119,9 +136,10 @@ async def submit_once(
 ) -> Submitted:
     """Create an application; with a key, a retry of the same request gets the same one."""
     store, bus, settings = services.store, services.bus, services.settings
+    quota = settings.max_unfinished_per_user
     app = new_application(resource, params, settings=settings)
     if idempotency_key is None:
-        return Submitted(await insert_and_announce(store, bus, app), created=True)
+        return Submitted(await insert_and_announce(store, bus, app, quota=quota), created=True)
     # Keys are the caller's own: another user's key of the same name is another key.
     caller = current_access().principal.name
     held_id = await idempotency.claim(
@@ -135,7 +153,7 @@ async def submit_once(
         # under the id it claimed.
         app = new_application(resource, params, settings=settings, app_id=held_id)
     try:
-        return Submitted(await insert_and_announce(store, bus, app), created=True)
+        return Submitted(await insert_and_announce(store, bus, app, quota=quota), created=True)
     except Conflict:
         saved = await store.get_application(app.id)  # by a request with the same key
         if saved is None:

@@ -17,6 +17,7 @@ from lighter_common.domain.errors import (
     InvalidRequest,
     LighterError,
     NotFound,
+    QuotaExceeded,
 )
 from lighter_common.store.base import StoreUnavailable
 from pydantic import ValidationError
@@ -112,8 +113,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(LighterError)
     async def _domain(request: Request, error: LighterError) -> JSONResponse:
-        status = 400
-        if isinstance(error, NotFound):
+        status, headers = 400, dict[str, str]()
+        if isinstance(error, QuotaExceeded):
+            status, headers["Retry-After"] = 429, str(error.retry_after_seconds)
+        elif isinstance(error, NotFound):
             status = 404
         elif isinstance(error, Conflict):
             status = 409
@@ -121,7 +124,7 @@ def install_error_handlers(app: FastAPI) -> None:
             status = 403
         elif isinstance(error, InvalidRequest):
             status = 400
-        return error_response(request, ApiError(status, str(error)))
+        return error_response(request, ApiError(status, str(error), headers=headers))
 
     @app.exception_handler(StoreUnavailable)
     async def _store_unavailable(request: Request, error: StoreUnavailable) -> JSONResponse:

@@ -129,6 +129,8 @@ class MongoStore:
             [("state", ASCENDING), ("type", ASCENDING), ("createdAt", DESCENDING)]
         )
         await self._applications.create_index([("createdAt", DESCENDING), ("livyId", DESCENDING)])
+        # The per-user quota counts an owner's unfinished applications on every submission.
+        await self._applications.create_index([("owner", ASCENDING), ("state", ASCENDING)])
         await self._statements.create_index(
             [("sessionId", ASCENDING), ("id", ASCENDING)], unique=True
         )
