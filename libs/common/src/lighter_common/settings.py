@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from lighter_common.domain.app_links import LinkTemplates, template_problem
 from lighter_common.domain.application import ApplicationId
 from lighter_common.domain.capacity import CapacityLimits
+from lighter_common.domain.conf_policy import patterns
+from lighter_common.domain.submission_policy import SubmissionPolicy, submission_policy
 from lighter_common.domain.submit_params import SubmitParams, parse_duration
 
 
@@ -88,6 +90,15 @@ class Settings(BaseSettings):
     # Limits.
     log_max_bytes: int = 4 * 1024 * 1024
     max_body_bytes: int = 1024 * 1024
+
+    # Sharing one Lighter (the README's "Security model"). Conf key patterns users may not set
+    # beyond the default deny-list (domain/conf_policy.py), and defaults they may set after all.
+    conf_deny: str = ""
+    conf_allow: str = ""
+    conf_policy_exempts_superusers: bool = False
+    # Where submissions may name files of the server (comma-separated); unset: anywhere while
+    # authentication is off, nowhere while it is on (domain/local_files.py).
+    allowed_local_dirs: str | None = None
 
     # Links in each application's appInfo (placeholders: domain/app_links.py). The first two
     # are the original Lighter's; its UI links the History Server and the external logs.
@@ -169,6 +180,25 @@ class Settings(BaseSettings):
             max_starting_jobs=self.max_starting_jobs,
             max_running_sessions=self.max_running_sessions,
         )
+
+    def submission_policy(self, *, local_paths_open: bool) -> SubmissionPolicy:
+        """The conf policy and local-file rule; `local_paths_open` when no directory is named."""
+        dirs = None
+        if self.allowed_local_dirs is not None or not local_paths_open:
+            dirs = patterns(self.allowed_local_dirs or "")
+        return submission_policy(
+            conf_deny=self.conf_deny,
+            conf_allow=self.conf_allow,
+            fixed_keys=self._operator_fixed_keys(),
+            allowed_local_dirs=dirs,
+            local_scheme_is_server=self.backend == "local",
+        )
+
+    def _operator_fixed_keys(self) -> list[str]:
+        keys = ["spark.kubernetes.submission.waitAppCompletion"]
+        if self.kubernetes_image:
+            keys.append("spark.kubernetes.container.image")
+        return keys
 
     @cached_property
     def link_templates(self) -> LinkTemplates:

@@ -53,7 +53,12 @@ def new_application(
     if app_id is not None and (problem := application_id_problem(app_id)) is not None:
         raise InvalidRequest(problem)
     app_id = app_id or new_application_id()
-    owner = current_access().owner_of_new(params.proxy_user)
+    access = current_access()
+    owner = access.owner_of_new(params.proxy_user)
+    lifted = settings.conf_policy_exempts_superusers and access.is_superuser
+    policy = settings.submission_policy(local_paths_open=access.principal.anonymous)
+    if problems := policy.problems(params, conf_lifted=lifted):
+        raise InvalidRequest("; ".join(problems))
     if resource is BATCHES:
         if not params.file:
             raise InvalidRequest("Field 'file' is required")
@@ -63,6 +68,7 @@ def new_application(
             submit_params=params,
             backend=settings.backend,
             owner=owner,
+            conf_policy_lifted=lifted,
         )
     kind = params.kind or DEFAULT_KIND
     if (problem := kind_problem(kind, of="Session")) is not None:
@@ -75,6 +81,7 @@ def new_application(
         kind=kind,
         backend=settings.backend,
         owner=owner,
+        conf_policy_lifted=lifted,
         kernel_secret=new_kernel_secret(),
         created_at=now,
         last_activity_at=now,
@@ -117,13 +124,24 @@ class Submitted:
 async def submit(
     *, services: Services, resource: Resource, params: SubmitParams, app_id: str
 ) -> Application:
-    """Create an application under a chosen id (Conflict when it is taken)."""
+    """Create an application under a chosen id.
+
+    A taken id is a Conflict when the caller may see the application holding it, else
+    Forbidden, the same for every holder they may not see, so that it confirms nothing about it.
+    """
     app = new_application(resource, params, settings=services.settings, app_id=app_id)
     try:
         quota = services.settings.max_unfinished_per_user
         return await insert_and_announce(services.store, services.bus, app, quota=quota)
     except Conflict:
-        raise Conflict(f"{resource.noun} '{app.id}' already exists") from None
+        pass
+    try:
+        await find(services.store, resource, app.id)
+    except NotFound:
+        # Taken by an application the caller may not see (another user's, a deleted one, one
+        # of another type): one answer for all, which says neither whose nor what it is.
+        raise Forbidden(f"{resource.noun} id '{app.id}' is not available: choose another") from None
+    raise Conflict(f"{resource.noun} '{app.id}' already exists")
 
 
 async def submit_once(
@@ -220,9 +238,12 @@ async def list_page(
 
 
 async def permanent_sessions(store: Store) -> list[Application]:
-    """Every permanent session, configured or created through the API."""
+    """The permanent sessions the caller may see, configured or created through the API."""
     query = ApplicationQuery(
-        types=(ApplicationType.PERMANENT_SESSION,), oldest_first=True, limit=None
+        types=(ApplicationType.PERMANENT_SESSION,),
+        owner=current_access().owner_filter,
+        oldest_first=True,
+        limit=None,
     )
     return await store.find_applications(query)
 

@@ -46,6 +46,8 @@ async def _create(store: Store, spec: PermanentSessionSpec, backend: str) -> boo
         kind=params.kind,
         submit_params=params,
         backend=backend,
+        # The operator wrote this conf: the policy that guards against users does not apply.
+        conf_policy_lifted=True,
         kernel_secret=new_kernel_secret(),
         last_activity_at=utcnow(),
     )

@@ -54,11 +54,22 @@ def launch_context(app: Application, settings: Settings) -> LaunchContext:
     )
 
 
+def refuse_against_policy(app: Application, settings: Settings) -> None:
+    """The submission policy, once more before a driver runs: the API checked it at
+    submission, but a document can reach the store another way. The local-file rule applies
+    here only where the operator named directories: without them it depends on the caller's
+    authentication, which the API alone knows."""
+    policy = settings.submission_policy(local_paths_open=True)
+    if problems := policy.problems(app.submit_params, conf_lifted=app.conf_policy_lifted):
+        raise ValueError("; ".join(problems))
+
+
 async def launch(
     *, store: Store, bus: Bus, backend: Backend, settings: Settings, app: Application
 ) -> None:
     """Start the claimed `app`'s driver. Safe to repeat: backends launch idempotently."""
     try:
+        refuse_against_policy(app, settings)
         result = await backend.launch(app, launch_context(app, settings))
     except Exception as error:
         logger.exception("launch failed", extra={"app": app.id})

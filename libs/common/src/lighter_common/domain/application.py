@@ -111,6 +111,8 @@ class Application(BaseModel):
     backend_ref: str | None = None
     deleted: bool = False
     kill_requested: bool = False
+    # Submitted by a superuser the operator lets past the conf policy (domain/conf_policy.py).
+    conf_policy_lifted: bool = False
     # Sessions: the kernel's secret, and when a client last touched the session.
     kernel_secret: str | None = None
     last_activity_at: datetime | None = None  # statements: the idle timeout counts from it

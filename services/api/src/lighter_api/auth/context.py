@@ -25,6 +25,10 @@ class Access:
         return self.policy.may_modify(self.principal, app)
 
     @property
+    def is_superuser(self) -> bool:
+        return self.policy.is_superuser(self.principal)
+
+    @property
     def owner_filter(self) -> str | None:
         """The owner lists are limited to, or None when the caller sees all."""
         return None if self.policy.sees_all(self.principal) else self.principal.name
