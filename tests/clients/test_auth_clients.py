@@ -74,7 +74,12 @@ def start(factory: LighterFactory, users_file: Path, mode: str, backend: str) ->
     return factory.start(
         "standalone",
         backend=backend,
-        extra={"LIGHTER_AUTH_MODE": mode, "LIGHTER_AUTH_USERS_FILE": str(users_file)},
+        extra={
+            "LIGHTER_AUTH_MODE": mode,
+            "LIGHTER_AUTH_USERS_FILE": str(users_file),
+            # The simulated backend reads no file: any directory does.
+            "LIGHTER_ALLOWED_LOCAL_DIRS": "/",
+        },
     )
 
 

@@ -84,6 +84,8 @@ def lighter(
             "LIGHTER_AUTH_MODE": "basic",
             "LIGHTER_AUTH_USERS_FILE": str(users_file),
             "LIGHTER_SPARK_HISTORY_SERVER_URL": "http://history.example:18080",
+            # The simulated backend reads no file: any directory does.
+            "LIGHTER_ALLOWED_LOCAL_DIRS": "/",
         },
     )
     yield processes

@@ -52,7 +52,11 @@ def auth_app(
         }
         settings = AuthSettings(**{**defaults, **auth})
         return create_app(
-            store=store, bus=bus, settings=Settings(host=host, data_dir=tmp_path), auth=settings
+            store=store,
+            bus=bus,
+            # The tests' batches name files under /jobs, as an operator would allow them.
+            settings=Settings(host=host, data_dir=tmp_path, allowed_local_dirs="/jobs"),
+            auth=settings,
         )
 
     return make
