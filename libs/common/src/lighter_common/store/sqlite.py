@@ -32,6 +32,7 @@ from lighter_common.domain.transition_record import (
 )
 from lighter_common.store.base import ApplicationQuery, StoreUnavailable
 from lighter_common.store.fields import require_activity_fields
+from lighter_common.store.logins.sqlite import SqliteLoginRecords
 from lighter_common.store.sqlite_connection import SqliteConnection
 from lighter_common.store.sqlite_documents import (
     LoggedApplications,
@@ -124,6 +125,7 @@ class SqliteStore:
         self._db = connection
         self._logged_applications = LoggedApplications(connection)
         self._logged_statements = LoggedStatements(connection)
+        self.logins = SqliteLoginRecords(connection)
 
     @classmethod
     async def open(cls, path: Path) -> Self:
