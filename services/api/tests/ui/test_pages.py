@@ -68,12 +68,12 @@ async def test_the_login_form_sets_a_cookie_that_the_pages_and_api_accept(
             data={"name": "ada", "password": "pw-of-ada", "next": "https://evil.example/"},
         )
         listing = await client.get("/lighter/ui/batches")
-        without_ui_header = await client.post("/lighter/api/batches", json={"file": "/a.py"})
+        without_ui_header = await client.post("/lighter/api/batches", json={"file": "s3a://jobs/a.py"})
         with_ui_header = await client.post(
-            "/lighter/api/batches", json={"file": "/a.py"}, headers={"X-Lighter-UI": "1"}
+            "/lighter/api/batches", json={"file": "s3a://jobs/a.py"}, headers={"X-Lighter-UI": "1"}
         )
         bobs = await client.post(
-            "/lighter/api/batches", json={"file": "/b.py"}, auth=("bob", "pw-of-bob")
+            "/lighter/api/batches", json={"file": "s3a://jobs/b.py"}, auth=("bob", "pw-of-bob")
         )
         bobs_page = await client.get(f"/lighter/ui/batches/{bobs.json()['id']}")
         logged_out = await client.post("/lighter/ui/logout")
