@@ -14,7 +14,7 @@ lighter_router = APIRouter(prefix=f"{lighter.PREFIX}/sessions", tags=["sessions"
 
 @livy_router.post("/{session_id}/completion")
 async def livy_completion(
-    session_id: int, body: inputs.CompletionRequest, store: StoreDep, bus: BusDep
+    session_id: inputs.LivySessionId, body: inputs.CompletionRequest, store: StoreDep, bus: BusDep
 ) -> dict[str, list[str]]:
     return await _candidates(session_id, body, store, bus)
 

@@ -31,7 +31,9 @@ async def list_statements(
 
 
 @router.get("/{statement_id}")
-async def get_statement(session_id: str, statement_id: int, store: StoreDep) -> dict[str, Any]:
+async def get_statement(
+    session_id: str, statement_id: inputs.StatementId, store: StoreDep
+) -> dict[str, Any]:
     return lighter.render_statement(
         await statements.find_statement(store, session_id, statement_id)
     )
@@ -39,7 +41,7 @@ async def get_statement(session_id: str, statement_id: int, store: StoreDep) -> 
 
 @router.post("/{statement_id}/cancel")
 async def cancel_statement(
-    session_id: str, statement_id: int, store: StoreDep, bus: BusDep
+    session_id: str, statement_id: inputs.StatementId, store: StoreDep, bus: BusDep
 ) -> dict[str, Any]:
     cancelled = await statements.cancel_statement(
         store=store, bus=bus, session_ref=session_id, statement_id=statement_id

@@ -6,7 +6,7 @@ the application service's (`lighter_api.applications`); these routes parse and r
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 from lighter_common.domain.submit_params import SubmitParams
 
@@ -29,7 +29,7 @@ def application_router(resource: Resource, segment: str) -> APIRouter:
     router = APIRouter(prefix=f"{livy.PREFIX}/{segment}", tags=["livy"])
     item = f"/{{{inputs.id_parameter(resource)}}}"
     route = f"POST {router.prefix}"  # idempotency keys belong to one route
-    Ref = Annotated[int, Path(alias=inputs.id_parameter(resource))]
+    Ref = Annotated[int, inputs.livy_id(resource)]
 
     @router.post("", status_code=status.HTTP_201_CREATED)
     async def create(

@@ -15,7 +15,7 @@ router = APIRouter(prefix=f"{livy.PREFIX}/sessions/{{session_id}}/statements", t
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_statement(
-    session_id: int, body: inputs.StatementRequest, store: StoreDep, bus: BusDep
+    session_id: inputs.LivySessionId, body: inputs.StatementRequest, store: StoreDep, bus: BusDep
 ) -> JSONResponse:
     created = await statements.submit_statement(
         store=store, bus=bus, session_ref=session_id, code=body.code, kind=body.kind
@@ -29,20 +29,25 @@ async def create_statement(
 
 @router.get("")
 async def list_statements(
-    session_id: int, store: StoreDep, offset: inputs.Offset = 0, size: inputs.Size = 1000
+    session_id: inputs.LivySessionId,
+    store: StoreDep,
+    offset: inputs.Offset = 0,
+    size: inputs.Size = 1000,
 ) -> dict[str, Any]:
     found, total = await statements.list_statements(store, session_id, offset=offset, limit=size)
     return livy.render_statements(found, total=total)
 
 
 @router.get("/{statement_id}")
-async def get_statement(session_id: int, statement_id: int, store: StoreDep) -> dict[str, Any]:
+async def get_statement(
+    session_id: inputs.LivySessionId, statement_id: inputs.StatementId, store: StoreDep
+) -> dict[str, Any]:
     return livy.render_statement(await statements.find_statement(store, session_id, statement_id))
 
 
 @router.post("/{statement_id}/cancel")
 async def cancel_statement(
-    session_id: int, statement_id: int, store: StoreDep, bus: BusDep
+    session_id: inputs.LivySessionId, statement_id: inputs.StatementId, store: StoreDep, bus: BusDep
 ) -> dict[str, str]:
     await statements.cancel_statement(
         store=store, bus=bus, session_ref=session_id, statement_id=statement_id

@@ -29,6 +29,7 @@ from lighter_api.auth.middleware import LOGIN_PATH, LOGOUT_PATH, UI_PREFIX
 from lighter_api.deps import SettingsDep, StoreDep
 from lighter_api.dialects import lighter
 from lighter_api.lifecycle import lifecycle_of
+from lighter_api.routes import inputs
 from lighter_api.ui.pages import page
 
 router = APIRouter(include_in_schema=False)
@@ -66,7 +67,7 @@ class _Filters:
     state: Text = None
     search: Text = None
     owner: Text = None
-    start: Annotated[int, Query(alias="from", ge=0)] = 0
+    start: Annotated[int, Query(alias="from", ge=0, le=inputs.MAX_INTEGER)] = 0
 
 
 FiltersDep = Annotated[_Filters, Depends()]
