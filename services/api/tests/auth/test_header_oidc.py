@@ -20,7 +20,7 @@ BATCH = {"file": "/jobs/pi.py"}
 
 async def test_header_mode_believes_only_the_configured_proxy(auth_app: Any) -> None:
     app = auth_app(mode="header", trusted_proxies="127.0.0.1/32")
-    user = {"X-Forwarded-User": "alice", "X-Forwarded-Groups": "ops,analysts"}
+    user = {"X-Auth-Request-User": "alice", "X-Auth-Request-Groups": "ops,analysts"}
     async with client_of(app) as proxy:
         created = await proxy.post("/lighter/api/batches", json=BATCH, headers=user)
         missing = await proxy.get("/lighter/api/batches")

@@ -9,7 +9,10 @@ import base64
 import binascii
 import hashlib
 import ipaddress
+import math
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from lighter_common.domain.access import ANONYMOUS, Principal, names
@@ -17,6 +20,9 @@ from starlette.datastructures import Headers
 
 from lighter_api.auth import users as users_file
 from lighter_api.auth.settings import AuthSettings
+from lighter_api.auth.throttle import LoginThrottle
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 REALM = 'realm="Lighter"'
 
@@ -25,7 +31,9 @@ class AuthenticationFailed(Exception):
     def __init__(self, message: str, *, reason: str, user: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.reason = reason  # a label for metrics: missing, malformed, wrong, expired, untrusted
+        self.reason = (
+            reason  # for metrics: missing, malformed, wrong, expired, untrusted, throttled
+        )
         self.user = user
 
 
@@ -79,13 +87,37 @@ class _VerifiedPasswords:
         self._until[key] = time.monotonic() + self.TTL_SECONDS
 
 
+class TooManyFailures(AuthenticationFailed):
+    """Too many failed logins for this user or address: 429 with `Retry-After`."""
+
+    def __init__(self, retry_after: float, *, user: str | None) -> None:
+        super().__init__("Too many failed logins; try again later", reason="throttled", user=user)
+        self.retry_after_seconds = max(1, math.ceil(retry_after))
+
+
+@dataclass(frozen=True)
+class Verified:
+    principal: Principal
+    credential: str  # the fingerprint of the stored secret that matched (users.fingerprint)
+
+
 class BasicAuthenticator:
-    """HTTP Basic: a user's password, or one of their tokens as the password."""
+    """HTTP Basic: a user's password, or one of their tokens as the password.
+
+    With `passwords=False` (the UI form of the bearer mode) only tokens are accepted. A token,
+    or a password verified in the last minute, is recognised without cost and is let through
+    even while its user or address is locked out, so a guesser cannot lock a working client
+    out; anything else meets the throttle before Argon2.
+    """
 
     challenge = f"Basic {REALM}"
 
-    def __init__(self, source: users_file.UsersSource) -> None:
+    def __init__(
+        self, source: users_file.UsersSource, throttle: LoginThrottle, *, passwords: bool = True
+    ) -> None:
         self._source = source
+        self._throttle = throttle
+        self._passwords = passwords
         self._verified = _VerifiedPasswords()
 
     async def authenticate(self, headers: Headers, client_host: str | None) -> Principal:
@@ -97,18 +129,32 @@ class BasicAuthenticator:
         name, separator, secret = decoded.partition(":")
         if not separator:
             raise AuthenticationFailed("Malformed Basic credentials", reason="malformed")
+        return (await self.verify(name, secret, client_host)).principal
+
+    async def verify(self, name: str, secret: str, client_host: str | None) -> Verified:
         users = self._source.current()
         user = users.find(name)
         if user is not None and users_file.token_owner(users, secret) is user:
-            return Principal(name=user.name, groups=frozenset(user.groups))
-        if user is not None and self._verified.holds(self._verified.key(user, secret)):
-            return Principal(name=user.name, groups=frozenset(user.groups))
+            return _verified(user, users_file.hash_token(secret))
+        key = self._verified.key(user, secret) if user is not None else ""
+        if self._passwords and user is not None and self._verified.holds(key):
+            return _verified(user, users_file.password_fingerprint(user))
+        wait = self._throttle.retry_after(user=name, address=client_host)
+        if wait is not None:
+            raise TooManyFailures(wait, user=name)
         # Argon2 takes tens of milliseconds of CPU: off the event loop.
-        if await asyncio.to_thread(users_file.password_matches, user, secret):
+        if self._passwords and await asyncio.to_thread(users_file.password_matches, user, secret):
             assert user is not None
-            self._verified.remember(self._verified.key(user, secret))
-            return Principal(name=user.name, groups=frozenset(user.groups))
-        raise AuthenticationFailed("Wrong user name or password", reason="wrong", user=name)
+            self._verified.remember(key)
+            self._throttle.succeeded(user=name)
+            return _verified(user, users_file.password_fingerprint(user))
+        self._throttle.failed(user=name, address=client_host)
+        wrong = "Wrong user name or password" if self._passwords else "Wrong user name or token"
+        raise AuthenticationFailed(wrong, reason="wrong", user=name)
+
+
+def _verified(user: users_file.User, credential: str) -> Verified:
+    return Verified(Principal(name=user.name, groups=frozenset(user.groups)), credential)
 
 
 class BearerAuthenticator:
@@ -116,36 +162,44 @@ class BearerAuthenticator:
 
     challenge = f"Bearer {REALM}"
 
-    def __init__(self, source: users_file.UsersSource) -> None:
+    def __init__(self, source: users_file.UsersSource, throttle: LoginThrottle) -> None:
         self._source = source
+        self._throttle = throttle
 
     async def authenticate(self, headers: Headers, client_host: str | None) -> Principal:
         token = credentials(headers, "Bearer")
         user = users_file.token_owner(self._source.current(), token)
-        if user is None:
-            raise AuthenticationFailed("Unknown or revoked token", reason="wrong")
-        return Principal(name=user.name, groups=frozenset(user.groups))
+        if user is not None:
+            return Principal(name=user.name, groups=frozenset(user.groups))
+        wait = self._throttle.retry_after(user=None, address=client_host)
+        if wait is not None:
+            raise TooManyFailures(wait, user=None)
+        self._throttle.failed(user=None, address=client_host)
+        raise AuthenticationFailed("Unknown or revoked token", reason="wrong")
 
 
 class HeaderAuthenticator:
-    """An authenticating proxy (oauth2-proxy) names the user in a header; only proxies at
-    the configured addresses are believed."""
+    """An authenticating proxy (oauth2-proxy) names the user in one header and the groups in
+    another; only proxies at the configured addresses are believed, and a header that comes
+    more than once (the client's beside the proxy's) is refused rather than chosen from."""
 
     def __init__(self, settings: AuthSettings) -> None:
         self._networks = settings.proxy_networks
-        self._user_headers = sorted(names(settings.user_headers))
-        self._groups_headers = sorted(names(settings.groups_headers))
-        self.challenge = f"{self._user_headers[0] if self._user_headers else 'Header'} {REALM}"
+        self._user_header = settings.the_user_header
+        self._groups_header = settings.the_groups_header
+        self.challenge = f"{self._user_header} {REALM}"
 
     def _trusted(self, host: str | None) -> bool:
-        try:
-            address = ipaddress.ip_address(host or "")
-        except ValueError:
-            return False
-        return any(address in network for network in self._networks)
+        return is_trusted_proxy(host, self._networks)
+
+    def _one(self, headers: Headers, name: str) -> str | None:
+        values = headers.getlist(name)
+        if len(values) > 1:
+            raise AuthenticationFailed(f"{name} was sent more than once", reason="malformed")
+        return values[0].strip() if values and values[0].strip() else None
 
     async def authenticate(self, headers: Headers, client_host: str | None) -> Principal:
-        user = next((headers[h] for h in self._user_headers if headers.get(h)), None)
+        user = self._one(headers, self._user_header)
         if user is None:
             raise AuthenticationFailed(
                 "Authentication is required (through the authenticating proxy)", reason="missing"
@@ -157,5 +211,12 @@ class HeaderAuthenticator:
                 reason="untrusted",
                 user=user,
             )
-        groups = next((headers[h] for h in self._groups_headers if headers.get(h)), "")
-        return Principal(name=user.strip(), groups=names(groups))
+        return Principal(name=user, groups=names(self._one(headers, self._groups_header) or ""))
+
+
+def is_trusted_proxy(host: str | None, networks: Iterable[IPNetwork]) -> bool:
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    return any(address in network for network in networks)

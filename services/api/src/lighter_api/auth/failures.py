@@ -8,7 +8,7 @@ logger = logging.getLogger("lighter_api.auth")
 
 FAILED_LOGINS = Counter(
     "lighter_api_failed_logins_total",
-    "Requests refused for missing, malformed, wrong or expired credentials",
+    "Requests refused for missing, malformed, wrong or expired credentials, or throttled",
     ["mode", "reason"],
 )
 

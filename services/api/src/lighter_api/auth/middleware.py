@@ -10,12 +10,13 @@ from collections.abc import Collection
 from urllib.parse import quote
 
 from lighter_common.domain.access import ANONYMOUS, Principal
+from lighter_common.store.base import StoreUnavailable
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lighter_api.auth import context
-from lighter_api.auth.authenticators import AuthenticationFailed, Authenticator
+from lighter_api.auth.authenticators import AuthenticationFailed, Authenticator, TooManyFailures
 from lighter_api.auth.failures import record_failure
 from lighter_api.auth.logins import COOKIE, UI_HEADER, Logins
 from lighter_api.auth.oidc import IdentityProviderUnavailable
@@ -24,7 +25,7 @@ from lighter_api.errors import error_body
 
 UI_PREFIX = "/lighter/ui"
 LOGIN_PATH = f"{UI_PREFIX}/login"
-LOGOUT_PATH = f"{UI_PREFIX}/logout"  # it only forgets the login cookie
+LOGOUT_PATH = f"{UI_PREFIX}/logout"  # it ends the login its cookie names
 # Open whatever the mode: health, the UI's login and assets, and what Spark drivers fetch and
 # call (the kernel file, and the kernel endpoint, which checks each session's own secret).
 ALWAYS_OPEN = ("/health", "/favicon.ico", LOGIN_PATH, LOGOUT_PATH, f"{UI_PREFIX}/static/")
@@ -97,11 +98,16 @@ class AuthMiddleware:
     async def _authenticate(
         self, connection: HTTPConnection
     ) -> tuple[Principal | None, Response | None]:
-        from_cookie = self._logins.principal(connection.cookies.get(COOKIE))
-        if from_cookie is not None and (
+        cookie = connection.cookies.get(COOKIE)
+        if cookie and (
             connection.scope["method"] in _SAFE_METHODS or connection.headers.get(UI_HEADER)
         ):
-            return from_cookie, None
+            try:
+                from_cookie = await self._logins.principal(cookie)
+            except StoreUnavailable:
+                return None, _unavailable(connection, "The store is unavailable; try again shortly")
+            if from_cookie is not None:
+                return from_cookie, None
         client = connection.client.host if connection.client else None
         try:
             return await self._authenticator.authenticate(connection.headers, client), None
@@ -116,13 +122,20 @@ class AuthMiddleware:
             return None, self._refusal(connection, failure)
         except IdentityProviderUnavailable:
             message = "The identity provider's keys cannot be fetched; try again shortly"
-            body = error_body(connection.url.path, message)
-            return None, JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+            return None, _unavailable(connection, message)
 
     def _refusal(self, connection: HTTPConnection, failure: AuthenticationFailed) -> Response:
         path = connection.url.path
+        if isinstance(failure, TooManyFailures):
+            retry = {"Retry-After": str(failure.retry_after_seconds)}
+            return JSONResponse(error_body(path, failure.message), status_code=429, headers=retry)
         if path.startswith(UI_PREFIX) and connection.scope["method"] == "GET":
             target = quote(path + (f"?{connection.url.query}" if connection.url.query else ""))
             return RedirectResponse(f"{self._login_url}?next={target}", status_code=303)
         headers = {"WWW-Authenticate": self._authenticator.challenge}
         return JSONResponse(error_body(path, failure.message), status_code=401, headers=headers)
+
+
+def _unavailable(connection: HTTPConnection, message: str) -> Response:
+    body = error_body(connection.url.path, message)
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})

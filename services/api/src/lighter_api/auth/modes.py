@@ -1,4 +1,4 @@
-"""The authenticator LIGHTER_AUTH_MODE names."""
+"""The authenticator LIGHTER_AUTH_MODE names, and what checks the UI's login form."""
 
 from lighter_api.auth.authenticators import (
     Anonymous,
@@ -9,14 +9,26 @@ from lighter_api.auth.authenticators import (
 )
 from lighter_api.auth.oidc import OidcAuthenticator
 from lighter_api.auth.settings import AuthSettings
+from lighter_api.auth.throttle import Limit, LoginThrottle
 from lighter_api.auth.users import UsersSource
 
 
-def authenticator_for(auth: AuthSettings) -> Authenticator:
+def throttle_for(auth: AuthSettings) -> LoginThrottle:
+    window = auth.failed_logins_window_seconds
+    return LoginThrottle(
+        per_user=Limit(auth.failed_logins_per_user, window),
+        per_address=Limit(auth.failed_logins_per_address, window),
+    )
+
+
+def authenticator_for(
+    auth: AuthSettings, *, source: UsersSource | None, throttle: LoginThrottle
+) -> Authenticator:
     if auth.mode in ("basic", "bearer"):
-        assert auth.users_file is not None  # startup_problem refuses to start without it
-        source = UsersSource(auth.users_file)
-        return BasicAuthenticator(source) if auth.mode == "basic" else BearerAuthenticator(source)
+        assert source is not None  # startup_problem refuses to start without a users file
+        if auth.mode == "basic":
+            return BasicAuthenticator(source, throttle)
+        return BearerAuthenticator(source, throttle)
     if auth.mode == "header":
         return HeaderAuthenticator(auth)
     if auth.mode == "oidc":
@@ -24,8 +36,11 @@ def authenticator_for(auth: AuthSettings) -> Authenticator:
     return Anonymous()
 
 
-def login_checker(auth: AuthSettings) -> BasicAuthenticator | None:
-    """What checks the UI's login form: a user's password or token, from the users file."""
-    if auth.mode in ("basic", "bearer") and auth.users_file is not None:
-        return BasicAuthenticator(UsersSource(auth.users_file))
+def login_checker(
+    auth: AuthSettings, *, source: UsersSource | None, throttle: LoginThrottle
+) -> BasicAuthenticator | None:
+    """What checks the UI's login form, from the users file: a password or a token in the
+    basic mode, only a token in the bearer mode (whose API takes no passwords either)."""
+    if auth.mode in ("basic", "bearer") and source is not None:
+        return BasicAuthenticator(source, throttle, passwords=auth.mode == "basic")
     return None

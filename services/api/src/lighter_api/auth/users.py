@@ -6,7 +6,8 @@ token be found among all users' without a slow hash per candidate. Comparisons a
 constant-time.
 
 The file is JSON: `{"users": [{"name", "groups", "passwordHash", "tokenHashes"}]}`; it is
-read again whenever it changes, so `lighter users add` needs no restart.
+read again whenever it changes, so `lighter users` needs no restart, and a removed user or a
+revoked secret stops working at once, UI logins included.
 """
 
 import hashlib
@@ -75,6 +76,19 @@ def token_owner(users: UsersFile, token: str) -> User | None:
     return owner
 
 
+def password_fingerprint(user: User) -> str:
+    """Names the user's current password (a digest of its stored hash) for a login record."""
+    return "password:" + hashlib.sha256((user.password_hash or "").encode()).hexdigest()
+
+
+def holds_credential(user: User, fingerprint: str) -> bool:
+    """Whether the secret `fingerprint` names is still the user's (not changed or revoked)."""
+    current = [*user.token_hashes]
+    if user.password_hash is not None:
+        current.append(password_fingerprint(user))
+    return any(hmac.compare_digest(stored, fingerprint) for stored in current)
+
+
 def read(path: Path) -> UsersFile:
     if not path.exists():
         return UsersFile()
@@ -117,18 +131,55 @@ def add_user(
     return token
 
 
+class UnknownUser(LookupError):
+    pass
+
+
+def _changed(path: Path, name: str) -> tuple[UsersFile, User]:
+    users = read(path)
+    user = users.find(name)
+    if user is None:
+        raise UnknownUser(f"no user {name} in {path}")
+    return users, user
+
+
+def remove_user(path: Path, name: str) -> None:
+    """Remove `name`: their password, tokens and UI logins stop working at once."""
+    users, user = _changed(path, name)
+    users.users.remove(user)
+    write(path, users)
+
+
+def revoke_tokens(path: Path, name: str, *, token: str | None = None) -> int:
+    """Revoke one of the user's tokens (`token`), or all of them; returns how many."""
+    users, user = _changed(path, name)
+    kept = [h for h in user.token_hashes if token is not None and h != hash_token(token)]
+    revoked = len(user.token_hashes) - len(kept)
+    user.token_hashes = kept
+    write(path, users)
+    return revoked
+
+
+def set_groups(path: Path, name: str, groups: list[str]) -> None:
+    """Give the user exactly `groups`, none when empty."""
+    users, user = _changed(path, name)
+    user.groups = groups
+    write(path, users)
+
+
 class UsersSource:
-    """The users file, read again when its modification time changes."""
+    """The users file, read again when it changes (one stat per call)."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._users = UsersFile()
 
     def current(self) -> UsersFile:
         try:
             stat = self._path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
+            # The inode too: `write` replaces the file, which may keep its time and size.
+            stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         except FileNotFoundError:
             return UsersFile()
         if stamp != self._stamp:
