@@ -4,7 +4,6 @@ Pages read through the application service, so a user sees exactly what the API 
 changes (submit, kill, delete) are made by the script through the API itself.
 """
 
-import base64
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -15,14 +14,14 @@ from lighter_common.domain.app_links import app_links
 from lighter_common.domain.application import Application
 from lighter_common.domain.errors import NotFound
 from lighter_common.settings import Settings
-from starlette.datastructures import Headers
 from starlette.responses import RedirectResponse, Response
 
 from lighter_api import applications
 from lighter_api.applications import BATCHES, SESSIONS, Resource
-from lighter_api.auth.authenticators import AuthenticationFailed
+from lighter_api.auth.authenticators import AuthenticationFailed, TooManyFailures
 from lighter_api.auth.context import current_access
 from lighter_api.auth.failures import record_failure
+from lighter_api.auth.forwarded import browser_uses_https
 from lighter_api.auth.install import public_prefix
 from lighter_api.auth.logins import COOKIE, Logins
 from lighter_api.auth.middleware import LOGIN_PATH, LOGOUT_PATH, UI_PREFIX
@@ -183,33 +182,40 @@ async def login(request: Request, settings: SettingsDep) -> Response:
     common = _common(request, settings)
     if checker is None:
         return page("login.html", **common, next=target, error="This server has no login form")
-    credentials = base64.b64encode(f"{name}:{password}".encode()).decode()
     client = request.client.host if request.client else None
     try:
-        principal = await checker.authenticate(
-            Headers({"authorization": f"Basic {credentials}"}), client
-        )
+        verified = await checker.verify(name, password, client)
     except AuthenticationFailed as failure:
         record_failure(
             mode="ui", reason=failure.reason, user=name or None, client=client, path=LOGIN_PATH
         )
-        return page("login.html", status_code=401, **common, next=target, error=failure.message)
+        status = 429 if isinstance(failure, TooManyFailures) else 401
+        refused = page(
+            "login.html", status_code=status, **common, next=target, error=failure.message
+        )
+        if isinstance(failure, TooManyFailures):
+            refused.headers["Retry-After"] = str(failure.retry_after_seconds)
+        return refused
     logins: Logins = request.app.state.logins
+    cookie = await logins.start(verified.principal, credential=verified.credential)
     response = RedirectResponse(f"{common['prefix']}{target}", status_code=303)
     response.set_cookie(
         COOKIE,
-        logins.cookie_for(principal),
+        cookie,
         max_age=logins.max_age_seconds,
         path=f"{common['prefix']}/" if common["prefix"] else "/",
         httponly=True,
         samesite="strict",
-        secure=settings.base_url.startswith("https://"),
+        secure=browser_uses_https(request, settings=settings, auth=request.app.state.auth),
     )
     return response
 
 
 @router.post(LOGOUT_PATH)
-async def logout(settings: SettingsDep) -> Response:
+async def logout(request: Request, settings: SettingsDep) -> Response:
+    logins: Logins | None = getattr(request.app.state, "logins", None)
+    if logins is not None:
+        await logins.end(request.cookies.get(COOKIE))
     prefix = public_prefix(settings)
     response = RedirectResponse(f"{prefix}{LOGIN_PATH}", status_code=303)
     response.delete_cookie(COOKIE, path=f"{prefix}/" if prefix else "/")
