@@ -22,6 +22,7 @@ from lighter_api.routes import (
     livy,
     livy_statements,
 )
+from lighter_api.security_headers import SecurityHeadersMiddleware
 from lighter_api.ui.install import install_ui
 
 
@@ -59,4 +60,5 @@ def create_app(
     install_auth(app, auth=auth or AuthSettings(), settings=settings)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, refusals too
     return app
