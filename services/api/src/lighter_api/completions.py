@@ -36,7 +36,9 @@ async def complete(
     cursor: int | None,
 ) -> list[str]:
     """The candidates the session's kernel offers; raises InvalidRequest on bad input."""
-    session = await applications.look_at(store, SESSIONS, session_ref)
+    # Completion runs code in the session's driver, as Livy rules: modify access, not view.
+    session = await applications.find_to_change(store, SESSIONS, session_ref)
+    await applications.record_heartbeat(store, session)
     check_code_for(session, kind, refusal="it completes no more code")
     cursor = len(code) if cursor is None else cursor
     if (problem := completion_problem(code, cursor)) is not None:
