@@ -126,7 +126,8 @@ sessions = application_router(SESSIONS, "sessions")
 async def create_session_with_id(
     session_id: str, params: SubmitParams, services: ServicesDep, sparkmagic: Sparkmagic
 ) -> dict[str, Any]:
-    """Create a session under a chosen id (409 when it is taken)."""
+    """Create a session under a chosen id: 409 when it is taken by a session the caller may
+    see, 403 when by anything else, so that the answer confirms nothing about it."""
     app = await applications.submit(
         services=services, resource=SESSIONS, params=params, app_id=session_id
     )
