@@ -130,3 +130,27 @@ async def test_the_bearer_modes_login_form_takes_no_passwords(
     assert with_password.status_code == 401
     assert "lighter_login" not in with_password.cookies
     assert with_token.status_code == 303
+
+
+async def test_behind_a_trusted_proxy_each_client_address_is_counted_apart(
+    secure_app: AppFactory,
+) -> None:
+    app = secure_app(**LIMITS, trusted_proxies="10.0.0.0/8")
+    names = ["alice", "bob", "carol", "root", "nobody", "admin", "someone"]
+    async with client_of(app, client_host="10.0.0.2") as ingress:
+        answers = [
+            await ingress.get(
+                BATCHES,
+                auth=basic(name, "password1"),
+                # The guesser writes a new address of its own each time; the proxy appends the
+                # one it saw, which is what counts.
+                headers={"X-Forwarded-For": f"192.0.2.{i}, 203.0.113.9"},
+            )
+            for i, name in enumerate(names)
+        ]
+        other_client = await ingress.get(
+            BATCHES, auth=basic("someone", "password1"), headers={"X-Forwarded-For": "198.51.100.1"}
+        )
+
+    assert [a.status_code for a in answers] == [401] * 6 + [429]
+    assert other_client.status_code == 401

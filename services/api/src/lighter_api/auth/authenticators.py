@@ -8,10 +8,8 @@ import asyncio
 import base64
 import binascii
 import hashlib
-import ipaddress
 import math
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,10 +17,9 @@ from lighter_common.domain.access import ANONYMOUS, Principal, names
 from starlette.datastructures import Headers
 
 from lighter_api.auth import users as users_file
+from lighter_api.auth.forwarded import IPNetwork, is_trusted_proxy, originating_address
 from lighter_api.auth.settings import AuthSettings
 from lighter_api.auth.throttle import LoginThrottle
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 REALM = 'realm="Lighter"'
 
@@ -113,10 +110,16 @@ class BasicAuthenticator:
     challenge = f"Basic {REALM}"
 
     def __init__(
-        self, source: users_file.UsersSource, throttle: LoginThrottle, *, passwords: bool = True
+        self,
+        source: users_file.UsersSource,
+        throttle: LoginThrottle,
+        *,
+        proxies: list[IPNetwork],
+        passwords: bool = True,
     ) -> None:
         self._source = source
         self._throttle = throttle
+        self._proxies = proxies
         self._passwords = passwords
         self._verified = _VerifiedPasswords()
 
@@ -129,9 +132,11 @@ class BasicAuthenticator:
         name, separator, secret = decoded.partition(":")
         if not separator:
             raise AuthenticationFailed("Malformed Basic credentials", reason="malformed")
-        return (await self.verify(name, secret, client_host)).principal
+        address = originating_address(headers, client_host, self._proxies)
+        return (await self.verify(name, secret, address)).principal
 
-    async def verify(self, name: str, secret: str, client_host: str | None) -> Verified:
+    async def verify(self, name: str, secret: str, address: str | None) -> Verified:
+        """`secret` checked as `name`'s; `address` is the client's, behind any trusted proxy."""
         users = self._source.current()
         user = users.find(name)
         if user is not None and users_file.token_owner(users, secret) is user:
@@ -139,7 +144,7 @@ class BasicAuthenticator:
         key = self._verified.key(user, secret) if user is not None else ""
         if self._passwords and user is not None and self._verified.holds(key):
             return _verified(user, users_file.password_fingerprint(user))
-        wait = self._throttle.retry_after(user=name, address=client_host)
+        wait = self._throttle.retry_after(user=name, address=address)
         if wait is not None:
             raise TooManyFailures(wait, user=name)
         # Argon2 takes tens of milliseconds of CPU: off the event loop.
@@ -148,7 +153,7 @@ class BasicAuthenticator:
             self._verified.remember(key)
             self._throttle.succeeded(user=name)
             return _verified(user, users_file.password_fingerprint(user))
-        self._throttle.failed(user=name, address=client_host)
+        self._throttle.failed(user=name, address=address)
         wrong = "Wrong user name or password" if self._passwords else "Wrong user name or token"
         raise AuthenticationFailed(wrong, reason="wrong", user=name)
 
@@ -162,19 +167,23 @@ class BearerAuthenticator:
 
     challenge = f"Bearer {REALM}"
 
-    def __init__(self, source: users_file.UsersSource, throttle: LoginThrottle) -> None:
+    def __init__(
+        self, source: users_file.UsersSource, throttle: LoginThrottle, *, proxies: list[IPNetwork]
+    ) -> None:
         self._source = source
         self._throttle = throttle
+        self._proxies = proxies
 
     async def authenticate(self, headers: Headers, client_host: str | None) -> Principal:
         token = credentials(headers, "Bearer")
         user = users_file.token_owner(self._source.current(), token)
         if user is not None:
             return Principal(name=user.name, groups=frozenset(user.groups))
-        wait = self._throttle.retry_after(user=None, address=client_host)
+        address = originating_address(headers, client_host, self._proxies)
+        wait = self._throttle.retry_after(user=None, address=address)
         if wait is not None:
             raise TooManyFailures(wait, user=None)
-        self._throttle.failed(user=None, address=client_host)
+        self._throttle.failed(user=None, address=address)
         raise AuthenticationFailed("Unknown or revoked token", reason="wrong")
 
 
@@ -212,11 +221,3 @@ class HeaderAuthenticator:
                 user=user,
             )
         return Principal(name=user, groups=names(self._one(headers, self._groups_header) or ""))
-
-
-def is_trusted_proxy(host: str | None, networks: Iterable[IPNetwork]) -> bool:
-    try:
-        address = ipaddress.ip_address(host or "")
-    except ValueError:
-        return False
-    return any(address in network for network in networks)

@@ -27,8 +27,8 @@ def authenticator_for(
     if auth.mode in ("basic", "bearer"):
         assert source is not None  # startup_problem refuses to start without a users file
         if auth.mode == "basic":
-            return BasicAuthenticator(source, throttle)
-        return BearerAuthenticator(source, throttle)
+            return BasicAuthenticator(source, throttle, proxies=auth.proxy_networks)
+        return BearerAuthenticator(source, throttle, proxies=auth.proxy_networks)
     if auth.mode == "header":
         return HeaderAuthenticator(auth)
     if auth.mode == "oidc":
@@ -42,5 +42,7 @@ def login_checker(
     """What checks the UI's login form, from the users file: a password or a token in the
     basic mode, only a token in the bearer mode (whose API takes no passwords either)."""
     if auth.mode in ("basic", "bearer") and source is not None:
-        return BasicAuthenticator(source, throttle, passwords=auth.mode == "basic")
+        return BasicAuthenticator(
+            source, throttle, proxies=auth.proxy_networks, passwords=auth.mode == "basic"
+        )
     return None

@@ -21,7 +21,7 @@ from lighter_api.applications import BATCHES, SESSIONS, Resource
 from lighter_api.auth.authenticators import AuthenticationFailed, TooManyFailures
 from lighter_api.auth.context import current_access
 from lighter_api.auth.failures import record_failure
-from lighter_api.auth.forwarded import browser_uses_https
+from lighter_api.auth.forwarded import browser_uses_https, originating_address
 from lighter_api.auth.install import public_prefix
 from lighter_api.auth.logins import COOKIE, Logins
 from lighter_api.auth.middleware import LOGIN_PATH, LOGOUT_PATH, UI_PREFIX
@@ -182,7 +182,8 @@ async def login(request: Request, settings: SettingsDep) -> Response:
     common = _common(request, settings)
     if checker is None:
         return page("login.html", **common, next=target, error="This server has no login form")
-    client = request.client.host if request.client else None
+    peer = request.client.host if request.client else None
+    client = originating_address(request.headers, peer, request.app.state.auth.proxy_networks)
     try:
         verified = await checker.verify(name, password, client)
     except AuthenticationFailed as failure:
