@@ -15,6 +15,8 @@ from typing import Any
 
 from lighter_common.settings import Settings
 
+from bench.flood import SETTINGS as FLOOD_SETTINGS
+from bench.flood import FloodOptions, measure_flood
 from bench.kubernetes_native import NativeSubmitOptions, measure_native_submit
 from bench.kubernetes_status import PodStatusOptions, measure_pod_status_delay
 from bench.kubernetes_submit import SubmitCostOptions, measure_submit_cost
@@ -28,7 +30,7 @@ from bench.status_delay import settings_for as status_settings
 from bench.submissions import SETTINGS as SUBMISSION_SETTINGS
 from bench.submissions import SubmissionOptions, measure_submissions
 
-BENCHMARKS = ("submissions", "status_delay", "statements", "kubernetes")
+BENCHMARKS = ("submissions", "status_delay", "flood", "statements", "kubernetes")
 KUBERNETES_PARTS = ("spark_submit", "native_submit", "status_delay")
 MODES: tuple[Mode, ...] = ("standalone", "distributed")
 Measure = Callable[[Lighter], Awaitable[dict[str, Any]]]
@@ -55,6 +57,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     status.add_argument("--run-step", type=float, help="each next batch runs longer by, s (0.02)")
     status.add_argument("--start-seconds", type=float, default=0.5)
     status.add_argument("--poll-interval", type=float, default=0.2, help="seconds")
+    flood = parser.add_argument_group("flood (/health while one client sends ~1 MB bodies)")
+    flood.add_argument("--flood-clients", type=int, default=4, help="concurrent floods")
+    flood.add_argument("--flood-duration", type=float, help="measured seconds per shape (20)")
     statements = parser.add_argument_group("statements")
     statements.add_argument("--statements", type=int, help="per session (200)")
     statements.add_argument("--sessions", type=int, help="concurrent sessions (4)")
@@ -85,6 +90,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "applications": 2000 if full else 300,
         "run_base": 30.0 if full else 12.0,
         "run_step": 0.02,
+        "flood_duration": 20.0 if full else 8.0,
         "statements": 200 if full else 20,
         "sessions": 4 if full else 2,
         "k8s_sequential": 4 if full else 2,
@@ -162,6 +168,11 @@ def benchmark_plan(args: argparse.Namespace) -> list[tuple[str, Mode, dict[str, 
         poll_interval=args.statement_poll_ms / 1000,
         session_start_timeout=180.0,
     )
+    flood = FloodOptions(
+        clients=args.flood_clients,
+        baseline=3.0,
+        duration=args.flood_duration,
+    )
     plan: list[tuple[str, Mode, dict[str, str], Measure]] = []
     for mode in args.modes:
         if "submissions" in args.only:
@@ -181,6 +192,10 @@ def benchmark_plan(args: argparse.Namespace) -> list[tuple[str, Mode, dict[str, 
                     {**common, **status_settings(status)},
                     partial(measure_status_delay, options=status),
                 )
+            )
+        if "flood" in args.only:
+            plan.append(
+                ("flood", mode, {**common, **FLOOD_SETTINGS}, partial(measure_flood, options=flood))
             )
     if "statements" in args.only:
         # Real Spark: standalone mode only, the zero-dependency way sessions are run locally.

@@ -70,6 +70,7 @@ def markdown(run: dict[str, Any]) -> str:
         results.get("status_delay", {}),
         _status_row,
     )
+    lines += _flood_section(results.get("flood", {}))
     lines += _statement_section(results.get("statements", {}))
     lines += _kubernetes_section(results.get("kubernetes", {}))
     errors = run.get("errors") or {}
@@ -98,6 +99,54 @@ def _submission_row(figures: dict[str, Any]) -> list[str]:
         str(figures["rejected"]),
         _shares(figures["cpu_share"]),
         _loads(figures["load_average_after"]),
+    ]
+
+
+def _flood_section(by_mode: dict[str, Any]) -> list[str]:
+    if not by_mode:
+        return []
+    header = [
+        "mode",
+        "body",
+        "flood clients",
+        "health p99 ms alone",
+        "health p50 / p99 / max ms",
+        "failures",
+        "goal",
+        "submissions by status",
+        "submission p50 ms",
+        "list p99 ms",
+        "CPU",
+    ]
+    lines = [
+        "## `/health` while one client floods ~1 MB submissions (goal: p99 < 100 ms)",
+        "",
+        _cells(header),
+        _cells(["---"] * len(header)),
+    ]
+    for mode, figures in by_mode.items():
+        alone = str(figures["health_alone"].get("p99_ms", "-"))
+        for shape, shaped in figures.items():
+            if shape != "health_alone":
+                lines.append(_cells([mode, *_flood_row(shape, alone, shaped)]))
+    return [*lines, ""]
+
+
+def _flood_row(shape: str, alone: str, figures: dict[str, Any]) -> list[str]:
+    under = figures["health_under_flood"]
+    statuses = figures["submissions_by_status"]
+    body = f"{shape}: {figures['args_per_submission']} args of {figures['chars_per_arg']} chars"
+    return [
+        f"{body}, {figures['body_bytes']} bytes",
+        str(figures["flood_clients"]),
+        alone,
+        " / ".join(str(under.get(key, "-")) for key in ("p50_ms", "p99_ms", "max_ms")),
+        str(figures["health_failures"]),
+        _met(figures["goal_met"]),
+        ", ".join(f"{status}: {count}" for status, count in sorted(statuses.items())),
+        str(figures["submission_latency"].get("p50_ms", "-")),
+        str(figures["list_latency"].get("p99_ms", "-")),
+        _shares(figures["cpu_share"]),
     ]
 
 
