@@ -6,11 +6,14 @@
   owner may submit again once one has finished.
 - The SQLite store works off the event loop: while one of its writes is held up (here by a
   lock another connection holds on purpose), `/health` and reads are still answered.
+- Large bodies are handled one at a time once they have arrived whole (lighter_api/
+  large_bodies.py): a client that stalls mid-body holds up no one.
 """
 
 import asyncio
+import json
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +154,36 @@ async def test_health_and_reads_answer_while_a_store_write_is_held_up(
     assert listing.status_code == 200, listing.text
     assert held_up, "the store's write ran on the event loop: nothing else was answered meanwhile"
     assert submitted.status_code == 201, submitted.text
+
+
+async def test_a_large_body_still_arriving_holds_up_no_other_request(api: FastAPI) -> None:
+    # Large bodies are handled one at a time, but only once they have arrived whole: a client
+    # that stalls halfway through its body must not keep the others waiting.
+    large = {**BATCH, "name": "x" * 100_000}
+    resume = asyncio.Event()
+
+    async def stalling_body() -> AsyncIterator[bytes]:
+        text = json.dumps(large).encode()
+        yield text[: len(text) // 2]
+        await resume.wait()
+        yield text[len(text) // 2 :]
+
+    async with client_of(api, auth=basic("alice")) as alice, client_of(api) as anyone:
+        stalled = asyncio.create_task(
+            alice.post(
+                "/lighter/api/batches",
+                content=stalling_body(),
+                headers={"Content-Type": "application/json"},
+            )
+        )
+        await asyncio.sleep(0)
+        # A generous bound, so that a regression fails here instead of hanging the suite.
+        other = await asyncio.wait_for(alice.post("/lighter/api/batches", json=large), 60)
+        health = await anyone.get("/health")
+        waiting = not stalled.done()
+        resume.set()
+        await stalled
+
+    assert other.status_code in (201, 400, 413), other.text
+    assert health.status_code == 200
+    assert waiting

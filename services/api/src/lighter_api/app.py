@@ -11,6 +11,7 @@ from lighter_api.auth.settings import AuthSettings
 from lighter_api.body_limit import BodyLimitMiddleware
 from lighter_api.deps import Services
 from lighter_api.errors import install_error_handlers
+from lighter_api.large_bodies import LargeBodyGate
 from lighter_api.metrics import MetricsMiddleware
 from lighter_api.routes import (
     completions,
@@ -58,6 +59,7 @@ def create_app(
         app.include_router(router)
     install_ui(app)
     install_auth(app, auth=auth or AuthSettings(), settings=settings)
+    app.add_middleware(LargeBodyGate)  # inside the body limit, which bounds what it reads
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, refusals too
