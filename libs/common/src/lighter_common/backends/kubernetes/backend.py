@@ -328,6 +328,7 @@ class KubernetesBackend:
         except ApiException as error:
             if error.status != 409:  # an earlier try at this driver made it: the same secret
                 raise
+        pod = None
         try:
             pod = await self._spark_submit_pod(core, argv, name)
             owner = {"metadata": {"ownerReferences": [pod_owner(name, pod.metadata.uid)]}}
@@ -335,7 +336,9 @@ class KubernetesBackend:
                 core.patch_namespaced_secret(secret.name, secret.namespace, owner, **RAW)
             )
         except BaseException:
-            await self._delete_secret(core, secret)
+            # Not when another replica's spark-submit made the pod this one's failed on.
+            if pod is not None or await self._read_pod(core, name) is None:
+                await self._delete_secret(core, secret)
             raise
         return pod
 
