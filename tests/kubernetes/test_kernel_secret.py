@@ -185,8 +185,33 @@ def test_a_driver_cannot_start_a_pod_that_mounts_another_sessions_secret() -> No
     namespace = cluster.new_namespace()
     apply_base(cluster, namespace, "rbac.yaml", {"Role", "RoleBinding"})
     cluster.kubectl("create", "serviceaccount", "lighter", "-n", namespace)
-    for document in yaml.safe_load_all((BASE / "driver-admission.yaml").read_text()):
+    policies = admission_policy_for(namespace)
+    for document in policies:
         cluster.kubectl("apply", "-f", "-", input=json.dumps(document))
+    try:
+        assert_the_policy_refuses_what_it_should(cluster, namespace)
+    finally:
+        for document in policies:
+            kind, name = document["kind"].lower(), document["metadata"]["name"]
+            cluster.kubectl("delete", kind, name, "--ignore-not-found")
+
+
+def admission_policy_for(namespace: str) -> list[dict[str, Any]]:
+    """driver-admission.yaml's policy, named for and bound to `namespace` only: the test
+    cluster may be a real one (LIGHTER_TEST_KUBECONFIG), with Lighter's own policy in it."""
+    documents = list(yaml.safe_load_all((BASE / "driver-admission.yaml").read_text()))
+    name = f"lighter-spark-driver-pods-{namespace}"
+    for document in documents:
+        document["metadata"]["name"] = name
+        if document["kind"] == "ValidatingAdmissionPolicyBinding":
+            document["spec"]["policyName"] = name
+            document["spec"]["matchResources"] = {
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
+            }
+    return documents
+
+
+def assert_the_policy_refuses_what_it_should(cluster: KubeCluster, namespace: str) -> None:
     stolen = {"name": "s", "secret": {"secretName": "lighter-kernel-0123456789abcdef"}}
     mount = {"name": "s", "mountPath": "/s"}
     container = {"name": "executor", "image": IMAGE, "volumeMounts": [mount]}
