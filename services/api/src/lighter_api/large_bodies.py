@@ -5,14 +5,18 @@ Parsing and validating a body of a megabyte holds the event loop for tens of mil
 one client, would keep every other request waiting behind them, `/health` included. So a
 request whose body is over `threshold` bytes is read whole first (bounded by the body limit,
 which sits outside this middleware), and only then waits its turn; a client that sends its
-body slowly holds up nobody else. Small requests never wait here.
+body slowly holds up nobody else. After each, the turn rests as long as the request took (at
+most MAX_REST_SECONDS), so that large bodies take about half of the loop at most, however
+many arrive. Small requests never wait here.
 """
 
 import asyncio
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_THRESHOLD = 64 * 1024
+MAX_REST_SECONDS = 0.25
 
 
 class LargeBodyGate:
@@ -44,7 +48,13 @@ class LargeBodyGate:
             return {"type": "http.request", "body": body, "more_body": False}
 
         async with self._turn:
-            await self.app(scope, replay, send)
+            started = time.monotonic()
+            try:
+                await self.app(scope, replay, send)
+            finally:
+                # As long again before the next large body: they take at most about half of
+                # the loop's time, however many arrive, and the rest is left to other requests.
+                await asyncio.sleep(min(time.monotonic() - started, MAX_REST_SECONDS))
 
     def _large(self, scope: Scope) -> bool:
         for name, value in scope.get("headers", []):
