@@ -92,14 +92,14 @@ def _connect(path: Path, setup: Callable[[sqlite3.Connection], None]) -> sqlite3
     private_directory(path.parent)
     # Created here with the owner's mode: SQLite would create it 0644 less the umask.
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
-    os.chmod(path, FILE_MODE)
+    _narrow(path, FILE_MODE)
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         setup(connection)
         for suffix in _COMPANIONS:
             companion = path.with_name(path.name + suffix)
             if companion.exists():
-                os.chmod(companion, FILE_MODE)
+                _narrow(companion, FILE_MODE)
     except BaseException:
         connection.close()
         raise
@@ -116,5 +116,10 @@ def _connect_reader(path: Path) -> sqlite3.Connection:
 def private_directory(path: Path) -> None:
     """Create `path` (and missing parents) for its owner only; narrow it when it is ours."""
     path.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
-    if path.stat().st_uid == os.getuid():  # an operator's directory of another account stays
-        os.chmod(path, DIRECTORY_MODE)
+    _narrow(path, DIRECTORY_MODE)
+
+
+def _narrow(path: Path, mode: int) -> None:
+    # What another account owns (an operator's shared directory) is left as it is.
+    if path.stat().st_uid == os.getuid():
+        os.chmod(path, mode)
