@@ -68,7 +68,9 @@ async def test_the_login_form_sets_a_cookie_that_the_pages_and_api_accept(
             data={"name": "ada", "password": "pw-of-ada", "next": "https://evil.example/"},
         )
         listing = await client.get("/lighter/ui/batches")
-        without_ui_header = await client.post("/lighter/api/batches", json={"file": "s3a://jobs/a.py"})
+        without_ui_header = await client.post(
+            "/lighter/api/batches", json={"file": "s3a://jobs/a.py"}
+        )
         with_ui_header = await client.post(
             "/lighter/api/batches", json={"file": "s3a://jobs/a.py"}, headers={"X-Lighter-UI": "1"}
         )
