@@ -5,8 +5,7 @@ of `PASSWORDS`; `settings=` overrides Lighter's own settings. Tests call it thro
 `client_of`, an httpx client on the ASGI app whose client address can be chosen.
 """
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,10 @@ from lighter_common.bus.memory import MemoryBus
 from lighter_common.settings import Settings
 from lighter_common.store.sqlite import SqliteStore
 
+from tests.harness.asgi import client_of
 from tests.harness.in_process import bus, store
 
-__all__ = ["bus", "store"]
+__all__ = ["bus", "client_of", "store"]
 
 PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "root": "root-pw"}
 GROUPS = {"alice": ["analysts"], "carol": ["auditors"]}
@@ -54,15 +54,6 @@ def secure_app(store: SqliteStore, bus: MemoryBus, tmp_path: Path, users_file: P
         )
 
     return make
-
-
-@asynccontextmanager
-async def client_of(
-    app: FastAPI, *, client_host: str = "127.0.0.1", **options: Any
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, client=(client_host, 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://lighter", **options) as c:
-        yield c
 
 
 def basic(name: str, password: str | None = None) -> httpx.BasicAuth:

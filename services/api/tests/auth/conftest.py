@@ -1,7 +1,6 @@
 """The API with authentication on, over SQLite and an in-process bus, through its ASGI app."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,10 @@ from lighter_api.auth.settings import AuthSettings
 from lighter_common.bus.memory import MemoryBus
 from lighter_common.settings import Settings
 from lighter_common.store.sqlite import SqliteStore
+
+from tests.harness.asgi import client_of
+
+__all__ = ["client_of"]
 
 PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw"}
 GROUPS = {"alice": ["analysts"], "carol": ["auditors"], "dave": ["ops"], "root": []}
@@ -60,15 +63,6 @@ def auth_app(
         )
 
     return make
-
-
-@asynccontextmanager
-async def client_of(
-    app: FastAPI, *, client_host: str = "127.0.0.1", **options: Any
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, client=(client_host, 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://lighter", **options) as c:
-        yield c
 
 
 def basic(name: str, password: str | None = None) -> httpx.BasicAuth:
