@@ -2,12 +2,23 @@
 authentication on, the operator is told so at start-up (issue 15, item 5)."""
 
 import logging
+from collections.abc import Iterator
 
 import pytest
 
 from tests.security.conftest import AppFactory
 
 LOGGER = "lighter_api.auth.install"
+
+
+@pytest.fixture(autouse=True)
+def enabled_logger() -> Iterator[None]:
+    # A client library an earlier suite imports (sparkmagic) configures logging with
+    # disable_existing_loggers, which silences every logger made before it.
+    logger = logging.getLogger(LOGGER)
+    was_disabled, logger.disabled = logger.disabled, False
+    yield
+    logger.disabled = was_disabled
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -252,3 +252,45 @@ async def test_a_session_shows_idle_before_its_statement_shows_a_result(
 
     assert still_busy is not None and still_busy.state is ApplicationState.BUSY
     assert idle is not None and idle.state is ApplicationState.IDLE
+
+
+class EndingDuringTheLook(SqliteStore):
+    """The store, where a statement's result comes in while a poll is looking at statements."""
+
+    end_statement: Statement | None = None
+    dispatcher: Dispatcher | None = None
+
+    async def list_statements(
+        self, session_id: str, **kwargs: object
+    ) -> tuple[list[Statement], int]:
+        found = await super().list_statements(session_id, **kwargs)  # type: ignore[arg-type]
+        ending, self.end_statement = self.end_statement, None
+        if ending is not None and self.dispatcher is not None:
+            session = await self.get_application(session_id)
+            assert session is not None
+            await self.dispatcher.statement_ending(session, ending.id)
+            await self.update_statement(session_id, ending.id, {"state": S.AVAILABLE})
+        return found
+
+
+async def test_a_poll_that_looked_before_a_result_does_not_show_the_session_busy_after_it(
+    tmp_path: object,
+) -> None:
+    # A busy kernel's poll read its statement running; the result came in before the poll
+    # showed what it read. A client that saw the result must then read the session idle.
+    store = await EndingDuringTheLook.open(tmp_path / "db")  # type: ignore[operator]
+    try:
+        session = await add_session(store, state=ApplicationState.IDLE)
+        statement = await submit(store, session, "1")
+        dispatcher = Dispatcher(store=store)
+        await dispatcher.next_work(session, generation=0, kernel_busy=False)
+        store.dispatcher, store.end_statement = dispatcher, statement
+
+        await dispatcher.wait_for_work(session, generation=0, kernel_busy=True, max_wait=0)
+
+        result = await store.get_statement(session.id, statement.id)
+        assert result is not None and result.state is S.AVAILABLE
+        after = await store.get_application(session.id)
+        assert after is not None and after.state is ApplicationState.IDLE
+    finally:
+        await store.close()

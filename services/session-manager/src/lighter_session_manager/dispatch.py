@@ -46,6 +46,8 @@ class Work:
     cancel: list[int] = field(default_factory=list)
     completions: list[Completion] = field(default_factory=list)
     busy: bool = False  # the kernel holds a statement, or is being handed one
+    # The session's change count when this look began: what it shows holds only until then.
+    seen_seq: int | None = None
 
     def __bool__(self) -> bool:
         return bool(self.statements or self.cancel or self.completions)
@@ -95,7 +97,9 @@ class Dispatcher:
                 bell.clear()
                 work = await self.next_work(session, generation=generation, kernel_busy=kernel_busy)
                 if first_look:
-                    await self._show_activity(session.id, busy=work.busy)
+                    # Only over the session as this look read it: a statement that ended
+                    # meanwhile showed the session idle, and a stale look must not undo that.
+                    await self._show_activity(session.id, busy=work.busy, seen_seq=work.seen_seq)
                     first_look = False
                 remaining = deadline - loop.time()
                 if work or remaining <= 0:
@@ -111,6 +115,7 @@ class Dispatcher:
         if current is None:
             return Work()  # a long-poll outlived its driver; the next poll hears 410
         work = await self._statement_work(session, generation=generation, kernel_busy=kernel_busy)
+        work.seen_seq = current.seq
         if current.completion is not None and current.completion.waiting(utcnow()):
             work.completions = [current.completion]
         return work
@@ -230,9 +235,14 @@ class Dispatcher:
             expected=(_S.CANCELLING,),
         )
 
-    async def _show_activity(self, session_id: str, *, busy: bool) -> None:
+    async def _show_activity(
+        self, session_id: str, *, busy: bool, seen_seq: int | None = None
+    ) -> None:
         # A compare-and-set that usually matches nothing: the state is already right.
         target = session_activity_state(busy)
         # A statement started or the last one ended: the idle timeout counts from here.
         changes = {"state": target, "last_activity_at": utcnow()}
-        await self._store.update_application(session_id, changes, expected=previous_states(target))
+        only_if = None if seen_seq is None else {"seq": seen_seq}
+        await self._store.update_application(
+            session_id, changes, expected=previous_states(target), only_if=only_if
+        )
