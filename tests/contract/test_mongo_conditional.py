@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
-from lighter_common.store.mongo_conditional import ConditionalUpdates
+from lighter_common.store.mongo.conditional import ConditionalUpdates
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 

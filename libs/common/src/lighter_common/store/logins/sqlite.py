@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 
 class Connection(Protocol):
-    """What store/sqlite_connection.py's SqliteConnection offers."""
+    """What store/sqlite/connection.py's SqliteConnection offers."""
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T: ...
 

@@ -18,7 +18,7 @@ from lighter_common.domain.statement import Statement
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
 from lighter_common.store.base import ApplicationQuery
 from lighter_common.store.fields import document_fields
-from lighter_common.store.sqlite_connection import SqliteConnection
+from lighter_common.store.sqlite.connection import SqliteConnection
 
 M = TypeVar("M", bound=BaseModel)
 

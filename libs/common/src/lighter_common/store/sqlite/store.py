@@ -3,7 +3,7 @@
 Each row keeps the whole document as JSON in `doc`; the columns that queries filter and sort
 on are generated from it, so they can never disagree with the document.
 
-Statements run on threads of their own (store/sqlite_connection.py): writes one at a time on
+Statements run on threads of their own (store/sqlite/connection.py): writes one at a time on
 one connection, reads on a few others, so that a slow statement (a large document, a long
 scan, a lock another process holds) never holds up the event loop. Connections are in
 autocommit mode, so each statement below is its own transaction. Id allocation and lease upserts are one statement
@@ -33,8 +33,8 @@ from lighter_common.domain.transition_record import (
 from lighter_common.store.base import ApplicationQuery, StoreUnavailable
 from lighter_common.store.fields import require_activity_fields
 from lighter_common.store.logins.sqlite import SqliteLoginRecords
-from lighter_common.store.sqlite_connection import SqliteConnection
-from lighter_common.store.sqlite_documents import (
+from lighter_common.store.sqlite.connection import SqliteConnection
+from lighter_common.store.sqlite.documents import (
     LoggedApplications,
     LoggedStatements,
     application_filter,

@@ -1,9 +1,9 @@
 """A write the server refused because SQLite was locked is sent again; other errors are not."""
 
 import pytest
-from lighter_common.store import mongo_busy
 from lighter_common.store.base import StoreUnavailable
-from lighter_common.store.mongo_busy import BUSY_ATTEMPTS, busy_retried
+from lighter_common.store.mongo import busy as mongo_busy
+from lighter_common.store.mongo.busy import BUSY_ATTEMPTS, busy_retried
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 LOCKED = (

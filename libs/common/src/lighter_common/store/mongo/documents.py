@@ -24,8 +24,8 @@ from lighter_common.domain.transition_record import (
 )
 from lighter_common.store.base import ApplicationQuery
 from lighter_common.store.fields import document_fields
-from lighter_common.store.mongo_busy import busy_retried
-from lighter_common.store.mongo_conditional import ConditionalUpdates
+from lighter_common.store.mongo.busy import busy_retried
+from lighter_common.store.mongo.conditional import ConditionalUpdates
 
 Document = dict[str, Any]
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from lighter_common.store.mongo_busy import busy_retried
+from lighter_common.store.mongo.busy import busy_retried
 
 
 class ConditionalUpdates:

@@ -34,12 +34,12 @@ from lighter_common.domain.transition_record import (
     TransitionRecord,
     statement_subject,
 )
-from lighter_common.store import mongo_documents as documents
 from lighter_common.store.base import ApplicationQuery, StoreUnavailable
 from lighter_common.store.fields import require_activity_fields
 from lighter_common.store.logins.mongo import MongoLoginRecords
-from lighter_common.store.mongo_busy import busy_retried
-from lighter_common.store.mongo_conditional import ConditionalUpdates
+from lighter_common.store.mongo import documents
+from lighter_common.store.mongo.busy import busy_retried
+from lighter_common.store.mongo.conditional import ConditionalUpdates
 from lighter_common.store.transition_log import (
     LoggedSeq,
     catch_up,
