@@ -15,11 +15,12 @@ it next through `catch_up` applies the missing records first.
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
-from lighter_common.domain.application import utcnow
+from lighter_common.domain.application import Application, utcnow
+from lighter_common.domain.lifecycle import milestone_changes
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord, record_id
 from lighter_common.store.fields import model_value
 
@@ -46,10 +47,6 @@ class LoggedDocuments(Protocol[M_co]):
 
     def encode(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Model attribute names and values as the document stores them."""
-
-    def implied(self, current: Any, changes: Mapping[str, Any], at: datetime) -> dict[str, Any]:
-        """What `changes` to `current` imply besides themselves (model attribute names), such
-        as the milestones an application reaches; recorded with them."""
 
     async def stored_seqs(self, subjects: Collection[str]) -> dict[str, int]:
         """The `seq` each of these documents has as stored (missing ones left out)."""
@@ -98,7 +95,7 @@ async def compare_and_set(
                 return current
         else:
             at = utcnow()
-            encoded = documents.encode({**changes, **documents.implied(current, changes, at)})
+            encoded = documents.encode({**changes, **implied(documents.kind, current, changes, at)})
             record = _record(documents.kind, subject, application_id, current, encoded, at)
             if await documents.append(record):
                 await documents.apply(subject, record)
@@ -107,6 +104,21 @@ async def compare_and_set(
         current = await _caught_up(documents, subject, current)
         caught_up = True
     return None
+
+
+def in_log_order(records: Iterable[TransitionRecord]) -> list[TransitionRecord]:
+    """Records as `Store.transitions` lists them: by subject, then oldest first."""
+    return sorted(records, key=lambda record: (record.subject, record.seq))
+
+
+def implied(
+    kind: SubjectKind, current: BaseModel, changes: Mapping[str, Any], at: datetime
+) -> dict[str, Any]:
+    """What `changes` to `current` imply besides themselves (model attribute names), recorded
+    with them: the milestones an application reaches; nothing, for a statement."""
+    if kind is SubjectKind.APPLICATION:
+        return milestone_changes(cast(Application, current), changes, at)
+    return {}
 
 
 def merge(current: M, record: TransitionRecord) -> M:

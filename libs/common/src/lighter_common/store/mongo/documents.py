@@ -6,28 +6,27 @@ Statements are keyed `<session id>/<statement id>`, so their uniqueness rests on
 which every MongoDB-protocol server enforces atomically.
 """
 
-import re
 from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from lighter_common.domain.application import Application
-from lighter_common.domain.lifecycle import milestone_changes
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.transition_record import (
     SubjectKind,
     TransitionRecord,
     statement_subject,
 )
-from lighter_common.store.base import ApplicationQuery
 from lighter_common.store.fields import document_fields
 from lighter_common.store.mongo.busy import busy_retried
 from lighter_common.store.mongo.conditional import ConditionalUpdates
+from lighter_common.store.mongo.errors import unavailable_when_unreachable
 
 Document = dict[str, Any]
+M = TypeVar("M", Application, Statement)
 
 
 def application_document(app: Application) -> Document:
@@ -64,11 +63,12 @@ def statement(document: Document | None) -> Statement | None:
 _SEQ_CHUNK = 1000
 
 
-class _LoggedCollection:
-    """Reads, appends and applies transition records for one collection."""
+class _LoggedCollection(Generic[M]):
+    """Reads, appends and applies transition records for one collection; a server that cannot
+    be reached raises StoreUnavailable, as from every method of the store."""
 
     kind: SubjectKind
-    model: type[Application] | type[Statement]
+    model: type[M]
 
     def __init__(
         self,
@@ -80,10 +80,19 @@ class _LoggedCollection:
         self._records = records
         self._conditional = conditional
 
+    @unavailable_when_unreachable
+    async def read(self, subject: str) -> M | None:
+        return self._decoded(await self._documents.find_one({"_id": subject}))
+
+    def _decoded(self, document: Document | None) -> M | None:
+        raise NotImplementedError
+
+    @unavailable_when_unreachable
     async def read_record(self, record_key: str) -> TransitionRecord | None:
         document = await self._records.find_one({"_id": record_key})
         return None if document is None else TransitionRecord.model_validate(document)
 
+    @unavailable_when_unreachable
     async def append(self, record: TransitionRecord) -> bool:
         try:
             await busy_retried(lambda: self._records.insert_one(record.model_dump(by_alias=True)))
@@ -91,6 +100,7 @@ class _LoggedCollection:
             return False
         return True
 
+    @unavailable_when_unreachable
     async def apply(self, subject: str, record: TransitionRecord) -> None:
         await self._conditional.update(
             self._documents,
@@ -102,9 +112,7 @@ class _LoggedCollection:
     def encode(self, changes: Mapping[str, Any]) -> Document:
         return bson_precision(document_fields(self.model, changes, mode="python"))
 
-    def implied(self, current: Any, changes: Mapping[str, Any], at: datetime) -> dict[str, Any]:
-        return {}
-
+    @unavailable_when_unreachable
     async def stored_seqs(self, subjects: Collection[str]) -> dict[str, int]:
         # A query per chunk, not a read per document: a server without index push-down
         # (FerretDB) scans the collection once per query.
@@ -117,25 +125,20 @@ class _LoggedCollection:
         return found
 
 
-class LoggedApplications(_LoggedCollection):
+class LoggedApplications(_LoggedCollection[Application]):
     kind = SubjectKind.APPLICATION
     model = Application
 
-    async def read(self, subject: str) -> Application | None:
-        return application(await self._documents.find_one({"_id": subject}))
-
-    def implied(
-        self, current: Application, changes: Mapping[str, Any], at: datetime
-    ) -> dict[str, Any]:
-        return milestone_changes(current, changes, at)
+    def _decoded(self, document: Document | None) -> Application | None:
+        return application(document)
 
 
-class LoggedStatements(_LoggedCollection):
+class LoggedStatements(_LoggedCollection[Statement]):
     kind = SubjectKind.STATEMENT
     model = Statement
 
-    async def read(self, subject: str) -> Statement | None:
-        return statement(await self._documents.find_one({"_id": subject}))
+    def _decoded(self, document: Document | None) -> Statement | None:
+        return statement(document)
 
 
 def bson_precision(values: Document) -> Document:
@@ -151,31 +154,3 @@ def _milliseconds(value: Any) -> Any:
     if isinstance(value, list):
         return [_milliseconds(item) for item in value]
     return value
-
-
-def application_filter(query: ApplicationQuery) -> Document:
-    condition: Document = {}
-    if query.types:
-        condition["type"] = {"$in": [t.value for t in query.types]}
-    if query.states:
-        condition["state"] = {"$in": [s.value for s in query.states]}
-    if query.deleted is not None:
-        condition["deleted"] = query.deleted
-    elif not query.include_deleted:
-        condition["deleted"] = False
-    if query.backend_ref_missing is not None:
-        condition["backendRef"] = None if query.backend_ref_missing else {"$ne": None}
-    if query.created_before is not None:
-        condition["createdAt"] = {"$lt": query.created_before}
-    if query.started_before is not None:
-        condition["startedAt"] = {"$lt": query.started_before}
-    if query.finished_after is not None:
-        condition["finishedAt"] = {"$gt": query.finished_after}
-    if query.kill_requested is not None:
-        condition["killRequested"] = query.kill_requested
-    if query.owner is not None:
-        condition["owner"] = query.owner
-    if query.search:
-        pattern = {"$regex": re.escape(query.search), "$options": "i"}
-        condition["$or"] = [{"submitParams.name": pattern}, {"_id": pattern}]
-    return condition

@@ -15,10 +15,11 @@ StoreUnavailable from every method.
 
 import asyncio
 import functools
-from collections.abc import Callable, Collection, Coroutine, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
+from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -28,24 +29,16 @@ from lighter_common.domain.application import Application
 from lighter_common.domain.errors import Conflict
 from lighter_common.domain.idempotency import IdempotencyKey
 from lighter_common.domain.statement import Statement
-from lighter_common.domain.states import ApplicationState, StatementState
-from lighter_common.domain.transition_record import (
-    SubjectKind,
-    TransitionRecord,
-    statement_subject,
-)
-from lighter_common.store.base import ApplicationQuery, StoreUnavailable
-from lighter_common.store.fields import require_activity_fields
+from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
+from lighter_common.store.logged_store import LoggedStore
 from lighter_common.store.logins.mongo import MongoLoginRecords
 from lighter_common.store.mongo import documents
 from lighter_common.store.mongo.busy import busy_retried
 from lighter_common.store.mongo.conditional import ConditionalUpdates
-from lighter_common.store.transition_log import (
-    LoggedSeq,
-    catch_up,
-    compare_and_set,
-    repair_documents,
-)
+from lighter_common.store.mongo.errors import unavailable, unavailable_when_unreachable
+from lighter_common.store.mongo.queries import mongo_filter, mongo_sort
+from lighter_common.store.queries import Condition, Query
+from lighter_common.store.transition_log import LoggedSeq
 
 Document = documents.Document
 
@@ -55,24 +48,10 @@ _LIVY_COUNTER = "livyId"
 # replicas they are not handed out in creation order.
 LIVY_ID_BLOCK = 64
 
-P = ParamSpec("P")
-R = TypeVar("R")
+M = TypeVar("M", bound=BaseModel)
 
 
-def _unavailable_when_unreachable(
-    method: Callable[Concatenate["MongoStore", P], Coroutine[Any, Any, R]],
-) -> Callable[Concatenate["MongoStore", P], Coroutine[Any, Any, R]]:
-    async def translated(store: "MongoStore", /, *args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await method(store, *args, **kwargs)
-        except ConnectionFailure as error:  # AutoReconnect, timeouts, no server selected
-            raise StoreUnavailable(f"the database is unreachable: {error}") from error
-
-    functools.update_wrapper(translated, method)
-    return translated
-
-
-class MongoStore:
+class MongoStore(LoggedStore):
     def __init__(
         self,
         client: AsyncMongoClient[Document],
@@ -89,6 +68,12 @@ class MongoStore:
         self._counters: AsyncCollection[Document] = db["counters"]
         self._idempotency_keys: AsyncCollection[Document] = db["idempotencyKeys"]
         self._leases: AsyncCollection[Document] = db["leases"]
+        self._collections: dict[type[BaseModel], AsyncCollection[Document]] = {
+            Application: self._applications,
+            Statement: self._statements,
+            TransitionRecord: self._transitions,
+            IdempotencyKey: self._idempotency_keys,
+        }
         self._logged_applications = documents.LoggedApplications(
             self._applications, self._transitions, self._conditional
         )
@@ -117,7 +102,7 @@ class MongoStore:
             await store._create_indexes()
         except ConnectionFailure as error:
             await client.close()
-            raise StoreUnavailable(f"the database is unreachable: {error}") from error
+            raise unavailable(error) from error
         except BaseException:
             await client.close()
             raise
@@ -142,13 +127,13 @@ class MongoStore:
     async def close(self) -> None:
         await self._client.close()
 
-    @_unavailable_when_unreachable
+    @unavailable_when_unreachable
     async def ping(self) -> None:
         await self._client.admin.command("ping")
 
     # Applications
 
-    @_unavailable_when_unreachable
+    @unavailable_when_unreachable
     async def insert_application(self, app: Application) -> Application:
         while True:
             document = documents.application_document(app)
@@ -167,73 +152,51 @@ class MongoStore:
     async def _application_exists(self, app_id: str) -> bool:
         return await self._applications.find_one({"_id": app_id}, {"_id": True}) is not None
 
-    @_unavailable_when_unreachable
-    async def get_application(self, app_id: str) -> Application | None:
-        return await catch_up(self._logged_applications, app_id)
+    # Described queries (store/queries.py), compiled to filters
 
-    @_unavailable_when_unreachable
-    async def get_application_by_livy_id(self, livy_id: int) -> Application | None:
-        found = documents.application(await self._applications.find_one({"livyId": livy_id}))
-        return None if found is None else await catch_up(self._logged_applications, found.id)
-
-    async def list_applications(self, query: ApplicationQuery) -> tuple[list[Application], int]:
-        return await self.find_applications(query), await self.count_applications(query)
-
-    @_unavailable_when_unreachable
-    async def find_applications(self, query: ApplicationQuery) -> list[Application]:
-        condition = documents.application_filter(query)
-        direction = ASCENDING if query.oldest_first else DESCENDING
-        cursor = (
-            self._applications.find(condition)
-            .sort([("createdAt", direction), ("livyId", direction)])
-            .skip(query.offset)
-        )
+    @unavailable_when_unreachable
+    async def _find(self, query: Query[M]) -> list[M]:
+        cursor = self._collections[query.model].find(mongo_filter(query.where))
+        if query.order:
+            cursor = cursor.sort(mongo_sort(query.order))
+        if query.offset:
+            cursor = cursor.skip(query.offset)
         if query.limit is not None:
             cursor = cursor.limit(query.limit)
-        found = [documents.application(doc) async for doc in cursor]
-        return [app for app in found if app is not None]
+        decode = _DECODERS[query.model]
+        found = [decode(document) async for document in cursor]
+        return [cast(M, model) for model in found if model is not None]
 
-    @_unavailable_when_unreachable
-    async def count_applications(self, query: ApplicationQuery) -> int:
-        return await self._applications.count_documents(documents.application_filter(query))
+    @unavailable_when_unreachable
+    async def _count(self, query: Query[Any]) -> int:
+        return await self._collections[query.model].count_documents(mongo_filter(query.where))
 
-    @_unavailable_when_unreachable
-    async def update_application(
-        self,
-        app_id: str,
-        changes: Mapping[str, Any],
-        *,
-        expected: Collection[ApplicationState] | None = None,
-        only_if: Mapping[str, Any] | None = None,
-    ) -> Application | None:
-        return await compare_and_set(
-            self._logged_applications,
-            app_id,
-            changes,
-            application_id=app_id,
-            expected=expected,
-            only_if=only_if,
+    @unavailable_when_unreachable
+    async def _logged_seqs(self, query: Query[TransitionRecord]) -> list[LoggedSeq]:
+        cursor = self._transitions.find(
+            mongo_filter(query.where), {"_id": 0, "kind": 1, "subject": 1, "seq": 1}
         )
+        return [
+            LoggedSeq(SubjectKind(doc["kind"]), doc["subject"], doc["seq"]) async for doc in cursor
+        ]
 
-    @_unavailable_when_unreachable
-    async def touch_application(
-        self,
-        app_id: str,
-        stamps: Mapping[str, datetime],
-        *,
-        expected: Collection[ApplicationState],
-        only_if: Mapping[str, Any] | None = None,
+    @unavailable_when_unreachable
+    async def _delete(self, query: Query[Any]) -> int:
+        collection = self._collections[query.model]
+        result = await busy_retried(lambda: collection.delete_many(mongo_filter(query.where)))
+        return result.deleted_count
+
+    @unavailable_when_unreachable
+    async def _touch(
+        self, app_id: str, values: Mapping[str, Any], where: tuple[Condition, ...]
     ) -> bool:
-        require_activity_fields(stamps)
-        encode = self._logged_applications.encode
-        condition = {"state": {"$in": [s.value for s in expected]}, **encode(only_if or {})}
         return await self._conditional.update(
-            self._applications, app_id, condition, {"$set": encode(stamps)}
+            self._applications, app_id, mongo_filter(where), {"$set": dict(values)}
         )
 
     # Logs
 
-    @_unavailable_when_unreachable
+    @unavailable_when_unreachable
     async def put_log(self, app_id: str, text: str) -> None:
         await busy_retried(
             lambda: self._logs.replace_one(
@@ -241,14 +204,14 @@ class MongoStore:
             )
         )
 
-    @_unavailable_when_unreachable
+    @unavailable_when_unreachable
     async def get_log(self, app_id: str) -> str | None:
         document = await self._logs.find_one({"_id": app_id})
         return None if document is None else str(document["text"])
 
     # Statements
 
-    @_unavailable_when_unreachable
+    @unavailable_when_unreachable
     async def insert_statement(self, statement: Statement) -> Statement:
         while True:
             statement_id = await self._next_value(f"statements:{statement.session_id}")
@@ -260,92 +223,9 @@ class MongoStore:
                 continue
             return stored
 
-    @_unavailable_when_unreachable
-    async def get_statement(self, session_id: str, statement_id: int) -> Statement | None:
-        return await catch_up(self._logged_statements, statement_subject(session_id, statement_id))
-
-    @_unavailable_when_unreachable
-    async def list_statements(
-        self,
-        session_id: str,
-        *,
-        states: Collection[StatementState] = (),
-        offset: int = 0,
-        limit: int | None = None,
-    ) -> tuple[list[Statement], int]:
-        condition: Document = {"sessionId": session_id}
-        if states:
-            condition["state"] = {"$in": [state.value for state in states]}
-        cursor = self._statements.find(condition).sort("id", ASCENDING).skip(offset)
-        if limit is not None:
-            cursor = cursor.limit(limit)
-        found = [documents.statement(document) async for document in cursor]
-        page = [statement for statement in found if statement is not None]
-        return page, await self._statements.count_documents(condition)
-
-    @_unavailable_when_unreachable
-    async def update_statement(
-        self,
-        session_id: str,
-        statement_id: int,
-        changes: Mapping[str, Any],
-        *,
-        expected: Collection[StatementState] | None = None,
-    ) -> Statement | None:
-        return await compare_and_set(
-            self._logged_statements,
-            statement_subject(session_id, statement_id),
-            changes,
-            application_id=session_id,
-            expected=expected,
-            only_if=None,
-        )
-
-    # The transition log
-
-    @_unavailable_when_unreachable
-    async def transitions(
-        self, application_id: str, *, kind: SubjectKind = SubjectKind.APPLICATION
-    ) -> list[TransitionRecord]:
-        cursor = self._transitions.find({"applicationId": application_id, "kind": kind.value})
-        records = [TransitionRecord.model_validate(document) async for document in cursor]
-        return sorted(records, key=lambda record: (record.subject, record.seq))
-
-    @_unavailable_when_unreachable
-    async def transitions_since(self, since: datetime, *, limit: int) -> list[TransitionRecord]:
-        cursor = (
-            self._transitions.find({"at": {"$gte": since}})
-            .sort([("at", ASCENDING), ("_id", ASCENDING)])
-            .limit(limit)
-        )
-        return [TransitionRecord.model_validate(document) async for document in cursor]
-
-    @_unavailable_when_unreachable
-    async def forget_transitions(self, logged_before: datetime) -> int:
-        result = await busy_retried(
-            lambda: self._transitions.delete_many({"at": {"$lt": logged_before}})
-        )
-        return result.deleted_count
-
-    @_unavailable_when_unreachable
-    async def repair(self, since: datetime) -> int:
-        cursor = self._transitions.find(
-            {"at": {"$gte": since}}, {"_id": 0, "kind": 1, "subject": 1, "seq": 1}
-        )
-        records = [
-            LoggedSeq(SubjectKind(doc["kind"]), doc["subject"], doc["seq"]) async for doc in cursor
-        ]
-        return await repair_documents(
-            records,
-            {
-                SubjectKind.APPLICATION: self._logged_applications,
-                SubjectKind.STATEMENT: self._logged_statements,
-            },
-        )
-
     # Idempotency keys
 
-    @_unavailable_when_unreachable
+    @unavailable_when_unreachable
     async def claim_idempotency_key(self, claim: IdempotencyKey) -> IdempotencyKey:
         try:
             await busy_retried(
@@ -358,16 +238,9 @@ class MongoStore:
             return IdempotencyKey.model_validate(holder)
         return claim
 
-    @_unavailable_when_unreachable
-    async def forget_idempotency_keys(self, created_before: datetime) -> int:
-        result = await busy_retried(
-            lambda: self._idempotency_keys.delete_many({"createdAt": {"$lt": created_before}})
-        )
-        return result.deleted_count
-
     # Coordination
 
-    @_unavailable_when_unreachable
+    @unavailable_when_unreachable
     async def acquire_lease(self, name: str, owner: str, ttl: float) -> bool:
         # update_one rather than findAndModify: FerretDB holds two pooled connections per
         # findAndModify, and the scheduler takes this lease on every pass.
@@ -412,6 +285,14 @@ class MongoStore:
                 continue
             assert document is not None  # an upsert returning the document after finds one
             return int(document["next"]) - step
+
+
+_DECODERS: dict[type[BaseModel], Any] = {
+    Application: documents.application,
+    Statement: documents.statement,
+    TransitionRecord: TransitionRecord.model_validate,
+    IdempotencyKey: IdempotencyKey.model_validate,
+}
 
 
 class _IdBlock:

@@ -1,4 +1,4 @@
-"""The SQLite store's logged tables, and how an ApplicationQuery becomes a WHERE clause.
+"""The SQLite store's logged tables, and the one way it runs a statement.
 
 Documents are JSON in a `doc` column; a logged change sets top-level keys with `json_set`,
 whose paths come from the models' aliases, never from input.
@@ -7,25 +7,32 @@ whose paths come from the models' aliases, never from input.
 import json
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from lighter_common.domain.application import Application
-from lighter_common.domain.lifecycle import milestone_changes
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
-from lighter_common.store.base import ApplicationQuery
+from lighter_common.store.base import StoreUnavailable
 from lighter_common.store.fields import document_fields
 from lighter_common.store.sqlite.connection import SqliteConnection
 
 M = TypeVar("M", bound=BaseModel)
 
 
+async def run(db: SqliteConnection, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
+    """Run one statement and fetch its rows; StoreUnavailable when the database is not there."""
+    try:
+        return await db.query(sql, parameters)
+    except sqlite3.OperationalError as error:  # locked for longer than busy_timeout, I/O
+        raise StoreUnavailable(f"the database is unavailable: {error}") from error
+
+
 async def insert_record(db: SqliteConnection, record: TransitionRecord) -> bool:
     try:
-        await db.query(
+        await run(
+            db,
             "INSERT INTO transitions (id, application_id, kind, at, doc)"
             " VALUES (?, ?, ?, julianday(?), ?)",
             (
@@ -54,7 +61,7 @@ class _LoggedTable(Generic[M]):
         return [subject]
 
     async def read_record(self, record_key: str) -> TransitionRecord | None:
-        rows = await self._db.query("SELECT doc FROM transitions WHERE id = ?", (record_key,))
+        rows = await run(self._db, "SELECT doc FROM transitions WHERE id = ?", (record_key,))
         return TransitionRecord.model_validate_json(rows[0][0]) if rows else None
 
     async def append(self, record: TransitionRecord) -> bool:
@@ -63,7 +70,8 @@ class _LoggedTable(Generic[M]):
     async def apply(self, subject: str, record: TransitionRecord) -> None:
         values = {**record.changes, "seq": record.seq}
         setters = ", ".join(f"'$.{key}', json(?)" for key in values)
-        await self._db.query(
+        await run(
+            self._db,
             f"UPDATE {self._table} SET doc = json_set(doc, {setters})"
             f" WHERE {self._key} AND COALESCE(json_extract(doc, '$.seq'), 0) = ?",
             [
@@ -76,16 +84,14 @@ class _LoggedTable(Generic[M]):
     def encode(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         return document_fields(self.model, changes, mode="json")
 
-    def implied(self, current: M, changes: Mapping[str, Any], at: datetime) -> dict[str, Any]:
-        return {}
-
     async def stored_seqs(self, subjects: Collection[str]) -> dict[str, int]:
         # In-process reads cost no round trip: one per document is fine here.
         found = {subject: await self.read(subject) for subject in subjects}
         return {subject: getattr(doc, "seq") for subject, doc in found.items() if doc is not None}  # noqa: B009
 
     async def read(self, subject: str) -> M | None:
-        rows = await self._db.query(
+        rows = await run(
+            self._db,
             f"SELECT doc FROM {self._table} WHERE {self._key}",
             self._key_values(subject),
         )
@@ -98,11 +104,6 @@ class LoggedApplications(_LoggedTable[Application]):
     _table = "applications"
     _key = "id = ?"
 
-    def implied(
-        self, current: Application, changes: Mapping[str, Any], at: datetime
-    ) -> dict[str, Any]:
-        return milestone_changes(current, changes, at)
-
 
 class LoggedStatements(_LoggedTable[Statement]):
     kind = SubjectKind.STATEMENT
@@ -113,45 +114,3 @@ class LoggedStatements(_LoggedTable[Statement]):
     def _key_values(self, subject: str) -> list[Any]:
         session_id, statement_id = subject.rsplit("/", 1)
         return [session_id, int(statement_id)]
-
-
-def application_filter(query: ApplicationQuery) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    parameters: list[Any] = []
-    if query.types:
-        clauses.append(f"type IN ({marks(query.types)})")
-        parameters += [t.value for t in query.types]
-    if query.states:
-        clauses.append(f"state IN ({marks(query.states)})")
-        parameters += [s.value for s in query.states]
-    if query.deleted is not None:
-        clauses.append("deleted = ?")
-        parameters.append(int(query.deleted))
-    elif not query.include_deleted:
-        clauses.append("deleted = 0")
-    if query.backend_ref_missing is not None:
-        clauses.append(f"backend_ref IS {'' if query.backend_ref_missing else 'NOT '}NULL")
-    if query.created_before is not None:
-        clauses.append("created_at < julianday(?)")
-        parameters.append(query.created_before.isoformat())
-    if query.started_before is not None:
-        clauses.append("julianday(json_extract(doc, '$.startedAt')) < julianday(?)")
-        parameters.append(query.started_before.isoformat())
-    if query.finished_after is not None:
-        clauses.append("julianday(json_extract(doc, '$.finishedAt')) > julianday(?)")
-        parameters.append(query.finished_after.isoformat())
-    if query.kill_requested is not None:
-        clauses.append("json_extract(doc, '$.killRequested') = ?")
-        parameters.append(int(query.kill_requested))
-    if query.owner is not None:
-        clauses.append("owner = ?")
-        parameters.append(query.owner)
-    if query.search:
-        # SQLite's lower() folds ASCII only: other letters match in the same case alone.
-        clauses.append("(instr(lower(name), lower(?)) > 0 OR instr(lower(id), lower(?)) > 0)")
-        parameters += [query.search, query.search]
-    return " AND ".join(clauses) or "1", parameters
-
-
-def marks(values: Iterable[object]) -> str:
-    return ", ".join("?" for _ in values)

@@ -1,99 +1,40 @@
 """The SQLite store of standalone mode.
 
-Each row keeps the whole document as JSON in `doc`; the columns that queries filter and sort
-on are generated from it, so they can never disagree with the document.
+Each row keeps the whole document as JSON in `doc` (store/sqlite/schema.py); described queries
+(store/queries.py) become SQL over the columns generated from it (store/sqlite/queries.py).
 
 Statements run on threads of their own (store/sqlite/connection.py): writes one at a time on
 one connection, reads on a few others, so that a slow statement (a large document, a long
 scan, a lock another process holds) never holds up the event loop. Connections are in
-autocommit mode, so each statement below is its own transaction. Id allocation and lease upserts are one statement
-each, which makes them atomic without a lock, even when several processes open the same
-file; changes to applications and statements go through the transition log
-(store/transition_log.py), as on every store, whose unique-key insert decides each race.
+autocommit mode, so each statement below is its own transaction. Id allocation and lease
+upserts are one statement each, which makes them atomic without a lock, even when several
+processes open the same file; changes to applications and statements go through the
+transition log (store/transition_log.py), as on every store, whose unique-key insert decides
+each race.
 """
 
 import json
 import sqlite3
 import time
-from collections.abc import Awaitable, Collection, Iterable, Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Self, TypeVar
+
+from pydantic import BaseModel
 
 from lighter_common.domain.application import Application
 from lighter_common.domain.errors import Conflict
 from lighter_common.domain.idempotency import IdempotencyKey
 from lighter_common.domain.statement import Statement
-from lighter_common.domain.states import ApplicationState, StatementState
-from lighter_common.domain.transition_record import (
-    SubjectKind,
-    TransitionRecord,
-    statement_subject,
-)
-from lighter_common.store.base import ApplicationQuery, StoreUnavailable
-from lighter_common.store.fields import require_activity_fields
+from lighter_common.domain.transition_record import SubjectKind, TransitionRecord
+from lighter_common.store.logged_store import LoggedStore
 from lighter_common.store.logins.sqlite import SqliteLoginRecords
+from lighter_common.store.queries import Condition, Query
+from lighter_common.store.sqlite import queries as sql
 from lighter_common.store.sqlite.connection import SqliteConnection
-from lighter_common.store.sqlite.documents import (
-    LoggedApplications,
-    LoggedStatements,
-    application_filter,
-    marks,
-)
-from lighter_common.store.transition_log import (
-    LoggedSeq,
-    catch_up,
-    compare_and_set,
-    repair_documents,
-)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS applications (
-    id TEXT PRIMARY KEY,
-    doc TEXT NOT NULL,
-    livy_id INTEGER GENERATED ALWAYS AS (json_extract(doc, '$.livyId')) STORED,
-    type TEXT GENERATED ALWAYS AS (json_extract(doc, '$.type')) STORED,
-    state TEXT GENERATED ALWAYS AS (json_extract(doc, '$.state')) STORED,
-    created_at REAL GENERATED ALWAYS AS (julianday(json_extract(doc, '$.createdAt'))) STORED,
-    deleted INTEGER GENERATED ALWAYS AS (json_extract(doc, '$.deleted')) STORED,
-    backend_ref TEXT GENERATED ALWAYS AS (json_extract(doc, '$.backendRef')) STORED,
-    name TEXT GENERATED ALWAYS AS (json_extract(doc, '$.submitParams.name')) STORED
-);
-CREATE UNIQUE INDEX IF NOT EXISTS applications_livy_id ON applications (livy_id);
-CREATE INDEX IF NOT EXISTS applications_state_type_created
-    ON applications (state, type, created_at);
-CREATE INDEX IF NOT EXISTS applications_created ON applications (created_at, livy_id);
-CREATE TABLE IF NOT EXISTS statements (
-    session_id TEXT NOT NULL,
-    id INTEGER NOT NULL,
-    doc TEXT NOT NULL,
-    state TEXT GENERATED ALWAYS AS (json_extract(doc, '$.state')) STORED,
-    PRIMARY KEY (session_id, id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS transitions (
-    id TEXT PRIMARY KEY,
-    application_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    at REAL NOT NULL,
-    doc TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS transitions_application ON transitions (application_id, kind);
-CREATE INDEX IF NOT EXISTS transitions_at ON transitions (at);
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-    key TEXT PRIMARY KEY,
-    created_at REAL NOT NULL,
-    doc TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS logs (
-    app_id TEXT PRIMARY KEY,
-    text TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS leases (
-    name TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    expires_at REAL NOT NULL
-) WITHOUT ROWID;
-"""
+from lighter_common.store.sqlite.documents import LoggedApplications, LoggedStatements, run
+from lighter_common.store.sqlite.schema import set_up
+from lighter_common.store.transition_log import LoggedSeq
 
 # The next id is read inside the inserting statement itself, so no other write can come
 # between reading MAX(...) and using it: the statement is one write transaction.
@@ -117,10 +58,10 @@ RETURNING owner
 """
 
 
-T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
-class SqliteStore:
+class SqliteStore(LoggedStore):
     def __init__(self, connection: SqliteConnection) -> None:
         self._db = connection
         self._logged_applications = LoggedApplications(connection)
@@ -131,7 +72,7 @@ class SqliteStore:
     async def open(cls, path: Path) -> Self:
         """A store in the database file at `path`, created with its schema when new (the
         file and its directory private to the server's account)."""
-        return cls(await SqliteConnection.open(path, _set_up))
+        return cls(await SqliteConnection.open(path, set_up))
 
     async def close(self) -> None:
         await self._db.close()
@@ -139,12 +80,8 @@ class SqliteStore:
     async def ping(self) -> None:
         await self._query("SELECT 1")
 
-    async def _query(self, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
-        """Run one statement and fetch its rows."""
-        try:
-            return await self._db.query(sql, parameters)
-        except sqlite3.OperationalError as error:  # locked for longer than busy_timeout, I/O
-            raise StoreUnavailable(f"the database is unavailable: {error}") from error
+    async def _query(self, statement: str, parameters: Iterable[Any] = ()) -> list[Any]:
+        return await run(self._db, statement, parameters)
 
     # Applications
 
@@ -161,73 +98,32 @@ class SqliteStore:
             raise Conflict(f"application {app.id} already exists") from None
         return app.model_copy()
 
-    async def get_application(self, app_id: str) -> Application | None:
-        return await catch_up(self._logged_applications, app_id)
+    # Described queries (store/queries.py), compiled to SQL
 
-    async def get_application_by_livy_id(self, livy_id: int) -> Application | None:
-        rows = await self._query("SELECT id FROM applications WHERE livy_id = ?", (livy_id,))
-        return await self.get_application(rows[0][0]) if rows else None
+    async def _find(self, query: Query[M]) -> list[M]:
+        rows = await self._query(*sql.select(query))
+        return [query.model.model_validate_json(row[0]) for row in rows]
 
-    async def list_applications(self, query: ApplicationQuery) -> tuple[list[Application], int]:
-        return await self.find_applications(query), await self.count_applications(query)
+    async def _count(self, query: Query[Any]) -> int:
+        return int(_only(await self._query(*sql.count(query)))[0])
 
-    async def find_applications(self, query: ApplicationQuery) -> list[Application]:
-        where, parameters = application_filter(query)
-        direction = "ASC" if query.oldest_first else "DESC"
-        rows = await self._query(
-            f"SELECT doc FROM applications WHERE {where}"
-            f" ORDER BY created_at {direction}, livy_id {direction} LIMIT ? OFFSET ?",
-            (*parameters, -1 if query.limit is None else query.limit, query.offset),
-        )
-        return [Application.model_validate_json(row[0]) for row in rows]
+    async def _logged_seqs(self, query: Query[TransitionRecord]) -> list[LoggedSeq]:
+        rows = await self._query(*sql.select_keys(query, ("kind", "subject", "seq")))
+        return [LoggedSeq(SubjectKind(kind), subject, seq) for kind, subject, seq in rows]
 
-    async def count_applications(self, query: ApplicationQuery) -> int:
-        where, parameters = application_filter(query)
-        rows = await self._query(f"SELECT COUNT(*) FROM applications WHERE {where}", parameters)
-        return int(_only(rows)[0])
+    async def _delete(self, query: Query[Any]) -> int:
+        return len(await self._query(*sql.delete(query)))
 
-    async def update_application(
-        self,
-        app_id: str,
-        changes: Mapping[str, Any],
-        *,
-        expected: Collection[ApplicationState] | None = None,
-        only_if: Mapping[str, Any] | None = None,
-    ) -> Application | None:
-        return await self._logged(
-            compare_and_set(
-                self._logged_applications,
-                app_id,
-                changes,
-                application_id=app_id,
-                expected=expected,
-                only_if=only_if,
-            )
-        )
-
-    async def touch_application(
-        self,
-        app_id: str,
-        stamps: Mapping[str, datetime],
-        *,
-        expected: Collection[ApplicationState],
-        only_if: Mapping[str, Any] | None = None,
+    async def _touch(
+        self, app_id: str, values: Mapping[str, Any], where: tuple[Condition, ...]
     ) -> bool:
-        require_activity_fields(stamps)
-        encode = self._logged_applications.encode
-        values, conditions = encode(stamps), encode(only_if or {})
-        setters = ", ".join(f"'$.{key}', json(?)" for key in values)
         # Paths come from the model's aliases (encode refuses unknown names), never from input.
-        checks = "".join(f" AND json_extract(doc, '$.{key}') IS ?" for key in conditions)
+        setters = ", ".join(f"'$.{key}', json(?)" for key in values)
+        condition, parameters = sql.where_clause(sql.APPLICATIONS, where)
         rows = await self._query(
             f"UPDATE applications SET doc = json_set(doc, {setters})"
-            f" WHERE id = ? AND state IN ({marks(expected)}){checks} RETURNING id",
-            (
-                *(json.dumps(value) for value in values.values()),
-                app_id,
-                *(state.value for state in expected),
-                *conditions.values(),
-            ),
+            f" WHERE id = ? AND {condition} RETURNING id",
+            (*(json.dumps(value) for value in values.values()), app_id, *parameters),
         )
         return bool(rows)
 
@@ -254,90 +150,6 @@ class SqliteStore:
         )
         return Statement.model_validate_json(_only(rows)[0])
 
-    async def get_statement(self, session_id: str, statement_id: int) -> Statement | None:
-        return await self._logged(
-            catch_up(self._logged_statements, statement_subject(session_id, statement_id))
-        )
-
-    async def list_statements(
-        self,
-        session_id: str,
-        *,
-        states: Collection[StatementState] = (),
-        offset: int = 0,
-        limit: int | None = None,
-    ) -> tuple[list[Statement], int]:
-        where, parameters = "session_id = ?", [session_id]
-        if states:
-            where += f" AND state IN ({marks(states)})"
-            parameters += [state.value for state in states]
-        rows = await self._query(
-            f"SELECT doc FROM statements WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
-            (*parameters, -1 if limit is None else limit, offset),
-        )
-        count = await self._query(f"SELECT COUNT(*) FROM statements WHERE {where}", parameters)
-        return [Statement.model_validate_json(row[0]) for row in rows], int(_only(count)[0])
-
-    async def update_statement(
-        self,
-        session_id: str,
-        statement_id: int,
-        changes: Mapping[str, Any],
-        *,
-        expected: Collection[StatementState] | None = None,
-    ) -> Statement | None:
-        return await self._logged(
-            compare_and_set(
-                self._logged_statements,
-                statement_subject(session_id, statement_id),
-                changes,
-                application_id=session_id,
-                expected=expected,
-                only_if=None,
-            )
-        )
-
-    # The transition log
-
-    async def transitions(
-        self, application_id: str, *, kind: SubjectKind = SubjectKind.APPLICATION
-    ) -> list[TransitionRecord]:
-        rows = await self._query(
-            "SELECT doc FROM transitions WHERE application_id = ? AND kind = ?",
-            (application_id, kind.value),
-        )
-        records = [TransitionRecord.model_validate_json(row[0]) for row in rows]
-        return sorted(records, key=lambda record: (record.subject, record.seq))
-
-    async def transitions_since(self, since: datetime, *, limit: int) -> list[TransitionRecord]:
-        rows = await self._query(
-            "SELECT doc FROM transitions WHERE at >= julianday(?) ORDER BY at, id LIMIT ?",
-            (since.isoformat(), limit),
-        )
-        # julianday counts whole milliseconds, as a record's time does: the order is exact.
-        return [TransitionRecord.model_validate_json(row[0]) for row in rows]
-
-    async def forget_transitions(self, logged_before: datetime) -> int:
-        rows = await self._query(
-            "DELETE FROM transitions WHERE at < julianday(?) RETURNING id",
-            (logged_before.isoformat(),),
-        )
-        return len(rows)
-
-    async def repair(self, since: datetime) -> int:
-        rows = await self._query(
-            "SELECT kind, json_extract(doc, '$.subject'), json_extract(doc, '$.seq')"
-            " FROM transitions WHERE at >= julianday(?)",
-            (since.isoformat(),),
-        )
-        return await repair_documents(
-            (LoggedSeq(SubjectKind(kind), subject, seq) for kind, subject, seq in rows),
-            {
-                SubjectKind.APPLICATION: self._logged_applications,
-                SubjectKind.STATEMENT: self._logged_statements,
-            },
-        )
-
     # Idempotency keys
 
     async def claim_idempotency_key(self, claim: IdempotencyKey) -> IdempotencyKey:
@@ -353,53 +165,12 @@ class SqliteStore:
             return await self.claim_idempotency_key(claim)
         return IdempotencyKey.model_validate_json(rows[0][0])
 
-    async def forget_idempotency_keys(self, created_before: datetime) -> int:
-        rows = await self._query(
-            "DELETE FROM idempotency_keys WHERE created_at < julianday(?) RETURNING key",
-            (created_before.isoformat(),),
-        )
-        return len(rows)
-
     # Coordination
 
     async def acquire_lease(self, name: str, owner: str, ttl: float) -> bool:
         now = time.time()
         rows = await self._query(_ACQUIRE_LEASE, (name, owner, now + ttl, now))
         return bool(rows)
-
-    async def _logged(self, operation: Awaitable[T]) -> T:
-        """Run a transition-log operation, translating the database's failures."""
-        try:
-            return await operation
-        except sqlite3.OperationalError as error:
-            raise StoreUnavailable(f"the database is unavailable: {error}") from error
-
-
-def _set_up(connection: sqlite3.Connection) -> None:
-    connection.execute("PRAGMA journal_mode = WAL")
-    # WAL with NORMAL sync loses no committed data on a process crash, only on power loss.
-    connection.execute("PRAGMA synchronous = NORMAL")
-    connection.execute("PRAGMA busy_timeout = 5000")
-    connection.executescript(_SCHEMA)
-    _add_owner_column(connection)
-
-
-def _add_owner_column(connection: sqlite3.Connection) -> None:
-    """The owner as an indexed column, for the per-user quota's count and owners' lists; added
-    here rather than in _SCHEMA so that files made before it get it too."""
-    columns = {row[1] for row in connection.execute("PRAGMA table_xinfo(applications)")}
-    if "owner" not in columns:
-        try:
-            connection.execute(
-                "ALTER TABLE applications ADD COLUMN owner TEXT"
-                " GENERATED ALWAYS AS (json_extract(doc, '$.owner')) VIRTUAL"
-            )
-        except sqlite3.OperationalError as error:  # another process added it meanwhile
-            if "duplicate column" not in str(error):
-                raise
-    connection.execute(
-        "CREATE INDEX IF NOT EXISTS applications_owner_state ON applications (owner, state)"
-    )
 
 
 def _only(rows: Iterable[Any]) -> Any:
