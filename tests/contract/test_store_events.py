@@ -1,11 +1,22 @@
-"""The Store contract's global read of the log (the event stream's source) and owner filter."""
+"""The Store contract's global read of the log (the event stream's source), owner filter and
+the counts the capacity gate and the per-user quota take."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.application import (
+    BATCH_TYPES,
+    SESSION_TYPES,
+    Application,
+    ApplicationType,
+)
 from lighter_common.domain.statement import Statement
-from lighter_common.domain.states import ApplicationState, StatementState
+from lighter_common.domain.states import (
+    ALIVE_STATES,
+    UNFINISHED_STATES,
+    ApplicationState,
+    StatementState,
+)
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.store.base import ApplicationQuery, Store
 
@@ -78,3 +89,38 @@ async def test_lists_filter_by_owner(store: Store) -> None:
     found, total = await store.list_applications(ApplicationQuery(owner="alice"))
 
     assert [app.id for app in found] == [mine.id] and total == 1
+
+
+async def test_counts_for_capacity_and_the_per_owner_quota_include_deleted(store: Store) -> None:
+    params = SubmitParams(name="counted", file="/x")
+    for type, state, owner, deleted in [
+        (ApplicationType.BATCH, A.RUNNING, "alice", False),
+        (ApplicationType.BATCH, A.STARTING, "alice", True),
+        (ApplicationType.BATCH, A.SUCCESS, "alice", False),
+        (ApplicationType.SESSION, A.IDLE, "bob", False),
+        (ApplicationType.PERMANENT_SESSION, A.BUSY, "alice", False),
+        (ApplicationType.BATCH, A.NOT_STARTED, "alice", False),
+    ]:
+        await store.insert_application(
+            Application(type=type, state=state, owner=owner, deleted=deleted, submit_params=params)
+        )
+    alive, unfinished = tuple(ALIVE_STATES), tuple(UNFINISHED_STATES)
+    counts = {
+        "alive batches": ApplicationQuery(types=BATCH_TYPES, states=alive, include_deleted=True),
+        "alive sessions": ApplicationQuery(types=SESSION_TYPES, states=alive, include_deleted=True),
+        "starting": ApplicationQuery(states=(A.STARTING,), include_deleted=True),
+        "alice's unfinished": ApplicationQuery(
+            states=unfinished, owner="alice", include_deleted=True, limit=None
+        ),
+        "carol's unfinished": ApplicationQuery(
+            states=unfinished, owner="carol", include_deleted=True, limit=None
+        ),
+    }
+
+    assert {name: await store.count_applications(query) for name, query in counts.items()} == {
+        "alive batches": 2,
+        "alive sessions": 2,
+        "starting": 1,
+        "alice's unfinished": 4,
+        "carol's unfinished": 0,
+    }
