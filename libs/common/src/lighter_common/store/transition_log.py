@@ -10,6 +10,10 @@ This asks nothing of a server but an atomic unique-key insert, which MongoDB, SQ
 FerretDB all give (FerretDB's updates are not atomic under concurrency). A crash, or a
 non-atomic write, between the two writes leaves the document behind its log; whoever reads
 it next through `catch_up` applies the missing records first.
+
+Everything here is the same on every store: catch-up, compare-and-set, what a change implies,
+the order the log is listed in, and the grouping a repair does; an adapter provides only the
+reads and writes of `LoggedDocuments`.
 """
 
 from collections.abc import Collection, Iterable, Mapping

@@ -2,7 +2,9 @@
 
 Collections: `applications` (Application documents), `statements`, `transitions` (the log
 every change goes through, store/transition_log.py), `logs`, `counters` (Livy ids and
-per-session statement ids), `idempotencyKeys`, `leases` and `logins` (store/logins/).
+per-session statement ids), `idempotencyKeys`, `leases` and `logins` (store/logins/). What
+every store does alike is store/logged_store.py's; this adapter runs described queries as
+filters (store/mongo/queries.py) and keeps what is MongoDB's own: ids, logs, keys and leases.
 
 Ids come from counters, and unique keys guard them: an insert whose id is taken draws the
 next value and tries again. On MongoDB a counter never repeats a value, so this never loops;

@@ -3,8 +3,9 @@
 Each kind of document has a table whose `doc` column holds it as JSON; the keys queries use
 most are generated columns (store/sqlite/schema.py), any other key is read with json_extract.
 A time is compared as a Julian day number: a generated time column holds one already, a
-document's time is converted, and so is the parameter. Column names and JSON paths come from
-the tables below and the query module's constants, never from input.
+document's time is converted, and so is the parameter. A Julian day keeps whole milliseconds,
+as a transition record's time does, so the log's order is exact. Column names and JSON paths
+come from the tables below and the query module's constants, never from input.
 """
 
 from collections.abc import Iterable, Mapping
