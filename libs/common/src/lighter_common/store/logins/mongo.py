@@ -4,16 +4,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import ConnectionFailure
 
-from lighter_common.store.base import StoreUnavailable
 from lighter_common.store.logins.base import LoginRecord
+from lighter_common.store.mongo.errors import unavailable_when_unreachable
 
 Document = dict[str, Any]
-
-
-def _unavailable(error: ConnectionFailure) -> StoreUnavailable:
-    return StoreUnavailable(f"the database is unreachable: {error}")
 
 
 class MongoLoginRecords:
@@ -24,6 +19,7 @@ class MongoLoginRecords:
         await self._logins.create_index("user")
         await self._logins.create_index("expiresAt")
 
+    @unavailable_when_unreachable
     async def add(self, record: LoginRecord) -> None:
         document = {
             "_id": record.id,
@@ -32,16 +28,11 @@ class MongoLoginRecords:
             "createdAt": record.created_at,
             "expiresAt": record.expires_at,
         }
-        try:
-            await self._logins.replace_one({"_id": record.id}, document, upsert=True)
-        except ConnectionFailure as error:
-            raise _unavailable(error) from error
+        await self._logins.replace_one({"_id": record.id}, document, upsert=True)
 
+    @unavailable_when_unreachable
     async def get(self, login_id: str, *, now: datetime) -> LoginRecord | None:
-        try:
-            found = await self._logins.find_one({"_id": login_id, "expiresAt": {"$gt": now}})
-        except ConnectionFailure as error:
-            raise _unavailable(error) from error
+        found = await self._logins.find_one({"_id": login_id, "expiresAt": {"$gt": now}})
         if found is None:
             return None
         return LoginRecord(
@@ -52,23 +43,17 @@ class MongoLoginRecords:
             expires_at=_utc(found["expiresAt"]),
         )
 
+    @unavailable_when_unreachable
     async def remove(self, login_id: str) -> None:
-        try:
-            await self._logins.delete_one({"_id": login_id})
-        except ConnectionFailure as error:
-            raise _unavailable(error) from error
+        await self._logins.delete_one({"_id": login_id})
 
+    @unavailable_when_unreachable
     async def remove_user(self, user: str) -> int:
-        try:
-            return (await self._logins.delete_many({"user": user})).deleted_count
-        except ConnectionFailure as error:
-            raise _unavailable(error) from error
+        return (await self._logins.delete_many({"user": user})).deleted_count
 
+    @unavailable_when_unreachable
     async def forget_expired(self, now: datetime) -> int:
-        try:
-            return (await self._logins.delete_many({"expiresAt": {"$lte": now}})).deleted_count
-        except ConnectionFailure as error:
-            raise _unavailable(error) from error
+        return (await self._logins.delete_many({"expiresAt": {"$lte": now}})).deleted_count
 
 
 def _utc(value: datetime) -> datetime:
