@@ -17,7 +17,7 @@ StoreUnavailable from every method.
 
 import asyncio
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self, TypeVar, cast
 
@@ -289,7 +289,7 @@ class MongoStore(LoggedStore):
             return int(document["next"]) - step
 
 
-_DECODERS: dict[type[BaseModel], Any] = {
+_DECODERS: dict[type[BaseModel], Callable[[Document], BaseModel | None]] = {
     Application: documents.application,
     Statement: documents.statement,
     TransitionRecord: TransitionRecord.model_validate,
