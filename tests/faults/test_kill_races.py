@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from lighter_common.backends.base import LaunchContext
-from lighter_common.backends.local import LocalBackend
-from lighter_common.backends.local_process import session_members
+from lighter_common.backends.local.backend import LocalBackend
+from lighter_common.backends.local.process import session_members
 from lighter_common.bus.memory import MemoryBus
 from lighter_common.domain.application import Application, ApplicationType, utcnow
 from lighter_common.domain.states import ApplicationState

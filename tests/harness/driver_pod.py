@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lighter_common.backends.local import _pyspark_home
+from lighter_common.backends.spark_home import pyspark_home
 
 from tests.harness.kubernetes import KubeCluster
 
@@ -47,7 +47,7 @@ def driver_command(
     if _PROPERTIES_OPTION in args:
         at = args.index(_PROPERTIES_OPTION) + 1
         args[at] = str(_copy_properties(cluster, namespace, pod, args[at], work_dir))
-    spark_home = _pyspark_home()
+    spark_home = pyspark_home()
     command = [
         str(spark_home / "bin" / "spark-submit"),
         "--deploy-mode",

@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 from lighter_common.backends.base import LaunchContext
-from lighter_common.backends.local import LocalBackend
+from lighter_common.backends.local.backend import LocalBackend
 from lighter_common.bus.memory import MemoryBus
 from lighter_common.domain.application import Application, ApplicationType, utcnow
 from lighter_common.domain.driver import DriverPhase

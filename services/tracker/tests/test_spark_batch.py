@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from lighter_common.backends.local import LocalBackend
+from lighter_common.backends.local.backend import LocalBackend
 from lighter_common.bus.memory import MemoryBus
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.states import ApplicationState

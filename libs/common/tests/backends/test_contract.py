@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from lighter_common.backends.base import Backend, LaunchContext
 from lighter_common.backends.kubernetes.backend import KubernetesBackend
-from lighter_common.backends.local import LocalBackend
+from lighter_common.backends.local.backend import LocalBackend
 from lighter_common.backends.simulated import RUN_SECONDS_CONF, SimulatedBackend
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus

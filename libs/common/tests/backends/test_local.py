@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lighter_common.backends import open_backend
 from lighter_common.backends.base import LaunchContext
-from lighter_common.backends.local import LocalBackend
+from lighter_common.backends.local.backend import LocalBackend
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus
 from lighter_common.domain.submit_params import ConfValue, SubmitParams

@@ -7,7 +7,7 @@ from lighter_common.bus.base import Bus
 from lighter_common.domain.application import Application
 from lighter_common.domain.driver import DriverKey
 from lighter_common.domain.states import ApplicationState
-from lighter_common.lifecycle import finish_application
+from lighter_common.ending import finish_application
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store
 

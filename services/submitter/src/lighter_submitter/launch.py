@@ -9,8 +9,8 @@ from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.driver import DriverKey
 from lighter_common.domain.statement import DEFAULT_KIND
 from lighter_common.domain.states import ALIVE_STATES, ApplicationState
+from lighter_common.ending import finish_application
 from lighter_common.kernel import KERNEL_FILE_ROUTE, KERNEL_PATH
-from lighter_common.lifecycle import finish_application
 from lighter_common.messages import TRACKER_QUEUE, TrackApplication
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store

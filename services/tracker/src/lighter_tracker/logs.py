@@ -4,7 +4,7 @@ import time
 
 from lighter_common.backends.base import Backend
 from lighter_common.domain.application import Application
-from lighter_common.lifecycle import capture_log
+from lighter_common.ending import capture_log
 from lighter_common.store.base import Store
 
 

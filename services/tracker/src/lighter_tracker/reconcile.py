@@ -11,7 +11,7 @@ from lighter_common.domain.driver_state import StateChange, launch_timed_out, ne
 from lighter_common.domain.driver_urls import safe_url
 from lighter_common.domain.states import ALIVE_STATES
 from lighter_common.domain.transitions import previous_states
-from lighter_common.lifecycle import finish_application, revive_session
+from lighter_common.ending import finish_application, revive_session
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store
 

@@ -18,7 +18,7 @@ def open_backend(settings: "Settings") -> "Backend":
 
         return SimulatedBackend(settings)
     if settings.backend == "local":
-        from lighter_common.backends.local import LocalBackend
+        from lighter_common.backends.local.backend import LocalBackend
 
         return LocalBackend(settings)
     if settings.backend == "kubernetes":

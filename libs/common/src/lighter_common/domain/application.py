@@ -65,7 +65,7 @@ class AppInfo(BaseModel):
 
 
 class Milestones(BaseModel):
-    """When the application's current life reached each step (domain/lifecycle.py keeps them)."""
+    """When the application's current life reached each step (domain/milestones.py keeps them)."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 

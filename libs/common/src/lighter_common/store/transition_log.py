@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar, cast
 from pydantic import BaseModel
 
 from lighter_common.domain.application import Application, utcnow
-from lighter_common.domain.lifecycle import milestone_changes
+from lighter_common.domain.milestones import milestone_changes
 from lighter_common.domain.transition_record import SubjectKind, TransitionRecord, record_id
 from lighter_common.store.fields import model_value
 

@@ -12,7 +12,7 @@ from typing import Any
 from lighter_common.domain.app_links import NO_TEMPLATES, LinkTemplates, app_links
 from lighter_common.domain.application import Application
 from lighter_common.domain.errors import InvalidRequest
-from lighter_common.domain.lifecycle import Lifecycle
+from lighter_common.domain.milestones import Lifecycle
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams

@@ -17,7 +17,7 @@ from lighter_api.applications import BATCHES, SESSIONS, Resource
 from lighter_api.deps import BusDep, ServicesDep, SettingsDep, StoreDep
 from lighter_api.dialects import lighter
 from lighter_api.dialects.logs import log_page
-from lighter_api.lifecycle import lifecycle_of
+from lighter_api.queue_position import lifecycle_of
 from lighter_api.routes import inputs
 
 

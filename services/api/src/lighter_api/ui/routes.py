@@ -27,7 +27,7 @@ from lighter_api.auth.logins import COOKIE, Logins
 from lighter_api.auth.middleware import LOGIN_PATH, LOGOUT_PATH, UI_PREFIX
 from lighter_api.deps import SettingsDep, StoreDep
 from lighter_api.dialects import lighter
-from lighter_api.lifecycle import lifecycle_of
+from lighter_api.queue_position import lifecycle_of
 from lighter_api.routes import inputs
 from lighter_api.ui.pages import page
 

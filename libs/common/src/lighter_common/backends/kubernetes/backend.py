@@ -66,7 +66,7 @@ from lighter_common.backends.kubernetes.raw_api import (
     json_body_or_none,
     succeeded,
 )
-from lighter_common.backends.local import SERVICE_ENV_PREFIX, _pyspark_home
+from lighter_common.backends.spark_home import environment_without_service_settings, pyspark_home
 from lighter_common.backends.spark_submit import spark_submit_args
 from lighter_common.domain.application import Application
 from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus, LiveDriver
@@ -97,7 +97,7 @@ class KubernetesBackend:
         self._settings = settings
         self._namespace = settings.kubernetes_namespace
         self._logs_dir = settings.data_dir.resolve() / LOGS_DIR
-        self._spark_home = (settings.spark_home or _pyspark_home()).resolve()
+        self._spark_home = (settings.spark_home or pyspark_home()).resolve()
         self._api_client: client.ApiClient | None = None
         self._core: client.CoreV1Api | None = None
         self._native: NativeSubmitter | None = None
@@ -426,11 +426,7 @@ class KubernetesBackend:
 
     def _submit_environment(self) -> dict[str, str]:
         """spark-submit's environment: the service's, without Lighter's own settings."""
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith(SERVICE_ENV_PREFIX)
-        }
+        env = environment_without_service_settings()
         env["SPARK_HOME"] = str(self._spark_home)
         # spark-submit resolves the host's name to bind to; in a container that can fail.
         env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")

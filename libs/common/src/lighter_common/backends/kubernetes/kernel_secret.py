@@ -3,7 +3,7 @@
 The secret must be in nothing another driver can read: drivers may list pods (to run their
 executors), so not the pod's spec nor its environment; not the driver's ConfigMap of Spark
 conf; not spark-submit's argv. Each driver pod gets a Secret named after the pod, and so one
-per driver generation, as the secret itself is (lifecycle.py). It is mounted through Spark's
+per driver generation, as the secret itself is (ending.py). It is mounted through Spark's
 own `spark.kubernetes.driver.secrets.<name>=<dir>` (MountSecretsFeatureStep), so the native
 and spark-submit paths build the same volume; the kernel reads the file that
 LIGHTER_KERNEL_SECRET_FILE names. The driver's service account has no access to Secrets

@@ -1,7 +1,7 @@
 """An application's lifecycle as the API shows it: its milestones, and its place in the queue."""
 
 from lighter_common.domain.application import BATCH_TYPES, SESSION_TYPES, Application
-from lighter_common.domain.lifecycle import Lifecycle, lifecycle
+from lighter_common.domain.milestones import Lifecycle, lifecycle
 from lighter_common.domain.states import ApplicationState
 from lighter_common.store.base import ApplicationQuery, Store
 

@@ -1,6 +1,6 @@
 """Runs one driver detached from whoever launched it and records how it ended.
 
-    python -m lighter_common.backends.local_supervisor <app dir> -- <command...>
+    python -m lighter_common.backends.local.supervisor <app dir> -- <command...>
 
 The supervisor forks. The child starts a new session (so the session id, its pid, names the
 whole driver tree), writes `pid` (its pid and start time), starts the command and waits for
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from lighter_common.backends.local_process import process_start
+from lighter_common.backends.local.process import process_start
 from lighter_common.backends.spark_launcher import LauncherListener
 
 PID_FILE = "pid"

@@ -1,4 +1,5 @@
-"""Moving an application to a final state, the same way from every service."""
+"""Ending an application the same way from every service: its final state, its log kept, and a
+permanent session brought back to life."""
 
 import logging
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lighter_common.domain.application import Application, ApplicationType
-from lighter_common.domain.lifecycle import lifecycle, milestone_changes
+from lighter_common.domain.milestones import lifecycle, milestone_changes
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
 

@@ -17,7 +17,6 @@ The backend reference is the directory's name.
 """
 
 import asyncio
-import importlib.util
 import json
 import os
 import signal
@@ -27,29 +26,29 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from lighter_common.backends import local_supervisor
 from lighter_common.backends.base import LaunchContext, LaunchResult
 from lighter_common.backends.driver_log import DriverLogFacts, last_error_line
-from lighter_common.backends.local_process import (
+from lighter_common.backends.local import supervisor as supervisor_module
+from lighter_common.backends.local.process import (
     is_same_process,
     live_sessions,
     process_start,
     session_members,
     signal_session,
 )
-from lighter_common.backends.local_supervisor import (
+from lighter_common.backends.local.supervisor import (
     EXIT_CODE_FILE,
     KILLED_FILE,
     PID_FILE,
     SPARK_APP_ID_FILE,
     write_atomically,
 )
+from lighter_common.backends.spark_home import environment_without_service_settings, pyspark_home
 from lighter_common.backends.spark_submit import spark_submit_args
 from lighter_common.domain.application import Application
 from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus, LiveDriver
 from lighter_common.settings import Settings
 
-SERVICE_ENV_PREFIX = "LIGHTER_"
 LOCK_FILE = "launch.lock"
 IDENTITY_FILE = "application"
 LOG_FILE = "driver.log"
@@ -68,7 +67,7 @@ class LocalBackend:
     def __init__(self, settings: Settings, *, kill_grace_seconds: float = 5.0) -> None:
         self._apps_dir = settings.data_dir.resolve() / "apps"
         self._master = settings.spark_master
-        self._spark_home = (settings.spark_home or _pyspark_home()).resolve()
+        self._spark_home = (settings.spark_home or pyspark_home()).resolve()
         self._kill_grace_seconds = kill_grace_seconds
         self._log_scans: dict[Path, _LogScan] = {}
 
@@ -143,7 +142,7 @@ class LocalBackend:
         write_atomically(app_dir / IDENTITY_FILE, json.dumps(identity))
         with (app_dir / LOG_FILE).open("ab") as log:
             supervisor = subprocess.run(
-                [sys.executable, "-m", local_supervisor.__name__, str(app_dir), "--", *command],
+                [sys.executable, "-m", supervisor_module.__name__, str(app_dir), "--", *command],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -172,11 +171,7 @@ class LocalBackend:
         code in the driver must not read them. The kernel's own variables come from the
         launch context.
         """
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith(SERVICE_ENV_PREFIX)
-        }
+        env = environment_without_service_settings()
         env["SPARK_HOME"] = str(self._spark_home)
         # Python workers need an interpreter that has pyspark: the one running this service.
         env.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -353,10 +348,3 @@ def _read_identity(app_dir: Path) -> DriverKey | None:
         return DriverKey(str(identity["id"]), int(identity["generation"]))
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return None  # launched before identities were recorded, or being written
-
-
-def _pyspark_home() -> Path:
-    spec = importlib.util.find_spec("pyspark")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the local backend needs pyspark installed, or LIGHTER_SPARK_HOME")
-    return Path(next(iter(spec.submodule_search_locations)))
