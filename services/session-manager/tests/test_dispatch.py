@@ -294,3 +294,22 @@ async def test_a_poll_that_looked_before_a_result_does_not_show_the_session_busy
         assert after is not None and after.state is ApplicationState.IDLE
     finally:
         await store.close()
+
+
+async def test_a_poll_that_looks_while_a_result_is_recorded_does_not_show_the_session_busy(
+    store: SqliteStore,
+) -> None:
+    # The result's handler showed the session idle and has not yet recorded the result when
+    # the kernel's next poll reads the session (idle) and its statement (still running).
+    session = await add_session(store, state=ApplicationState.IDLE)
+    statement = await submit(store, session, "40 + 2")
+    dispatcher = Dispatcher(store=store)
+    await dispatcher.next_work(session, generation=0, kernel_busy=False)
+    await dispatcher.statement_ending(session, statement.id)
+
+    work = await dispatcher.wait_for_work(session, generation=0, kernel_busy=True, max_wait=0)
+    await store.update_statement(session.id, statement.id, {"state": S.AVAILABLE})
+
+    assert not work.statements  # ending, so neither held nor lost
+    after = await store.get_application(session.id)
+    assert after is not None and after.state is ApplicationState.IDLE

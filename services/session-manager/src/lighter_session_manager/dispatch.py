@@ -114,18 +114,22 @@ class Dispatcher:
         current = await self._current(session.id, generation)
         if current is None:
             return Work()  # a long-poll outlived its driver; the next poll hears 410
-        work = await self._statement_work(session, generation=generation, kernel_busy=kernel_busy)
+        work = await self._statement_work(
+            session, generation=generation, kernel_busy=kernel_busy, ending=current.ending_statement
+        )
         work.seen_seq = current.seq
         if current.completion is not None and current.completion.waiting(utcnow()):
             work.completions = [current.completion]
         return work
 
     async def _statement_work(
-        self, session: Application, *, generation: int, kernel_busy: bool
+        self, session: Application, *, generation: int, kernel_busy: bool, ending: int | None
     ) -> Work:
         in_flight, _ = await self._store.list_statements(session.id, states=IN_FLIGHT_STATES)
         held: list[Statement] = []
         for statement in in_flight:
+            if ending is not None and statement.id <= ending:
+                continue  # its result is being recorded: the kernel no longer holds it
             if statement.dispatched_to == generation:
                 held.append(statement)
             elif statement.state is _S.CANCELLING and statement.dispatched_to is None:
@@ -182,10 +186,14 @@ class Dispatcher:
     async def statement_ending(self, session: Application, statement_id: int) -> None:
         """Before a statement's result is recorded: the session shows idle first, unless
         another statement is in flight, so a client that sees the result never then reads
-        the session busy (sparkmagic reads the session right after a cell's result)."""
+        the session busy (sparkmagic reads the session right after a cell's result).
+
+        The session also records which statement is ending: a poll that reads the session
+        after this and the statement before its result is recorded must not count it held
+        (and show the session busy again, or hand it out again)."""
         in_flight, _ = await self._store.list_statements(session.id, states=IN_FLIGHT_STATES)
         if all(statement.id == statement_id for statement in in_flight):
-            await self._show_activity(session.id, busy=False)
+            await self._show_activity(session.id, busy=False, ending_statement=statement_id)
 
     async def _claim_oldest_waiting(self, session_id: str, generation: int) -> Statement | None:
         while True:
@@ -236,12 +244,19 @@ class Dispatcher:
         )
 
     async def _show_activity(
-        self, session_id: str, *, busy: bool, seen_seq: int | None = None
+        self,
+        session_id: str,
+        *,
+        busy: bool,
+        seen_seq: int | None = None,
+        ending_statement: int | None = None,
     ) -> None:
         # A compare-and-set that usually matches nothing: the state is already right.
         target = session_activity_state(busy)
         # A statement started or the last one ended: the idle timeout counts from here.
-        changes = {"state": target, "last_activity_at": utcnow()}
+        changes: dict[str, object] = {"state": target, "last_activity_at": utcnow()}
+        if ending_statement is not None:
+            changes["ending_statement"] = ending_statement
         only_if = None if seen_seq is None else {"seq": seen_seq}
         await self._store.update_application(
             session_id, changes, expected=previous_states(target), only_if=only_if

@@ -119,6 +119,9 @@ class Application(BaseModel):
     heartbeat_at: datetime | None = None  # Livy clients' contact: heartbeatTimeoutInSecond
     generation: int = 0
     completion: Completion | None = None  # the newest completion request (domain/completion.py)
+    # The newest statement whose result is being recorded: a look at the store that still
+    # finds it running must not show the session busy again (session-manager dispatch).
+    ending_statement: int | None = None
     milestones: Milestones = Field(default_factory=Milestones)
     seq: int = 0  # changes logged so far (store/transition_log.py)
 
