@@ -30,6 +30,23 @@ logger = logging.getLogger(__name__)
 # How long a client should wait before retrying while the database is unreachable.
 RETRY_AFTER_SECONDS = 5
 
+# The status of each domain error; a class not listed answers as its nearest listed parent.
+DOMAIN_ERROR_STATUSES: dict[type[LighterError], int] = {
+    LighterError: 400,
+    InvalidRequest: 400,
+    NotFound: 404,
+    Conflict: 409,
+    Forbidden: 403,
+    QuotaExceeded: 429,
+}
+
+
+def status_of(error: LighterError) -> int:
+    for cls in type(error).__mro__:
+        if cls in DOMAIN_ERROR_STATUSES:
+            return DOMAIN_ERROR_STATUSES[cls]
+    raise TypeError(f"{type(error).__name__} is not a domain error")
+
 
 class ApiError(Exception):
     def __init__(
@@ -113,18 +130,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(LighterError)
     async def _domain(request: Request, error: LighterError) -> JSONResponse:
-        status, headers = 400, dict[str, str]()
-        if isinstance(error, QuotaExceeded):
-            status, headers["Retry-After"] = 429, str(error.retry_after_seconds)
-        elif isinstance(error, NotFound):
-            status = 404
-        elif isinstance(error, Conflict):
-            status = 409
-        elif isinstance(error, Forbidden):
-            status = 403
-        elif isinstance(error, InvalidRequest):
-            status = 400
-        return error_response(request, ApiError(status, str(error), headers=headers))
+        headers = {}
+        if error.retry_after_seconds is not None:
+            headers["Retry-After"] = str(error.retry_after_seconds)
+        return error_response(request, ApiError(status_of(error), str(error), headers=headers))
 
     @app.exception_handler(StoreUnavailable)
     async def _store_unavailable(request: Request, error: StoreUnavailable) -> JSONResponse:

@@ -1,17 +1,26 @@
-"""Domain errors.
+"""Errors the domain raises on purpose, each meaning one kind of refusal.
 
-LighterError
- ├── NotFound            an application or statement that does not exist (404)
- ├── Conflict            an id already taken, or an action the state forbids (409 / 400)
- │    └── InvalidTransition
- ├── InvalidRequest      input that breaks a rule the models cannot express (400)
- ├── Forbidden           an action the caller may not take (403)
- └── QuotaExceeded       a limit the caller reached; try again later (429, Retry-After)
+The API answers each with the status its class (or the nearest parent) maps to in
+`lighter_api/errors.py`:
+
+LighterError                 the base; anything else the domain refuses (400)
+ ├── NotFound                an application or statement that does not exist, or that the
+ │                           caller may not see (404)
+ ├── Conflict                an id already taken, an idempotency key reused for another
+ │    │                      request (409)
+ │    └── InvalidTransition  a state change the lifecycle does not allow (409)
+ ├── InvalidRequest          input that breaks a rule the models cannot express (400)
+ ├── Forbidden               an action the caller is known but not allowed to take (403)
+ └── QuotaExceeded           a limit the caller reached; worth retrying after
+                             `retry_after_seconds` (429 with Retry-After)
 """
 
 
 class LighterError(Exception):
     """Base of all errors the domain raises on purpose."""
+
+    # Seconds after which trying again may succeed; None: the same request will fail again.
+    retry_after_seconds: int | None = None
 
 
 class NotFound(LighterError):
@@ -31,12 +40,10 @@ class InvalidRequest(LighterError):
 
 
 class Forbidden(LighterError):
-    """An action the caller is known but not allowed to take (403)."""
+    pass
 
 
 class QuotaExceeded(LighterError):
-    """The caller holds as much as a limit allows; worth retrying after `retry_after_seconds`."""
-
     def __init__(self, message: str, *, retry_after_seconds: int) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
