@@ -2,6 +2,11 @@ import pytest
 from lighter_common.domain.errors import InvalidTransition
 from lighter_common.domain.states import FINISHED_STATES, ApplicationState, StatementState
 from lighter_common.domain.transitions import (
+    CONTACT_RECORDABLE,
+    DRIVER_FACTS_RECORDABLE,
+    LAUNCHING,
+    TIMEOUT_KILL_REQUESTABLE,
+    WAITING_FOR_LAUNCH,
     can_transition,
     can_transition_statement,
     check_transition,
@@ -67,3 +72,20 @@ def test_nothing_moves_back_to_not_started() -> None:
 def test_session_activity_state() -> None:
     assert session_activity_state(busy=True) is A.BUSY
     assert session_activity_state(busy=False) is A.IDLE
+
+
+def test_changes_that_keep_the_state_never_touch_an_ended_application() -> None:
+    named = [
+        WAITING_FOR_LAUNCH,
+        LAUNCHING,
+        DRIVER_FACTS_RECORDABLE,
+        TIMEOUT_KILL_REQUESTABLE,
+        CONTACT_RECORDABLE,
+    ]
+    for states in named:
+        assert states and not states & FINISHED_STATES
+
+
+def test_driver_facts_wait_for_a_driver() -> None:
+    assert A.NOT_STARTED not in DRIVER_FACTS_RECORDABLE
+    assert WAITING_FOR_LAUNCH == {A.NOT_STARTED}

@@ -24,6 +24,7 @@ from lighter_common.domain.quota import check_unfinished_quota
 from lighter_common.domain.statement import DEFAULT_KIND, kind_problem
 from lighter_common.domain.states import UNFINISHED_STATES, ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
+from lighter_common.domain.transitions import CONTACT_RECORDABLE
 from lighter_common.messages import SUBMITTER_QUEUE, KillApplication, LaunchApplication
 from lighter_common.settings import Settings
 from lighter_common.store.base import ApplicationQuery, Store
@@ -274,7 +275,7 @@ async def record_heartbeat(store: Store, app: Application) -> None:
         return
     # Only over the document as read: a change made meanwhile wins, and the next read stamps.
     await store.touch_application(
-        app.id, {"heartbeat_at": now}, expected=UNFINISHED_STATES, only_if={"seq": app.seq}
+        app.id, {"heartbeat_at": now}, expected=CONTACT_RECORDABLE, only_if={"seq": app.seq}
     )
 
 

@@ -14,7 +14,7 @@ from lighter_common.bus.base import Bus
 from lighter_common.domain.completion import ANSWERING_STATES, Completion, completion_problem
 from lighter_common.domain.errors import InvalidRequest
 from lighter_common.domain.statement import statement_kind
-from lighter_common.domain.states import UNFINISHED_STATES
+from lighter_common.domain.transitions import CONTACT_RECORDABLE
 from lighter_common.messages import SESSION_MANAGER_QUEUE, CompletionRequested
 from lighter_common.store.base import Store
 
@@ -49,7 +49,7 @@ async def complete(
         code=code, kind=statement_kind(kind, session_kind=session.kind), cursor=cursor
     )
     asked = await store.update_application(
-        session.id, {"completion": request}, expected=UNFINISHED_STATES
+        session.id, {"completion": request}, expected=CONTACT_RECORDABLE
     )
     if asked is None:
         return []

@@ -79,7 +79,7 @@ async def cancel_statement(
             session.id,
             statement_id,
             {"state": S.CANCELLED, "completed_at": utcnow()},
-            expected=(S.WAITING,),
+            expected=previous_statement_states(S.RUNNING),
         )
         if cancelled is not None:
             return cancelled

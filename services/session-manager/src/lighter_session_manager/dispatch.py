@@ -206,7 +206,7 @@ class Dispatcher:
                 session_id,
                 waiting[0].id,
                 {"state": _S.RUNNING, "dispatched_to": generation, "started_at": utcnow()},
-                expected=(_S.WAITING,),
+                expected=previous_statement_states(_S.RUNNING),
             )
             if claimed is not None:
                 DISPATCHED.labels(redelivered="false").inc()

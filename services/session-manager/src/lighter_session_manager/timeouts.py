@@ -11,6 +11,7 @@ from lighter_common.bus.base import Bus
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.session_timeouts import expiry_reason
 from lighter_common.domain.states import ALIVE_STATES
+from lighter_common.domain.transitions import TIMEOUT_KILL_REQUESTABLE
 from lighter_common.messages import SUBMITTER_QUEUE, KillApplication
 from lighter_common.store.base import ApplicationQuery, Store
 from prometheus_client import Counter
@@ -45,7 +46,7 @@ async def _end(store: Store, bus: Bus, session: Application, reason: str) -> boo
     marked = await store.update_application(
         session.id,
         {"kill_requested": True, "state_reason": reason},
-        expected=ALIVE_STATES,
+        expected=TIMEOUT_KILL_REQUESTABLE,
         only_if={"kill_requested": False},
     )
     if marked is None:

@@ -3,6 +3,7 @@
 from lighter_common.domain.application import BATCH_TYPES, SESSION_TYPES, Application
 from lighter_common.domain.capacity import Admission, CapacityLimits, Occupancy, plan_admission
 from lighter_common.domain.states import ALIVE_STATES, ApplicationState
+from lighter_common.domain.transitions import WAITING_FOR_LAUNCH
 from lighter_common.store.base import ApplicationQuery, Store
 
 PENDING_PAGE = 500
@@ -45,6 +46,6 @@ async def admit(store: Store, limits: CapacityLimits) -> Admission:
     for app_id, reason in admission.waiting.items():
         if by_id[app_id].state_reason != reason:
             await store.update_application(
-                app_id, {"state_reason": reason}, expected=(ApplicationState.NOT_STARTED,)
+                app_id, {"state_reason": reason}, expected=WAITING_FOR_LAUNCH
             )
     return admission

@@ -8,7 +8,8 @@ from lighter_common.bus.base import Bus
 from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.driver import DriverKey
 from lighter_common.domain.statement import DEFAULT_KIND
-from lighter_common.domain.states import ALIVE_STATES, ApplicationState
+from lighter_common.domain.states import ApplicationState
+from lighter_common.domain.transitions import DRIVER_FACTS_RECORDABLE, previous_states
 from lighter_common.ending import finish_application
 from lighter_common.kernel import KERNEL_FILE_ROUTE, KERNEL_PATH
 from lighter_common.messages import TRACKER_QUEUE, TrackApplication
@@ -31,7 +32,7 @@ async def claim(store: Store, app: Application) -> Application | None:
     return await store.update_application(
         app.id,
         {"state": ApplicationState.STARTING, "state_reason": None, "started_at": utcnow()},
-        expected=(ApplicationState.NOT_STARTED,),
+        expected=previous_states(ApplicationState.STARTING),
         only_if={"deleted": False},
     )
 
@@ -88,7 +89,7 @@ async def launch(
     if result.spark_app_id:
         changes["app_id"] = result.spark_app_id
     recorded = await store.update_application(
-        app.id, changes, expected=ALIVE_STATES, only_if={"generation": app.generation}
+        app.id, changes, expected=DRIVER_FACTS_RECORDABLE, only_if={"generation": app.generation}
     )
     if recorded is None:
         # Ended (or restarted) while launching: nobody else knows this driver exists.

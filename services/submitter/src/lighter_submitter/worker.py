@@ -14,6 +14,7 @@ from lighter_common.background import BackgroundTasks
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.states import ALIVE_STATES, ApplicationState
+from lighter_common.domain.transitions import LAUNCHING
 from lighter_common.messages import (
     SUBMITTER_QUEUE,
     Command,
@@ -156,7 +157,7 @@ class Submitter:
             renewed = await self._store.update_application(
                 app.id,
                 {"started_at": utcnow()},
-                expected=(ApplicationState.STARTING,),
+                expected=LAUNCHING,
                 only_if={"started_at": app.started_at, "backend_ref": None},
             )
             if renewed is not None:

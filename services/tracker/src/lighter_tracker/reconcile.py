@@ -9,8 +9,7 @@ from lighter_common.domain.application import AppInfo, Application, utcnow
 from lighter_common.domain.driver import DriverKey, DriverStatus
 from lighter_common.domain.driver_state import StateChange, launch_timed_out, next_state
 from lighter_common.domain.driver_urls import safe_url
-from lighter_common.domain.states import ALIVE_STATES
-from lighter_common.domain.transitions import previous_states
+from lighter_common.domain.transitions import DRIVER_FACTS_RECORDABLE, previous_states
 from lighter_common.ending import finish_application, revive_session
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store
@@ -61,10 +60,13 @@ async def reconcile(
         if not discovered:
             return False
         discovered["contacted_at"] = utcnow()
-        return await store.update_application(app.id, discovered, expected=ALIVE_STATES) is not None
+        return (
+            await store.update_application(app.id, discovered, expected=DRIVER_FACTS_RECORDABLE)
+            is not None
+        )
     if change.revive or change.state.is_finished:
         if discovered and not change.revive:
-            await store.update_application(app.id, discovered, expected=ALIVE_STATES)
+            await store.update_application(app.id, discovered, expected=DRIVER_FACTS_RECORDABLE)
             app = app.model_copy(update=discovered)
         ended = await _end(
             store=store, bus=bus, backend=backend, settings=settings, app=app, change=change

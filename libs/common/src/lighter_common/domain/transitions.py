@@ -41,6 +41,22 @@ _STATEMENT_PREVIOUS: dict[StatementState, frozenset[StatementState]] = {
 }
 
 
+# Changes that keep the state, named after what they do: the states an application may be
+# in for each (the compare-and-set's `expected`).
+#: Why an application waits for capacity is written only while it still waits.
+WAITING_FOR_LAUNCH: frozenset[ApplicationState] = frozenset({_A.NOT_STARTED})
+#: A launch interrupted by a restart is renewed (by one replica) only while still starting.
+LAUNCHING: frozenset[ApplicationState] = frozenset({_A.STARTING})
+#: What a driver's launch or tracking finds out (where it runs, its Spark id, when it was seen)
+#: is recorded only while the application is alive.
+DRIVER_FACTS_RECORDABLE: frozenset[ApplicationState] = ALIVE_STATES
+#: A session past its idle or total timeout is marked for a kill only while alive.
+TIMEOUT_KILL_REQUESTABLE: frozenset[ApplicationState] = ALIVE_STATES
+#: A client's or a kernel's contact (heartbeats, completion requests and answers, a driver's
+#: poll) is recorded on any application that has not ended.
+CONTACT_RECORDABLE: frozenset[ApplicationState] = UNFINISHED_STATES
+
+
 def previous_states(target: ApplicationState) -> frozenset[ApplicationState]:
     """The states an application may be in to move to `target`."""
     return _APPLICATION_PREVIOUS[target]
