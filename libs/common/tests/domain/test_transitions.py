@@ -88,4 +88,4 @@ def test_changes_that_keep_the_state_never_touch_an_ended_application() -> None:
 
 def test_driver_facts_wait_for_a_driver() -> None:
     assert A.NOT_STARTED not in DRIVER_FACTS_RECORDABLE
-    assert WAITING_FOR_LAUNCH == {A.NOT_STARTED}
+    assert {A.NOT_STARTED} == WAITING_FOR_LAUNCH
