@@ -22,6 +22,9 @@ def with_operator_secrets(tmp_path: Path) -> Path:
     password = secrets.token_hex(24)
     url = f"mongodb://lighter:{password}@lighter-mongodb:27017/?authSource=admin"
     (overlay / "mongodb.env").write_text(f"username=lighter\npassword={password}\nurl={url}\n")
+    password = secrets.token_hex(24)
+    url = f"amqp://lighter:{password}@lighter-rabbitmq:5672/"
+    (overlay / "rabbitmq.env").write_text(f"username=lighter\npassword={password}\nurl={url}\n")
     (overlay / "ui-login.env").write_text(f"secret={secrets.token_hex(32)}\n")
     return overlay
 
