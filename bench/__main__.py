@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from lighter_common.settings import Settings
+from lighter_common.settings import LimitsSettings
 
 from bench.flood import SETTINGS as FLOOD_SETTINGS
 from bench.flood import FloodOptions, measure_flood
@@ -76,7 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     kubernetes.add_argument(
         "--k8s-native-concurrency",
         type=int,
-        default=Settings.model_fields["max_starting_jobs"].default,
+        default=LimitsSettings.model_fields["max_starting_jobs"].default,
         help="native launches at once (Lighter's LIGHTER_MAX_STARTING_JOBS default)",
     )
     kubernetes.add_argument("--k8s-pods", type=int, help="running driver pods (2000)")

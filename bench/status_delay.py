@@ -23,7 +23,7 @@ from lighter_common.backends.simulated import (
     SimulatedPlan,
 )
 from lighter_common.domain.application import ApplicationType
-from lighter_common.settings import Settings
+from lighter_common.settings import ServerSettings, Settings, StoreSettings
 from lighter_common.store import ApplicationQuery, Store, open_store
 
 from bench.machine import CpuMeter, load_average
@@ -104,9 +104,11 @@ async def measure_status_delay(lighter: Lighter, options: StatusDelayOptions) ->
 def _store_settings(lighter: Lighter) -> Settings:
     env = lighter.env
     return Settings(
-        data_dir=env["LIGHTER_DATA_DIR"],
-        mongo_url=env.get("LIGHTER_MONGO_URL"),
-        mongo_database=env.get("LIGHTER_MONGO_DATABASE", "lighter"),
+        server=ServerSettings(data_dir=env["LIGHTER_DATA_DIR"]),
+        store=StoreSettings(
+            mongo_url=env.get("LIGHTER_MONGO_URL"),
+            mongo_database=env.get("LIGHTER_MONGO_DATABASE", "lighter"),
+        ),
     )
 
 

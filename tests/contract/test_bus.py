@@ -21,7 +21,7 @@ from lighter_common.messages import (
     TrackApplication,
     encode,
 )
-from lighter_common.settings import Settings
+from lighter_common.settings import BusSettings, Settings
 
 from tests.harness.rabbitmq import RabbitMQServer, queue_prefix
 
@@ -274,8 +274,8 @@ async def test_close_waits_for_handlers_in_progress(buses: Buses) -> None:
 
 
 async def test_open_bus_follows_the_settings(rabbitmq_url: str) -> None:
-    memory = await open_bus(Settings(rabbitmq_url=None))
-    rabbitmq = await open_bus(Settings(rabbitmq_url=rabbitmq_url))
+    memory = await open_bus(Settings(bus=BusSettings(rabbitmq_url=None)))
+    rabbitmq = await open_bus(Settings(bus=BusSettings(rabbitmq_url=rabbitmq_url)))
     try:
         assert isinstance(memory, MemoryBus)
         assert isinstance(rabbitmq, RabbitMQBus)

@@ -10,12 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from lighter_api.auth.settings import AuthSettings
 from lighter_common.backends.kubernetes.driver_conf import SPARK_VERSION
-from lighter_common.settings import Settings
 from lighter_standalone.cli import SERVICES
-from pydantic import AliasChoices
-from pydantic_settings import BaseSettings
+from lighter_standalone.settings_table import all_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -36,18 +33,7 @@ def instructions() -> list[tuple[str, str]]:
 
 def known_variables() -> set[str]:
     """Every LIGHTER_* variable Lighter reads."""
-    models: tuple[type[BaseSettings], ...] = (Settings, AuthSettings)
-    names = set()
-    for model in models:
-        prefix = model.model_config.get("env_prefix", "")
-        for name, field in model.model_fields.items():
-            names.add(f"{prefix}{name}".upper())
-            alias = field.validation_alias
-            if isinstance(alias, AliasChoices):
-                names |= {choice.upper() for choice in alias.choices if isinstance(choice, str)}
-            elif isinstance(alias, str):
-                names.add(alias.upper())
-    return names
+    return {name for row in all_rows() for name in row.variables}
 
 
 def lighter_deployments() -> list[dict[str, Any]]:

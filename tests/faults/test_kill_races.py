@@ -21,7 +21,13 @@ from lighter_common.domain.application import Application, ApplicationType, utcn
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.messages import SUBMITTER_QUEUE, KillApplication, LaunchApplication
-from lighter_common.settings import Settings
+from lighter_common.settings import (
+    LimitsSettings,
+    LocalSettings,
+    LoopSettings,
+    ServerSettings,
+    Settings,
+)
 from lighter_common.store.sqlite import SqliteStore
 from lighter_submitter.worker import Submitter
 from lighter_tracker.worker import Tracker
@@ -43,13 +49,10 @@ class Services:
 @pytest.fixture
 async def services(tmp_path: Path) -> AsyncIterator[Services]:
     settings = Settings(
-        data_dir=tmp_path / "data",
-        spark_home=fake_spark_home(tmp_path / "spark"),
-        max_running_jobs=TRIES,
-        max_starting_jobs=TRIES,
-        tracker_interval=0.2,
-        sweep_interval=0.5,
-        zombie_interval=0.5,
+        server=ServerSettings(data_dir=tmp_path / "data"),
+        local=LocalSettings(spark_home=fake_spark_home(tmp_path / "spark")),
+        limits=LimitsSettings(max_running_jobs=TRIES, max_starting_jobs=TRIES),
+        loops=LoopSettings(tracker_interval=0.2, sweep_interval=0.5, zombie_interval=0.5),
     )
     store = await SqliteStore.open(tmp_path / "lighter.db")
     bus = MemoryBus()
@@ -87,7 +90,7 @@ async def delete(services: Services, app_id: str) -> None:
 def driver_processes(settings: Settings) -> dict[str, list[int]]:
     """Live processes of every driver ever started under the data dir, by directory."""
     alive = {}
-    for pid_file in (settings.data_dir / "apps").glob("*/pid"):
+    for pid_file in (settings.server.data_dir / "apps").glob("*/pid"):
         members = session_members(int(pid_file.read_text().split()[0]))
         if members:
             alive[pid_file.parent.name] = members
@@ -133,7 +136,7 @@ async def test_deleting_batches_at_random_moments_of_their_launch_leaves_no_driv
 
     assert all(state and state.is_finished for state in states.values()), states
     assert alive == {}, "drivers outlived their applications"
-    launched = list((services.settings.data_dir / "apps").glob("*/pid"))
+    launched = list((services.settings.server.data_dir / "apps").glob("*/pid"))
     assert launched, "no driver was ever started: the races were not run"
 
 

@@ -15,6 +15,8 @@ from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.settings import Settings
 from lighter_common.store.sqlite import SqliteStore
 
+from tests.harness.settings import settings_of
+
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
@@ -46,7 +48,7 @@ def simulated_settings(tmp_path: Path, **overrides: object) -> Settings:
         "simulated_start_seconds": 3600,
         **overrides,
     }
-    return Settings.model_validate(values)
+    return settings_of(**values)
 
 
 @pytest.fixture

@@ -29,6 +29,8 @@ from typing import Any
 
 from lighter_common.settings import Settings
 
+from tests.harness.settings import settings_of
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "k8s-test-cluster.sh"
 KWOK_NODE = "kwok-node"
@@ -62,7 +64,7 @@ class KubeCluster:
 
     def settings(self, namespace: str, data_dir: Path, **overrides: Any) -> Settings:
         """Lighter's settings for the Kubernetes backend, its drivers in `namespace` here."""
-        return Settings(
+        return settings_of(
             data_dir=data_dir,
             backend="kubernetes",
             kubernetes_kubeconfig=self.kubeconfig,

@@ -16,11 +16,11 @@ from lighter_api.app import create_app
 from lighter_api.auth import users
 from lighter_api.auth.settings import AuthSettings
 from lighter_common.bus.memory import MemoryBus
-from lighter_common.settings import Settings
 from lighter_common.store.sqlite import SqliteStore
 
 from tests.harness.asgi import client_of
 from tests.harness.in_process import bus, store
+from tests.harness.settings import settings_of
 
 __all__ = ["bus", "client_of", "store"]
 
@@ -48,7 +48,7 @@ def secure_app(store: SqliteStore, bus: MemoryBus, tmp_path: Path, users_file: P
             "view_groups": "auditors",
             "superusers": "root",
         }
-        lighter = Settings.model_validate({"data_dir": tmp_path / "data", **(settings or {})})
+        lighter = settings_of(**{"data_dir": tmp_path / "data", **(settings or {})})
         return create_app(
             store=store, bus=bus, settings=lighter, auth=AuthSettings(**{**auth_defaults, **auth})
         )

@@ -15,7 +15,7 @@ from lighter_common.bus.memory import MemoryBus
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.settings import Settings
+from lighter_common.settings import ServerSettings, Settings
 from lighter_common.store.sqlite import SqliteStore
 from lighter_submitter.launch import claim, launch
 
@@ -115,7 +115,7 @@ async def test_superusers_pass_only_where_the_operator_says_so(secure_app: AppFa
 async def test_a_document_that_bypassed_the_api_is_refused_before_its_driver_runs(
     store: SqliteStore, bus: MemoryBus, tmp_path: Path
 ) -> None:
-    settings = Settings(data_dir=tmp_path, backend="simulated")
+    settings = Settings(server=ServerSettings(data_dir=tmp_path, backend="simulated"))
     backend = SimulatedBackend(settings)
     params = SubmitParams(
         file="s3a://j/a.py", conf={"spark.kubernetes.executor.podTemplateFile": "/etc/shadow"}

@@ -17,7 +17,7 @@ from lighter_common.domain.driver import DriverPhase, DriverStatus
 from lighter_common.domain.driver_urls import safe_url
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.settings import Settings
+from lighter_common.settings import ServerSettings, SessionSettings, Settings
 from lighter_common.store.sqlite import SqliteStore
 from lighter_session_manager.dispatch import Dispatcher
 from lighter_session_manager.kernel_endpoint import kernel_router
@@ -62,7 +62,10 @@ def test_an_http_url_is_kept(url: str) -> None:
 
 @pytest.fixture
 def kernel(store: SqliteStore, tmp_path: Path) -> FastAPI:
-    settings = Settings.model_validate({"data_dir": tmp_path / "data", "kernel_poll_timeout": 0.05})
+    settings = Settings(
+        server=ServerSettings(data_dir=tmp_path / "data"),
+        sessions=SessionSettings(kernel_poll_timeout=0.05),
+    )
     app = FastAPI()
     app.include_router(
         kernel_router(store=store, dispatcher=Dispatcher(store=store), settings=settings)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from lighter_api.auth import users
-from lighter_common.settings import Settings
+from lighter_common.settings import ServerSettings, Settings
 from lighter_common.store import open_store
 from lighter_common.store.sqlite import SqliteStore
 
@@ -39,7 +39,7 @@ async def _use(store: SqliteStore) -> None:
 @pytest.mark.usefixtures("open_umask")
 async def test_the_data_directory_and_database_files_are_private(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    store = await open_store(Settings.model_validate({"data_dir": data_dir}))
+    store = await open_store(Settings(server=ServerSettings(data_dir=data_dir)))
     try:
         assert isinstance(store, SqliteStore)
         await _use(store)

@@ -20,18 +20,20 @@ from lighter_common.domain.application import Application, ApplicationType, new_
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.kernel import KERNEL_PATH
-from lighter_common.settings import Settings
+from lighter_common.settings import KubernetesSettings, ServerSettings, Settings
 from lighter_submitter.launch import launch_context
 
 
 async def test_a_sessions_secret_is_in_nothing_another_driver_can_read(tmp_path: Path) -> None:
     settings = Settings(
-        data_dir=tmp_path,
-        backend="kubernetes",
-        kubernetes_master="k8s://https://k8s.example.org:6443",
-        kubernetes_namespace="spark",
-        kubernetes_image="spark:4.3.0",
-        kernel_url="http://lighter-session-manager:8081",
+        server=ServerSettings(
+            data_dir=tmp_path,
+            backend="kubernetes",
+            kernel_url="http://lighter-session-manager:8081",
+        ),
+        kubernetes=KubernetesSettings(
+            master="k8s://https://k8s.example.org:6443", namespace="spark", image="spark:4.3.0"
+        ),
     )
     session = Application(
         type=ApplicationType.SESSION,

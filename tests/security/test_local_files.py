@@ -11,7 +11,7 @@ import httpx
 import pytest
 from lighter_api.app import create_app
 from lighter_common.bus.memory import MemoryBus
-from lighter_common.settings import Settings
+from lighter_common.settings import ServerSettings, Settings
 from lighter_common.store.sqlite import SqliteStore
 
 from .conftest import AppFactory, basic, client_of
@@ -88,6 +88,8 @@ async def test_without_authentication_the_one_trusted_user_keeps_local_paths(
     store: SqliteStore, bus: MemoryBus, tmp_path: Path
 ) -> None:
     # Lighter on the loopback without authentication: the README's `examples/pi.py` works.
-    app = create_app(store=store, bus=bus, settings=Settings(data_dir=tmp_path))
+    app = create_app(
+        store=store, bus=bus, settings=Settings(server=ServerSettings(data_dir=tmp_path))
+    )
     response = await post(app, {"file": "examples/pi.py", "pyFiles": ["lib/helpers.py"]})
     assert response.status_code == 201, response.text

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from lighter_api.app import create_app
 from lighter_common.bus.memory import MemoryBus
-from lighter_common.settings import Settings
+from lighter_common.settings import ServerSettings, Settings
 from lighter_common.store.sqlite import SqliteStore
 
 from tests.harness.in_process import bus, store
@@ -18,7 +18,9 @@ __all__ = ["bus", "store"]
 
 @pytest.fixture
 def app(store: SqliteStore, bus: MemoryBus, tmp_path: Path) -> FastAPI:
-    return create_app(store=store, bus=bus, settings=Settings(data_dir=tmp_path))
+    return create_app(
+        store=store, bus=bus, settings=Settings(server=ServerSettings(data_dir=tmp_path))
+    )
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from pathlib import Path
 import httpx
 from lighter_api.app import create_app
 from lighter_common.bus.memory import MemoryBus
-from lighter_common.settings import Settings
+from lighter_common.settings import LinkSettings, ServerSettings, Settings
 from lighter_common.store.sqlite import SqliteStore
 
 SPARK_ID = "spark-5f1c"
@@ -15,10 +15,12 @@ async def test_links_from_the_templates_are_in_the_api_and_on_the_page(
     store: SqliteStore, bus: MemoryBus, tmp_path: Path
 ) -> None:
     settings = Settings(
-        data_dir=tmp_path,
-        spark_ui_url_template="https://spark.example/ui/{appId}",
-        external_logs_url_template="https://logs.example/?app={{id}}",
-        spark_history_server_url="https://history.example",
+        server=ServerSettings(data_dir=tmp_path),
+        links=LinkSettings(
+            spark_ui_url_template="https://spark.example/ui/{appId}",
+            external_logs_url_template="https://logs.example/?app={{id}}",
+            spark_history_server_url="https://history.example",
+        ),
     )
     app = create_app(store=store, bus=bus, settings=settings)
     transport = httpx.ASGITransport(app=app)

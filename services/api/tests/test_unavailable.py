@@ -13,7 +13,7 @@ from lighter_common.bus.base import BusError
 from lighter_common.bus.memory import MemoryBus
 from lighter_common.domain.states import StatementState
 from lighter_common.messages import Command
-from lighter_common.settings import Settings
+from lighter_common.settings import ServerSettings, Settings
 from lighter_common.store.base import Store, StoreUnavailable
 from lighter_common.store.sqlite import SqliteStore
 
@@ -44,7 +44,9 @@ async def refusing_client(
     request: pytest.FixtureRequest, store: SqliteStore, tmp_path: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
     bus = RefusingBus(request.param)
-    app = create_app(store=store, bus=bus, settings=Settings(data_dir=tmp_path))
+    app = create_app(
+        store=store, bus=bus, settings=Settings(server=ServerSettings(data_dir=tmp_path))
+    )
     async with _client(app) as http:
         yield http
     await bus.close()
@@ -53,7 +55,9 @@ async def refusing_client(
 @pytest.fixture
 async def unreachable_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     store = cast(Store, UnreachableStore())
-    app = create_app(store=store, bus=MemoryBus(), settings=Settings(data_dir=tmp_path))
+    app = create_app(
+        store=store, bus=MemoryBus(), settings=Settings(server=ServerSettings(data_dir=tmp_path))
+    )
     async with _client(app) as http:
         yield http
 

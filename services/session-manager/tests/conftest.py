@@ -8,7 +8,7 @@ from lighter_common.domain.application import (
 )
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.settings import Settings
+from lighter_common.settings import ServerSettings, SessionSettings, Settings
 
 from tests.harness.in_process import bus, store
 
@@ -17,7 +17,10 @@ __all__ = ["bus", "store"]
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, kernel_poll_timeout=5.0, session_check_interval=0.1)
+    return Settings(
+        server=ServerSettings(data_dir=tmp_path),
+        sessions=SessionSettings(kernel_poll_timeout=5.0, session_check_interval=0.1),
+    )
 
 
 def new_session(

@@ -20,7 +20,7 @@ from lighter_common.domain.completion import Completion
 from lighter_common.domain.statement import Statement, StatementOutput
 from lighter_common.domain.states import ApplicationState, StatementState
 from lighter_common.kernel import KERNEL_PATH
-from lighter_common.settings import Settings
+from lighter_common.settings import SessionSettings, Settings
 from lighter_common.store.sqlite import SqliteStore
 from lighter_session_manager.dispatch import Dispatcher
 from lighter_session_manager.kernel_endpoint import kernel_router
@@ -40,7 +40,7 @@ class EndpointServer:
 
     def __init__(self, store: SqliteStore, dispatcher: Dispatcher) -> None:
         app = FastAPI()
-        settings = Settings(kernel_poll_timeout=2.0)
+        settings = Settings(sessions=SessionSettings(kernel_poll_timeout=2.0))
         app.include_router(kernel_router(store=store, dispatcher=dispatcher, settings=settings))
         self._app = app
         self._server: uvicorn.Server | None = None

@@ -21,7 +21,8 @@ S = StatementState
 @pytest.fixture
 async def client(store: SqliteStore, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
-    fast = settings.model_copy(update={"kernel_poll_timeout": 0.3})
+    sessions = settings.sessions.model_copy(update={"kernel_poll_timeout": 0.3})
+    fast = settings.model_copy(update={"sessions": sessions})
     app.include_router(
         kernel_router(store=store, dispatcher=Dispatcher(store=store), settings=fast)
     )

@@ -139,7 +139,8 @@ async def test_permanent_sessions_are_created_once_and_launched(
             {"id": "shared", "submitParams": {"kind": "sql", "conf": {"spark.x": 1}}}
         )
     ]
-    configured = settings.model_copy(update={"permanent_sessions": specs})
+    sessions = settings.sessions.model_copy(update={"permanent_sessions": specs})
+    configured = settings.model_copy(update={"sessions": sessions})
     launches = await collect(bus, SUBMITTER_QUEUE)
     for _ in range(2):
         manager = SessionManager(store=store, bus=bus, settings=configured)

@@ -73,7 +73,8 @@ async def test_beyond_capacity_an_application_waits_and_says_why(
 async def test_two_replicas_claim_each_application_once(
     store: SqliteStore, bus: MemoryBus, settings: Settings
 ) -> None:
-    settings = settings.model_copy(update={"max_running_jobs": 10, "max_starting_jobs": 10})
+    limits = settings.limits.model_copy(update={"max_running_jobs": 10, "max_starting_jobs": 10})
+    settings = settings.model_copy(update={"limits": limits})
     backend = CountingBackend(settings)
     apps = [await store.insert_application(new_batch()) for _ in range(6)]
     replicas = [submitter(store, bus, backend, settings) for _ in range(2)]
@@ -167,7 +168,7 @@ async def test_the_sweep_relaunches_an_interrupted_launch_once(
     store: SqliteStore, bus: MemoryBus, settings: Settings
 ) -> None:
     backend = CountingBackend(settings)
-    long_ago = utcnow() - timedelta(seconds=settings.launch_timeout + 1)
+    long_ago = utcnow() - timedelta(seconds=settings.loops.launch_timeout + 1)
     interrupted = await store.insert_application(new_batch(A.STARTING, started_at=long_ago))
     recent = await store.insert_application(new_batch(A.STARTING, started_at=utcnow()))
     replicas = [submitter(store, bus, backend, settings) for _ in range(2)]

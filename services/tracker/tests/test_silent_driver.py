@@ -11,7 +11,7 @@ from lighter_common.domain.application import Application, ApplicationType, utcn
 from lighter_common.domain.driver import DriverPhase
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.settings import Settings
+from lighter_common.settings import LocalSettings, LoopSettings, ServerSettings, Settings
 from lighter_common.store.sqlite import SqliteStore
 from lighter_tracker.worker import Tracker
 
@@ -22,7 +22,9 @@ async def test_a_driver_silent_past_the_launch_timeout_ends_in_error_and_is_kill
     store: SqliteStore, bus: MemoryBus, tmp_path: Path
 ) -> None:
     settings = Settings(
-        data_dir=tmp_path / "data", spark_home=fake_spark_home(tmp_path / "spark"), launch_timeout=1
+        server=ServerSettings(data_dir=tmp_path / "data"),
+        local=LocalSettings(spark_home=fake_spark_home(tmp_path / "spark")),
+        loops=LoopSettings(launch_timeout=1),
     )
     backend = LocalBackend(settings, kill_grace_seconds=2)
     script = tmp_path / "silent.py"

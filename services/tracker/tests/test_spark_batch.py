@@ -12,7 +12,7 @@ from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.messages import SUBMITTER_QUEUE, LaunchApplication
-from lighter_common.settings import Settings
+from lighter_common.settings import LocalSettings, LoopSettings, ServerSettings, Settings
 from lighter_common.store.sqlite import SqliteStore
 from lighter_submitter.worker import Submitter
 from lighter_tracker.worker import Tracker
@@ -27,7 +27,11 @@ SPARK_TIMEOUT = 300.0
 async def lighter(
     store: SqliteStore, bus: MemoryBus, tmp_path: Path
 ) -> AsyncIterator[tuple[SqliteStore, MemoryBus]]:
-    settings = Settings(data_dir=tmp_path / "data", spark_master="local[2]", tracker_interval=0.2)
+    settings = Settings(
+        server=ServerSettings(data_dir=tmp_path / "data"),
+        local=LocalSettings(spark_master="local[2]"),
+        loops=LoopSettings(tracker_interval=0.2),
+    )
     backend = LocalBackend(settings)
     workers: list[Submitter | Tracker] = [
         Submitter(store=store, bus=bus, backend=backend, settings=settings),

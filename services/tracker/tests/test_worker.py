@@ -202,7 +202,7 @@ async def test_a_driver_silent_past_the_launch_timeout_is_ended_and_stopped(
     store: SqliteStore, bus: MemoryBus, settings: Settings
 ) -> None:
     backend = ScriptedBackend()
-    long_ago = utcnow() - timedelta(seconds=settings.launch_timeout + 1)
+    long_ago = utcnow() - timedelta(seconds=settings.loops.launch_timeout + 1)
     silent = await store.insert_application(launched(BATCH, A.STARTING, started_at=long_ago))
     fresh = await store.insert_application(launched(BATCH, A.STARTING))
     for app in (silent, fresh):

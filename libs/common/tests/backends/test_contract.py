@@ -20,7 +20,13 @@ from lighter_common.backends.simulated import RUN_SECONDS_CONF, SimulatedBackend
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus
 from lighter_common.domain.submit_params import ConfValue, SubmitParams
-from lighter_common.settings import Settings
+from lighter_common.settings import (
+    KubernetesSettings,
+    LocalSettings,
+    ServerSettings,
+    Settings,
+    SimulatedSettings,
+)
 
 from tests.harness.fake_spark import fake_spark_home
 from tests.harness.kubernetes import KWOK_NODE, SUCCEEDS_LABEL, shared_cluster
@@ -43,7 +49,10 @@ def batch(file: Path | str, *args: str, conf: dict[str, ConfValue] | None = None
 
 
 def local_case(tmp_path: Path) -> Case:
-    settings = Settings(data_dir=tmp_path / "data", spark_home=fake_spark_home(tmp_path / "spark"))
+    settings = Settings(
+        server=ServerSettings(data_dir=tmp_path / "data"),
+        local=LocalSettings(spark_home=fake_spark_home(tmp_path / "spark")),
+    )
     finite = tmp_path / "finite.py"
     finite.write_text("print('finite driver done', flush=True)\n")
     endless = tmp_path / "endless.py"
@@ -57,7 +66,10 @@ def local_case(tmp_path: Path) -> Case:
 
 
 def local_spark_case(tmp_path: Path) -> Case:
-    settings = Settings(data_dir=tmp_path / "data", spark_master="local[2]")
+    settings = Settings(
+        server=ServerSettings(data_dir=tmp_path / "data"),
+        local=LocalSettings(spark_master="local[2]"),
+    )
     quiet: dict[str, ConfValue] = {"spark.eventLog.enabled": False, "spark.ui.enabled": False}
     return Case(
         backend=LocalBackend(settings, kill_grace_seconds=5),
@@ -69,7 +81,8 @@ def local_spark_case(tmp_path: Path) -> Case:
 
 def simulated_case(tmp_path: Path) -> Case:
     settings = Settings(
-        data_dir=tmp_path / "data", simulated_start_seconds=0.2, simulated_run_seconds=0.5
+        server=ServerSettings(data_dir=tmp_path / "data"),
+        simulated=SimulatedSettings(start_seconds=0.2, run_seconds=0.5),
     )
     return Case(
         backend=SimulatedBackend(settings),
@@ -85,13 +98,14 @@ def kubernetes_case(tmp_path: Path) -> Case:
     template = tmp_path / "driver-template.yaml"
     template.write_text(f"apiVersion: v1\nkind: Pod\nspec:\n  nodeName: {KWOK_NODE}\n")
     settings = Settings(
-        data_dir=tmp_path / "data",
-        backend="kubernetes",
-        kubernetes_kubeconfig=cluster.kubeconfig,
-        kubernetes_namespace=cluster.new_namespace(),
-        kubernetes_image="registry.example.org/spark:4.0.1",
-        kubernetes_driver_pod_template=template,
-        kubernetes_submit_timeout=300,
+        server=ServerSettings(data_dir=tmp_path / "data", backend="kubernetes"),
+        kubernetes=KubernetesSettings(
+            kubeconfig=cluster.kubeconfig,
+            namespace=cluster.new_namespace(),
+            image="registry.example.org/spark:4.0.1",
+            driver_pod_template=template,
+            submit_timeout=300,
+        ),
     )
     job = "local:///opt/spark/examples/src/main/python/pi.py"
     succeeds: dict[str, ConfValue] = {

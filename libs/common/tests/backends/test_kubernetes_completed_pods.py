@@ -95,4 +95,4 @@ def test_a_pod_given_up_on_while_it_goes_on_counts_from_when_it_was_seen_so() ->
 def test_the_time_to_keep_completed_pods_is_a_duration(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIGHTER_KUBERNETES_COMPLETED_POD_TTL", "10m")
 
-    assert Settings().kubernetes_completed_pod_ttl == 600
+    assert Settings().kubernetes.completed_pod_ttl == 600

@@ -15,12 +15,12 @@ def test_lighter_kubernetes_enabled_selects_the_kubernetes_backend(
 
     settings = Settings()
 
-    assert settings.backend == "kubernetes"
-    assert (settings.kubernetes_namespace, settings.kubernetes_service_account) == (
+    assert settings.server.backend == "kubernetes"
+    assert (settings.kubernetes.namespace, settings.kubernetes.service_account) == (
         "jobs",
         "spark-driver",
     )
-    assert settings.kubernetes_unschedulable_timeout == 120
+    assert settings.kubernetes.unschedulable_timeout == 120
     assert open_backend(settings).name == "kubernetes"
 
 
@@ -28,4 +28,4 @@ def test_an_explicit_backend_wins_over_kubernetes_enabled(monkeypatch: pytest.Mo
     monkeypatch.setenv("LIGHTER_KUBERNETES_ENABLED", "true")
     monkeypatch.setenv("LIGHTER_BACKEND", "simulated")
 
-    assert Settings().backend == "simulated"
+    assert Settings().server.backend == "simulated"

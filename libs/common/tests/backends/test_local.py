@@ -12,7 +12,7 @@ from lighter_common.backends.local.backend import LocalBackend
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus
 from lighter_common.domain.submit_params import ConfValue, SubmitParams
-from lighter_common.settings import Settings
+from lighter_common.settings import LocalSettings, ServerSettings, Settings
 
 pytestmark = pytest.mark.spark
 
@@ -23,7 +23,10 @@ SPARK_TIMEOUT = 240.0
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("lighter"), spark_master="local[2]")
+    return Settings(
+        server=ServerSettings(data_dir=tmp_path_factory.mktemp("lighter")),
+        local=LocalSettings(spark_master="local[2]"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,7 @@ async def wait_for(
 
 
 def supervisor_pid(settings: Settings, app: Application) -> int:
-    return int((settings.data_dir / "apps" / app.id / "pid").read_text().split()[0])
+    return int((settings.server.data_dir / "apps" / app.id / "pid").read_text().split()[0])
 
 
 def live_session_members(session_id: int) -> list[int]:
@@ -164,7 +167,7 @@ async def sleeper(backend: LocalBackend) -> AsyncIterator[Application]:
 async def test_a_second_launch_returns_the_same_ref_and_starts_nothing(
     backend: LocalBackend, settings: Settings, sleeper: Application
 ) -> None:
-    pid_file = settings.data_dir / "apps" / sleeper.id / "pid"
+    pid_file = settings.server.data_dir / "apps" / sleeper.id / "pid"
     recorded = pid_file.read_text()
     members = sorted(live_session_members(supervisor_pid(settings, sleeper)))
 

@@ -10,7 +10,7 @@ from lighter_common.backends.base import LaunchContext
 from lighter_common.backends.local.backend import LocalBackend
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.settings import Settings
+from lighter_common.settings import LocalSettings, ServerSettings, Settings
 
 from tests.harness.fake_spark import fake_spark_home
 
@@ -31,7 +31,10 @@ async def driver_environment(backend: LocalBackend, app: Application) -> dict[st
 async def test_a_driver_inherits_none_of_the_services_lighter_variables(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", spark_home=fake_spark_home(tmp_path / "spark"))
+    settings = Settings(
+        server=ServerSettings(data_dir=tmp_path / "data"),
+        local=LocalSettings(spark_home=fake_spark_home(tmp_path / "spark")),
+    )
     monkeypatch.setenv("LIGHTER_MONGO_URL", "mongodb://lighter:secret@db:27017/")
     monkeypatch.setenv("LIGHTER_RABBITMQ_URL", "amqp://lighter:secret@broker:5672/")
     monkeypatch.setenv("LIGHTER_SOMETHING_ELSE", "private")

@@ -11,16 +11,14 @@ from lighter_common.backends.simulated import SimulatedBackend, SimulatedPlan
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver import DriverKey, DriverPhase
 from lighter_common.domain.submit_params import ConfValue, SubmitParams
-from lighter_common.settings import Settings
+from lighter_common.settings import ServerSettings, Settings, SimulatedSettings
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
-        data_dir=tmp_path,
-        backend="simulated",
-        simulated_start_seconds=0.2,
-        simulated_run_seconds=0.3,
+        server=ServerSettings(data_dir=tmp_path, backend="simulated"),
+        simulated=SimulatedSettings(start_seconds=0.2, run_seconds=0.3),
     )
 
 
@@ -120,7 +118,7 @@ async def test_kill_is_seen_by_another_instance(settings: Settings) -> None:
 
     status = await SimulatedBackend(settings).status(app)
     assert status.phase is DriverPhase.KILLED
-    assert (settings.data_dir / "simulated-killed" / f"{app.id}@0").exists()
+    assert (settings.server.data_dir / "simulated-killed" / f"{app.id}@0").exists()
 
 
 async def test_killing_a_finished_application_changes_nothing(settings: Settings) -> None:

@@ -8,7 +8,7 @@ from lighter_common.domain.application import (
     new_application_id,
 )
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.settings import Settings
+from lighter_common.settings import SessionSettings, Settings
 from pydantic import ValidationError
 
 GOOD = ["a", "0", "notebook-1", "Team_A.nightly", "x" * 64, new_application_id()]
@@ -41,7 +41,7 @@ def test_no_application_can_hold_a_refused_id(value: str) -> None:
 @pytest.mark.parametrize("value", BAD)
 def test_a_permanent_session_with_a_refused_id_is_a_configuration_error(value: str) -> None:
     with pytest.raises(ValidationError, match=r"permanent_sessions\.0\.id"):
-        Settings(permanent_sessions=[{"id": value}])
+        Settings(sessions=SessionSettings(permanent_sessions=[{"id": value}]))
 
 
 def test_permanent_sessions_from_the_environment_are_checked(
@@ -51,4 +51,4 @@ def test_permanent_sessions_from_the_environment_are_checked(
     with pytest.raises(ValidationError, match=r"must match"):
         Settings()
     monkeypatch.setenv("LIGHTER_PERMANENT_SESSIONS", '[{"id": "shared-1"}]')
-    assert [s.id for s in Settings().permanent_sessions] == ["shared-1"]
+    assert [s.id for s in Settings().sessions.permanent_sessions] == ["shared-1"]

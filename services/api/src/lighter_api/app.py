@@ -60,7 +60,7 @@ def create_app(
     install_ui(app)
     install_auth(app, auth=auth or AuthSettings(), settings=settings)
     app.add_middleware(LargeBodyGate)  # inside the body limit, which bounds what it reads
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, refusals too
     return app

@@ -56,7 +56,7 @@ def new_application(
     app_id = app_id or new_application_id()
     access = current_access()
     owner = access.owner_of_new(params.proxy_user)
-    lifted = settings.conf_policy_exempts_superusers and access.is_superuser
+    lifted = settings.sharing.conf_policy_exempts_superusers and access.is_superuser
     policy = settings.submission_policy(local_paths_open=access.principal.anonymous)
     if problems := policy.problems(params, conf_lifted=lifted):
         raise InvalidRequest("; ".join(problems))
@@ -67,7 +67,7 @@ def new_application(
             id=app_id,
             type=ApplicationType.BATCH,
             submit_params=params,
-            backend=settings.backend,
+            backend=settings.server.backend,
             owner=owner,
             conf_policy_lifted=lifted,
         )
@@ -80,7 +80,7 @@ def new_application(
         type=ApplicationType.PERMANENT_SESSION if params.permanent else ApplicationType.SESSION,
         submit_params=params.model_copy(update={"kind": kind}),
         kind=kind,
-        backend=settings.backend,
+        backend=settings.server.backend,
         owner=owner,
         conf_policy_lifted=lifted,
         kernel_secret=new_kernel_secret(),
@@ -132,7 +132,7 @@ async def submit(
     """
     app = new_application(resource, params, settings=services.settings, app_id=app_id)
     try:
-        quota = services.settings.max_unfinished_per_user
+        quota = services.settings.limits.max_unfinished_per_user
         return await insert_and_announce(services.store, services.bus, app, quota=quota)
     except Conflict:
         pass
@@ -155,7 +155,7 @@ async def submit_once(
 ) -> Submitted:
     """Create an application; with a key, a retry of the same request gets the same one."""
     store, bus, settings = services.store, services.bus, services.settings
-    quota = settings.max_unfinished_per_user
+    quota = settings.limits.max_unfinished_per_user
     app = new_application(resource, params, settings=settings)
     if idempotency_key is None:
         return Submitted(await insert_and_announce(store, bus, app, quota=quota), created=True)

@@ -46,7 +46,7 @@ async def follow(
     """The stream's text, event by event, until the client goes away."""
     # Records of this very millisecond are newer than the stream: they are sent.
     floor = resume_after or EventCursor(log_time(utcnow()), "")
-    window = EventWindow(floor=floor, skew=timedelta(seconds=settings.events_clock_skew))
+    window = EventWindow(floor=floor, skew=timedelta(seconds=settings.loops.events_clock_skew))
     applications = _Applications(store)
     yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
     silent_since = time.monotonic()
@@ -68,10 +68,10 @@ async def follow(
         stalled = len(page) == PAGE_SIZE and not fresh
         if len(page) == PAGE_SIZE:
             continue
-        if time.monotonic() - silent_since >= settings.events_keep_alive:
+        if time.monotonic() - silent_since >= settings.loops.events_keep_alive:
             silent_since = time.monotonic()
             yield ": keep-alive\n\n"
-        await asyncio.sleep(settings.events_poll_interval)
+        await asyncio.sleep(settings.loops.events_poll_interval)
 
 
 async def _event_text(

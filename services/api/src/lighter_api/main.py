@@ -20,4 +20,6 @@ async def run(settings: Settings) -> None:
         await bus.close()
         await store.close()
 
-    await serve(app, settings=settings, port=settings.port, on_start=key_expiry.start, on_stop=stop)
+    await serve(
+        app, settings=settings, port=settings.server.port, on_start=key_expiry.start, on_stop=stop
+    )

@@ -11,7 +11,7 @@ from lighter_api.app import create_app
 from lighter_api.auth import users
 from lighter_api.auth.settings import AuthSettings
 from lighter_common.bus.memory import MemoryBus
-from lighter_common.settings import Settings
+from lighter_common.settings import ServerSettings, Settings, SharingSettings
 from lighter_common.store.sqlite import SqliteStore
 
 from tests.harness.asgi import client_of
@@ -58,7 +58,10 @@ def auth_app(
             store=store,
             bus=bus,
             # The tests' batches name files under /jobs, as an operator would allow them.
-            settings=Settings(host=host, data_dir=tmp_path, allowed_local_dirs="/jobs"),
+            settings=Settings(
+                server=ServerSettings(host=host, data_dir=tmp_path),
+                sharing=SharingSettings(allowed_local_dirs="/jobs"),
+            ),
             auth=settings,
         )
 

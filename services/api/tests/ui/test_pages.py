@@ -9,7 +9,7 @@ from lighter_api.app import create_app
 from lighter_api.auth import users
 from lighter_api.auth.settings import AuthSettings
 from lighter_common.bus.memory import MemoryBus
-from lighter_common.settings import Settings
+from lighter_common.settings import ServerSettings, Settings
 from lighter_common.store.sqlite import SqliteStore
 
 PREFIX = "/teams/data/lighter"
@@ -23,7 +23,9 @@ def client_for(app: object) -> httpx.AsyncClient:
 async def test_pages_link_assets_and_events_under_the_public_prefix(
     store: SqliteStore, bus: MemoryBus, tmp_path: Path
 ) -> None:
-    settings = Settings(data_dir=tmp_path, public_url=f"https://example.org{PREFIX}/")
+    settings = Settings(
+        server=ServerSettings(data_dir=tmp_path, public_url=f"https://example.org{PREFIX}/")
+    )
     app = create_app(store=store, bus=bus, settings=settings, auth=AuthSettings())
     async with client_for(app) as client:
         root = await client.get("/")
@@ -57,7 +59,9 @@ async def test_the_login_form_sets_a_cookie_that_the_pages_and_api_accept(
     users.add_user(users_file, "ada", groups=[], password="pw-of-ada")
     users.add_user(users_file, "bob", groups=[], password="pw-of-bob")
     auth = AuthSettings(mode="basic", users_file=users_file)
-    app = create_app(store=store, bus=bus, settings=Settings(data_dir=tmp_path), auth=auth)
+    app = create_app(
+        store=store, bus=bus, settings=Settings(server=ServerSettings(data_dir=tmp_path)), auth=auth
+    )
     async with client_for(app) as client:
         redirected = await client.get("/lighter/ui/sessions?state=idle")
         refused = await client.post(
@@ -102,7 +106,9 @@ async def test_the_login_form_sets_a_cookie_that_the_pages_and_api_accept(
 async def test_the_listing_and_its_rows_fragment_filter_and_page_alike(
     store: SqliteStore, bus: MemoryBus, tmp_path: Path
 ) -> None:
-    app = create_app(store=store, bus=bus, settings=Settings(data_dir=tmp_path))
+    app = create_app(
+        store=store, bus=bus, settings=Settings(server=ServerSettings(data_dir=tmp_path))
+    )
     async with client_for(app) as client:
         for name in ("alpha-1", "alpha-2", "beta-1"):
             created = await client.post(

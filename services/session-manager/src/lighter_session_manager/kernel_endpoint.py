@@ -133,7 +133,7 @@ def kernel_router(*, store: Store, dispatcher: Dispatcher, settings: Settings) -
             session,
             generation=request.generation,
             kernel_busy=request.busy,
-            max_wait=settings.kernel_poll_timeout,
+            max_wait=settings.sessions.kernel_poll_timeout,
         )
         POLLS.inc()
         return PollReply(

@@ -17,7 +17,7 @@ async def run(settings: Settings) -> None:
     await serve_worker(
         session_manager,
         name="session-manager",
-        port=settings.session_manager_port,
+        port=settings.server.session_manager_port,
         settings=settings,
         store=store,
         bus=bus,

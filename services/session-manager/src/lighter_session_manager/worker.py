@@ -50,8 +50,8 @@ class SessionManager:
         await ensure_permanent_sessions(
             store=self._store,
             bus=self._bus,
-            specs=self._settings.permanent_sessions,
-            backend=self._settings.backend,
+            specs=self._settings.sessions.permanent_sessions,
+            backend=self._settings.server.backend,
         )
         await self._bus.consume(SESSION_MANAGER_QUEUE, self.handle)
         self._background.start("session-timeouts", self._timeouts_loop)
@@ -78,7 +78,7 @@ class SessionManager:
 
     async def _timeouts_loop(self) -> None:
         while True:
-            await asyncio.sleep(self._settings.session_check_interval)
+            await asyncio.sleep(self._settings.sessions.session_check_interval)
             try:
                 await self.run_once()
             except Exception:
@@ -86,7 +86,7 @@ class SessionManager:
 
     async def run_once(self) -> list[str]:
         """One timeout pass, when this replica holds the lease; returns the sessions ended."""
-        lease_seconds = max(3 * self._settings.session_check_interval, 10.0)
+        lease_seconds = max(3 * self._settings.sessions.session_check_interval, 10.0)
         if not await self._store.acquire_lease(TIMEOUTS_LEASE, self._replica, lease_seconds):
             return []
         now = utcnow()
@@ -94,7 +94,7 @@ class SessionManager:
             store=self._store,
             bus=self._bus,
             now=now,
-            default_idle_timeout=self._settings.session_timeout_interval,
+            default_idle_timeout=self._settings.sessions.session_timeout_interval,
         )
         await self._settle_recently_finished(now)
         return ended

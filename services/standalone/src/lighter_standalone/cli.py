@@ -41,13 +41,21 @@ def main(argv: list[str] | None = None) -> None:
 
         manage_users(arguments[1:])
         return
+    if arguments[:1] == ["settings"]:
+        from lighter_standalone.settings_table import main as print_settings
+
+        print_settings(arguments[1:])
+        return
     parser = argparse.ArgumentParser(
         prog="lighter",
         description="Run Apache Spark batches and sessions over REST. "
         "Configuration comes from LIGHTER_* environment variables.",
     )
     parser.add_argument("service", choices=SERVICES, nargs="?", default="standalone")
-    parser.epilog = "lighter users add NAME ... manages the users of basic and bearer auth."
+    parser.epilog = (
+        "lighter users add NAME ... manages the users of basic and bearer auth; "
+        "lighter settings [--markdown] lists every setting."
+    )
     args = parser.parse_args(arguments)
     run_service(args.service, _runner(args.service))
 

@@ -22,8 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = await SqliteStore.open(settings.data_dir / "lighter.db")
+    settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+    store = await SqliteStore.open(settings.server.data_dir / "lighter.db")
     bus = MemoryBus()
     backend = open_backend(settings)
     submitter = Submitter(store=store, bus=bus, backend=backend, settings=settings)
@@ -44,8 +44,8 @@ async def run(settings: Settings) -> None:
             "standalone Lighter ready",
             extra={
                 "url": settings.base_url,
-                "data_dir": str(settings.data_dir),
-                "backend": settings.backend,
+                "data_dir": str(settings.server.data_dir),
+                "backend": settings.server.backend,
             },
         )
 
@@ -58,4 +58,4 @@ async def run(settings: Settings) -> None:
         await backend.close()
         await store.close()
 
-    await serve(app, settings=settings, port=settings.port, on_start=start, on_stop=stop)
+    await serve(app, settings=settings, port=settings.server.port, on_start=start, on_stop=stop)

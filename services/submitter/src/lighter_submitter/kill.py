@@ -37,7 +37,7 @@ async def kill(
             app=app,
             state=ApplicationState.KILLED,
             reason=reason or ("deleted by a client" if app.deleted else "killed"),
-            max_log_bytes=settings.log_max_bytes,
+            max_log_bytes=settings.limits.log_max_bytes,
         )
     await backend.kill(DriverKey.of(app))
     return app

@@ -81,7 +81,7 @@ async def launch(
             app=app,
             state=ApplicationState.ERROR,
             reason=f"launch failed: {error}",
-            max_log_bytes=settings.log_max_bytes,
+            max_log_bytes=settings.limits.log_max_bytes,
         )
         await backend.kill(DriverKey.of(app))  # whatever the failed launch did start
         return

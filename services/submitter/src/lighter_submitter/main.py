@@ -8,5 +8,5 @@ from lighter_submitter.worker import Submitter
 
 async def run(settings: Settings) -> None:
     await serve_backend_worker(
-        Submitter, name="submitter", port=settings.submitter_port, settings=settings
+        Submitter, name="submitter", port=settings.server.submitter_port, settings=settings
     )

@@ -100,7 +100,7 @@ class Submitter:
             self._wake.set()  # another replica is scheduling; look again shortly
             return 0
         try:
-            admission = await capacity.admit(self._store, self._settings.capacity)
+            admission = await capacity.admit(self._store, self._settings.limits.capacity)
             claimed = [
                 app for app in [await claim(self._store, a) for a in admission.launch] if app
             ]
@@ -128,7 +128,7 @@ class Submitter:
 
     async def _sweep_loop(self) -> None:
         while True:
-            await asyncio.sleep(self._settings.sweep_interval)
+            await asyncio.sleep(self._settings.loops.sweep_interval)
             try:
                 await self.sweep_once()
             except Exception:
@@ -142,7 +142,7 @@ class Submitter:
 
     async def _relaunch_interrupted(self) -> None:
         """Claimed but never recorded: the submitter died mid-launch. Launch again, once."""
-        cutoff = utcnow() - timedelta(seconds=self._settings.launch_timeout)
+        cutoff = utcnow() - timedelta(seconds=self._settings.loops.launch_timeout)
         stale = await self._store.find_applications(
             ApplicationQuery(
                 states=(ApplicationState.STARTING,),

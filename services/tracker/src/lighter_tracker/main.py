@@ -8,5 +8,5 @@ from lighter_tracker.worker import Tracker
 
 async def run(settings: Settings) -> None:
     await serve_backend_worker(
-        Tracker, name="tracker", port=settings.tracker_port, settings=settings
+        Tracker, name="tracker", port=settings.server.tracker_port, settings=settings
     )

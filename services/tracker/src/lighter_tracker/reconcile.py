@@ -41,7 +41,7 @@ async def reconcile(
     status: DriverStatus,
 ) -> bool:
     """Apply `status` to `app`; True when the document changed."""
-    timed_out = launch_timed_out(app, status, now=utcnow(), timeout=settings.launch_timeout)
+    timed_out = launch_timed_out(app, status, now=utcnow(), timeout=settings.loops.launch_timeout)
     if timed_out is not None:
         # End the application first (one replica wins), then its silent driver.
         if (
@@ -94,7 +94,7 @@ async def _end(
             backend=backend,
             app=app,
             reason=change.reason or "driver ended",
-            max_log_bytes=settings.log_max_bytes,
+            max_log_bytes=settings.limits.log_max_bytes,
         )
     return await finish_application(
         store=store,
@@ -103,5 +103,5 @@ async def _end(
         app=app,
         state=change.state,
         reason=change.reason,
-        max_log_bytes=settings.log_max_bytes,
+        max_log_bytes=settings.limits.log_max_bytes,
     )

@@ -47,12 +47,12 @@ class Tracker:
         self._wake = asyncio.Event()
         self._background = BackgroundTasks()
         self._next_zombie_sweep = 0.0
-        self._repair = LogRepair(store, retention=settings.transition_log_retention)
+        self._repair = LogRepair(store, retention=settings.store.transition_log_retention)
         self._logs = LogRefresher(
             store=store,
             backend=backend,
             interval=LOG_REFRESH_SECONDS,
-            max_bytes=settings.log_max_bytes,
+            max_bytes=settings.limits.log_max_bytes,
         )
 
     async def start(self) -> None:
@@ -79,14 +79,14 @@ class Tracker:
             except Exception:
                 logger.exception("tracking pass failed")
             if started >= self._next_zombie_sweep:
-                self._next_zombie_sweep = started + self._settings.zombie_interval
+                self._next_zombie_sweep = started + self._settings.loops.zombie_interval
                 try:
                     await self.sweep_zombies()
                     await self._repair.run_once()
                 except Exception:
                     logger.exception("zombie sweep or log repair failed")
             elapsed = time.monotonic() - started
-            await asyncio.sleep(max(self._settings.tracker_interval - elapsed, 0.05))
+            await asyncio.sleep(max(self._settings.loops.tracker_interval - elapsed, 0.05))
 
     async def sweep_zombies(self) -> int:
         """Stop the drivers no application wants; returns how many."""

@@ -12,17 +12,17 @@ if TYPE_CHECKING:
 
 
 def open_backend(settings: "Settings") -> "Backend":
-    """The backend `settings.backend` names: "local", "kubernetes" or "simulated"."""
-    if settings.backend == "simulated":
+    """The backend `settings.server.backend` names: "local", "kubernetes" or "simulated"."""
+    if settings.server.backend == "simulated":
         from lighter_common.backends.simulated import SimulatedBackend
 
         return SimulatedBackend(settings)
-    if settings.backend == "local":
+    if settings.server.backend == "local":
         from lighter_common.backends.local.backend import LocalBackend
 
         return LocalBackend(settings)
-    if settings.backend == "kubernetes":
+    if settings.server.backend == "kubernetes":
         from lighter_common.backends.kubernetes.backend import KubernetesBackend
 
         return KubernetesBackend(settings)
-    raise ValueError(f"unknown backend {settings.backend!r}")
+    raise ValueError(f"unknown backend {settings.server.backend!r}")

@@ -76,10 +76,10 @@ class SimulatedBackend:
     name = "simulated"
 
     def __init__(self, settings: Settings) -> None:
-        self._drivers_dir = settings.data_dir / "simulated-drivers"
-        self._killed_dir = settings.data_dir / "simulated-killed"
-        self._start_seconds = settings.simulated_start_seconds
-        self._run_seconds = settings.simulated_run_seconds
+        self._drivers_dir = settings.server.data_dir / "simulated-drivers"
+        self._killed_dir = settings.server.data_dir / "simulated-killed"
+        self._start_seconds = settings.simulated.start_seconds
+        self._run_seconds = settings.simulated.run_seconds
 
     async def launch(self, app: Application, context: LaunchContext) -> LaunchResult:
         current = SimulatedPlan.parse(app.backend_ref)

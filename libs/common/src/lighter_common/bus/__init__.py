@@ -8,8 +8,10 @@ from lighter_common.settings import Settings
 
 async def open_bus(settings: Settings) -> Bus:
     """RabbitMQ when `rabbitmq_url` is set, otherwise the in-process bus."""
-    if settings.rabbitmq_url:
-        return await RabbitMQBus.connect(settings.rabbitmq_url, prefix=settings.queue_prefix)
+    if settings.bus.rabbitmq_url:
+        return await RabbitMQBus.connect(
+            settings.bus.rabbitmq_url, prefix=settings.bus.queue_prefix
+        )
     return MemoryBus()
 
 

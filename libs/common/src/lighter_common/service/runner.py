@@ -42,7 +42,7 @@ async def serve(
     on_stop: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Start the workers, serve HTTP until SIGINT/SIGTERM, then stop the workers."""
-    host = settings.host
+    host = settings.server.host
     config = uvicorn.Config(
         app,
         host=host,
@@ -52,7 +52,7 @@ async def serve(
         lifespan="off",
         # Idle keep-alive connections outlive any client's poll interval (pylivy waits exactly
         # uvicorn's default of 5 s, then reuses a socket the server is closing).
-        timeout_keep_alive=settings.http_keep_alive,
+        timeout_keep_alive=settings.server.http_keep_alive,
         # The peer address stays the peer's: header authentication believes only configured
         # proxy addresses, which X-Forwarded-For must not be able to stand in for.
         proxy_headers=False,
@@ -129,6 +129,8 @@ async def serve_backend_worker(
 def run_service(service: str, run: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
     """A service's process: settings from the environment, logging, run until a signal."""
     settings = Settings()
-    configure_logging(service, log_format=settings.log_format, level=settings.log_level)
+    configure_logging(
+        service, log_format=settings.server.log_format, level=settings.server.log_level
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(settings))

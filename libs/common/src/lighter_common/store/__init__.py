@@ -17,9 +17,11 @@ __all__ = [
 
 async def open_store(settings: Settings) -> Store:
     """MongoDB when `mongo_url` is set, else the embedded SQLite file in the data directory."""
-    if settings.mongo_url:
+    if settings.store.mongo_url:
         return await MongoStore.connect(
-            settings.mongo_url, settings.mongo_database, server_timeout=settings.mongo_timeout
+            settings.store.mongo_url,
+            settings.store.mongo_database,
+            server_timeout=settings.store.mongo_timeout,
         )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return await SqliteStore.open(settings.data_dir / "lighter.db")
+    settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+    return await SqliteStore.open(settings.server.data_dir / "lighter.db")

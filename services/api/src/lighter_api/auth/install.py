@@ -26,10 +26,10 @@ def public_prefix(settings: Settings) -> str:
 
 
 def install_auth(app: FastAPI, *, auth: AuthSettings, settings: Settings) -> None:
-    problem = startup_problem(auth, settings.host)
+    problem = startup_problem(auth, settings.server.host)
     if problem is not None:
         raise UnsafeAuthSettings(problem)
-    warning = isolation_warning(auth_mode=auth.mode, backend=settings.backend)
+    warning = isolation_warning(auth_mode=auth.mode, backend=settings.server.backend)
     if warning is not None:
         logger.warning(warning)
     source = UsersSource(auth.users_file) if auth.users_file is not None else None

@@ -13,47 +13,95 @@ LOOPBACK_HOSTS = ("localhost",)
 
 
 class AuthSettings(BaseSettings):
+    """Authentication and access (comma-separated names and groups)."""
+
     model_config = SettingsConfigDict(env_prefix="LIGHTER_AUTH_", extra="ignore")
 
-    mode: AuthMode = "none"
-    # `none` on an address other machines reach must be asked for in so many words.
-    allow_anonymous: bool = False
-    # basic and bearer: users with hashed passwords and tokens (`lighter users add`).
-    users_file: Path | None = None
-    # Livy's access control, as comma-separated names.
-    allowed_users: str = "*"
-    view_groups: str = ""
-    modify_groups: str = ""
-    superusers: str = ""
-    # header: an authenticating proxy in front (oauth2-proxy) names the user in exactly one
-    # header and the groups in one other, which the proxy must set or strip on every request.
-    # The proxies are also believed when they say X-Forwarded-Proto: https.
-    trusted_proxies: str = "127.0.0.1/32,::1/128"
-    user_header: str = Field(default="X-Auth-Request-User", pattern=r"^[A-Za-z0-9-]+$")
-    groups_header: str = Field(default="X-Auth-Request-Groups", pattern=r"^[A-Za-z0-9-]+$")
-    # The former lists (LIGHTER_AUTH_USER_HEADERS, _GROUPS_HEADERS): one name is taken as the
-    # header above; a list is refused at start-up, since any of them would be believed.
-    user_headers: str | None = None
-    groups_headers: str | None = None
-    # oidc: a JWT from the issuer, checked against its JWKS. Without an audience, a token the
-    # issuer made for any other application would do, so that must be asked for in words.
-    oidc_issuer: str | None = None
-    oidc_audience: str | None = None
-    oidc_allow_any_audience: bool = False
-    oidc_jwks_url: str | None = None  # discovered from the issuer when unset
-    oidc_user_claim: str = "sub"
-    oidc_groups_claim: str = "groups"
-    # The web UI's login cookie is signed with this; replicas behind one address share it.
-    session_secret: str | None = None
-    session_hours: float = Field(default=12.0, gt=0)
-    # Failed logins (Basic, bearer, the UI form) allowed per user name and per client address
-    # within the window; past them, 429 until the oldest failure leaves the window.
-    failed_logins_per_user: int = Field(default=5, ge=1)
-    failed_logins_per_address: int = Field(default=20, ge=1)
-    failed_logins_window_seconds: float = Field(default=60.0, gt=0)
-    # /metrics and the OpenAPI document need authentication unless opened here.
-    open_metrics: bool = False
-    open_docs: bool = False
+    mode: AuthMode = Field(
+        default="none",
+        description="How callers are recognised: `none`, `basic`, `bearer`, `header` or `oidc`",
+    )
+    allow_anonymous: bool = Field(
+        default=False,
+        description="`none` on an address other machines reach must be asked for in so many words",
+    )
+    users_file: Path | None = Field(
+        default=None,
+        description="basic and bearer: users with hashed passwords and tokens (`lighter users "
+        "add`)",
+    )
+    allowed_users: str = Field(
+        default="*", description="Livy's access control: who may use Lighter at all"
+    )
+    view_groups: str = Field(default="", description="Groups whose members see every application")
+    modify_groups: str = Field(
+        default="", description="Groups whose members see and change every application"
+    )
+    superusers: str = Field(default="", description="Users who may do anything")
+    trusted_proxies: str = Field(
+        default="127.0.0.1/32,::1/128",
+        description="header: the authenticating proxies (networks) believed for the user and "
+        "groups headers, and for X-Forwarded-Proto: https",
+    )
+    user_header: str = Field(
+        default="X-Auth-Request-User",
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="header: the one header the proxy names the user in (it must set or strip "
+        "it on every request)",
+    )
+    groups_header: str = Field(
+        default="X-Auth-Request-Groups",
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="header: the one header the proxy names the groups in",
+    )
+    user_headers: str | None = Field(
+        default=None,
+        description="Former name of USER_HEADER: one name is taken as that header; a list is "
+        "refused at start-up, since any of them would be believed",
+    )
+    groups_headers: str | None = Field(
+        default=None, description="Former name of GROUPS_HEADER, as USER_HEADERS"
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="oidc: the issuer whose JWTs are accepted (checked by JWKS)"
+    )
+    oidc_audience: str | None = Field(
+        default=None,
+        description="oidc: the audience Lighter's tokens carry; required unless "
+        "OIDC_ALLOW_ANY_AUDIENCE",
+    )
+    oidc_allow_any_audience: bool = Field(
+        default=False,
+        description="oidc: accept a token the issuer made for any application",
+    )
+    oidc_jwks_url: str | None = Field(
+        default=None, description="oidc: the key set; discovered from the issuer when unset"
+    )
+    oidc_user_claim: str = Field(default="sub", description="oidc: the claim naming the user")
+    oidc_groups_claim: str = Field(
+        default="groups", description="oidc: the claim listing the groups"
+    )
+    session_secret: str | None = Field(
+        default=None,
+        description="Signs the web UI's login cookie; replicas behind one address share it",
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="How long a UI login lasts")
+    failed_logins_per_user: int = Field(
+        default=5,
+        ge=1,
+        description="Failed logins (Basic, bearer, the UI form) allowed per user name within "
+        "the window; past them, 429 until the oldest failure leaves it",
+    )
+    failed_logins_per_address: int = Field(
+        default=20, ge=1, description="Failed logins allowed per client address within the window"
+    )
+    failed_logins_window_seconds: float = Field(
+        default=60.0, gt=0, description="The window failed logins are counted in"
+    )
+    open_metrics: bool = Field(default=False, description="/metrics without authentication")
+    open_docs: bool = Field(
+        default=False, description="The OpenAPI document without authentication"
+    )
 
     @property
     def enabled(self) -> bool:

@@ -15,16 +15,16 @@ router = APIRouter(prefix=lighter.PREFIX, tags=["configuration"])
 async def configuration(settings: SettingsDep, store: StoreDep) -> dict[str, Any]:
     permanent = await applications.permanent_sessions(store)
     return {
-        "sparkHistoryServerUrl": settings.spark_history_server_url,
-        "externalLogsUrlTemplate": settings.external_logs_url_template,
+        "sparkHistoryServerUrl": settings.links.spark_history_server_url,
+        "externalLogsUrlTemplate": settings.links.external_logs_url_template,
         "sessionConfiguration": {
-            "timeoutMinutes": int(settings.session_timeout_interval // 60),
+            "timeoutMinutes": int(settings.sessions.session_timeout_interval // 60),
             "permanentSessions": [lighter.render_permanent_session(s) for s in permanent],
         },
-        "backend": settings.backend,
+        "backend": settings.server.backend,
         "limits": {
-            "maxRunningJobs": settings.max_running_jobs,
-            "maxStartingJobs": settings.max_starting_jobs,
-            "maxRunningSessions": settings.max_running_sessions,
+            "maxRunningJobs": settings.limits.max_running_jobs,
+            "maxStartingJobs": settings.limits.max_starting_jobs,
+            "maxRunningSessions": settings.limits.max_running_sessions,
         },
     }

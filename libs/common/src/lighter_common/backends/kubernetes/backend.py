@@ -95,9 +95,9 @@ class KubernetesBackend:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._namespace = settings.kubernetes_namespace
-        self._logs_dir = settings.data_dir.resolve() / LOGS_DIR
-        self._spark_home = (settings.spark_home or pyspark_home()).resolve()
+        self._namespace = settings.kubernetes.namespace
+        self._logs_dir = settings.server.data_dir.resolve() / LOGS_DIR
+        self._spark_home = (settings.local.spark_home or pyspark_home()).resolve()
         self._api_client: client.ApiClient | None = None
         self._core: client.CoreV1Api | None = None
         self._native: NativeSubmitter | None = None
@@ -114,7 +114,7 @@ class KubernetesBackend:
         core = await self._api()
         submission = await self.submission(app, context)
         name, argv, secret = submission.pod_name, submission.argv, submission.kernel_secret
-        if self._settings.kubernetes_submit == "native":
+        if self._settings.kubernetes.submit == "native":
             # An existing pod answers the create with 409, then is returned: one call fewer.
             native = await self._native_submit(argv, secret)
             if native is not None:
@@ -208,8 +208,8 @@ class KubernetesBackend:
         return driver_status(
             seen,
             now=datetime.now(UTC),
-            unschedulable_timeout=self._settings.kubernetes_unschedulable_timeout,
-            start_timeout=self._settings.kubernetes_start_timeout,
+            unschedulable_timeout=self._settings.kubernetes.unschedulable_timeout,
+            start_timeout=self._settings.kubernetes.start_timeout,
             log_tail=log_tail,
         )
 
@@ -354,7 +354,7 @@ class KubernetesBackend:
         # Spark gives its API client 10 s to connect; a submitter running several JVMs on a
         # busy CPU misses that (measured: 5 of 8 failed at 4 at once on 2 loaded cores). Put
         # first, so that the user's own --conf of the same key still wins.
-        patience = f"{int(self._settings.kubernetes_submit_timeout * 1000)}"
+        patience = f"{int(self._settings.kubernetes.submit_timeout * 1000)}"
         command = [
             str(self._spark_home / "bin" / "spark-submit"),
             *("--conf", f"spark.kubernetes.submission.connectionTimeout={patience}"),
@@ -370,13 +370,13 @@ class KubernetesBackend:
         )
         try:
             raw, _ = await asyncio.wait_for(
-                process.communicate(), self._settings.kubernetes_submit_timeout
+                process.communicate(), self._settings.kubernetes.submit_timeout
             )
         except TimeoutError:
             process.kill()
             await process.wait()
             raise RuntimeError(
-                f"spark-submit did not finish in {self._settings.kubernetes_submit_timeout:g}s"
+                f"spark-submit did not finish in {self._settings.kubernetes.submit_timeout:g}s"
             ) from None
         output = raw.decode("utf-8", errors="replace")
         await asyncio.to_thread(_write, self._logs_dir / f"{pod_name}{_SUBMIT_LOG_SUFFIX}", output)
@@ -386,7 +386,7 @@ class KubernetesBackend:
         """A session's kernel, fetched by the driver from the session-manager it calls home to."""
         if context.kernel_file is None:
             return None
-        if not self._settings.kernel_url or not context.kernel_file_url:
+        if not self._settings.server.kernel_url or not context.kernel_file_url:
             # The address derived for local drivers (127.0.0.1) means nothing inside a pod.
             raise RuntimeError(
                 "sessions on Kubernetes need LIGHTER_KERNEL_URL: the session-manager's "
@@ -402,18 +402,18 @@ class KubernetesBackend:
             "spark.kubernetes.namespace": self._namespace,
             "spark.kubernetes.driver.pod.name": pod_name,
             "spark.kubernetes.authenticate.driver.serviceAccountName": (
-                settings.kubernetes_service_account
+                settings.kubernetes.service_account
             ),
         }
-        if settings.kubernetes_image:
-            conf["spark.kubernetes.container.image"] = settings.kubernetes_image
-        if settings.kubernetes_driver_pod_template:
+        if settings.kubernetes.image:
+            conf["spark.kubernetes.container.image"] = settings.kubernetes.image
+        if settings.kubernetes.driver_pod_template:
             conf["spark.kubernetes.driver.podTemplateFile"] = str(
-                settings.kubernetes_driver_pod_template
+                settings.kubernetes.driver_pod_template
             )
-        if settings.kubernetes_executor_pod_template:
+        if settings.kubernetes.executor_pod_template:
             conf["spark.kubernetes.executor.podTemplateFile"] = str(
-                settings.kubernetes_executor_pod_template
+                settings.kubernetes.executor_pod_template
             )
         for label, value in driver_labels(key).items():
             conf[f"spark.kubernetes.driver.label.{label}"] = value
@@ -430,12 +430,12 @@ class KubernetesBackend:
         env["SPARK_HOME"] = str(self._spark_home)
         # spark-submit resolves the host's name to bind to; in a container that can fail.
         env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        if self._settings.kubernetes_kubeconfig:
-            env["KUBECONFIG"] = str(self._settings.kubernetes_kubeconfig)
+        if self._settings.kubernetes.kubeconfig:
+            env["KUBECONFIG"] = str(self._settings.kubernetes.kubeconfig)
         return env
 
     async def _master(self) -> str:
-        master = self._settings.kubernetes_master
+        master = self._settings.kubernetes.master
         if not master:
             await self._api()
             assert self._api_client is not None
@@ -448,7 +448,7 @@ class KubernetesBackend:
         async with self._connecting:
             if self._core is None:
                 configuration = client.Configuration()
-                kubeconfig = self._settings.kubernetes_kubeconfig or _default_kubeconfig()
+                kubeconfig = self._settings.kubernetes.kubeconfig or _default_kubeconfig()
                 if kubeconfig is not None:
                     await config.load_kube_config(
                         config_file=str(kubeconfig), client_configuration=configuration
@@ -469,7 +469,7 @@ class KubernetesBackend:
                 core,
                 self._namespace,
                 self._cache,
-                ttl=self._settings.kubernetes_completed_pod_ttl,
+                ttl=self._settings.kubernetes.completed_pod_ttl,
                 keep_log=self._save_log,
                 given_up=self._given_up,
             )

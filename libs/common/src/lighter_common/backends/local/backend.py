@@ -65,9 +65,9 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, settings: Settings, *, kill_grace_seconds: float = 5.0) -> None:
-        self._apps_dir = settings.data_dir.resolve() / "apps"
-        self._master = settings.spark_master
-        self._spark_home = (settings.spark_home or pyspark_home()).resolve()
+        self._apps_dir = settings.server.data_dir.resolve() / "apps"
+        self._master = settings.local.spark_master
+        self._spark_home = (settings.local.spark_home or pyspark_home()).resolve()
         self._kill_grace_seconds = kill_grace_seconds
         self._log_scans: dict[Path, _LogScan] = {}
 
