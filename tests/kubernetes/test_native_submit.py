@@ -128,14 +128,18 @@ async def test_conf_the_native_path_does_not_build_goes_through_spark_submit(env
 async def test_a_driver_the_api_server_refuses_fails_with_the_reason_it_gives(env: Env) -> None:
     app = batch(file="local:///opt/job.py", conf={"spark.kubernetes.driver.label.team": "a b"})
 
-    with pytest.raises(ApiException) as refused:
+    with pytest.raises(RuntimeError) as failed:
         await env.backend.launch(app, LaunchContext())
 
     # Asked for in protobuf, the refusal still reaches the application's reason as JSON.
-    assert refused.value.status == 422
-    assert refused.value.body is not None
-    answer = json.loads(refused.value.body)
+    refused = failed.value.__cause__
+    assert isinstance(refused, ApiException)
+    assert refused.status == 422
+    assert refused.body is not None
+    answer = json.loads(refused.body)
     assert (answer["kind"], answer["reason"], answer["code"]) == ("Status", "Invalid", 422)
     assert 'metadata.labels: Invalid value: "a b"' in answer["message"]
-    assert "is invalid: metadata.labels" in str(refused.value)  # the application's reason
+    # The application's reason: the API server's message, not the response's headers.
+    reason = str(failed.value)
+    assert reason.startswith("422 ") and reason.endswith(f": {answer['message']}")
     assert env.objects() == {}

@@ -63,6 +63,7 @@ from lighter_common.backends.kubernetes.pod_state import (
 from lighter_common.backends.kubernetes.raw_api import (
     RAW,
     create,
+    error_text,
     json_body_or_none,
     succeeded,
 )
@@ -111,6 +112,13 @@ class KubernetesBackend:
     # The port.
 
     async def launch(self, app: Application, context: LaunchContext) -> LaunchResult:
+        try:
+            return await self._launch(app, context)
+        except ApiException as error:
+            # The API server's reason, not the exception's HTTP headers.
+            raise RuntimeError(error_text(error)) from error
+
+    async def _launch(self, app: Application, context: LaunchContext) -> LaunchResult:
         core = await self._api()
         submission = await self.submission(app, context)
         name, argv, secret = submission.pod_name, submission.argv, submission.kernel_secret
@@ -237,7 +245,7 @@ class KubernetesBackend:
         try:
             await self._save_log(name)
         except Exception as error:  # the log is saved again on the next status or kill
-            _log.warning("could not save the log of driver pod %s: %s", name, error)
+            _log.warning("could not save the log of driver pod %s: %s", name, error_text(error))
 
     async def _pod_log(self, name: str, max_bytes: int) -> str | None:
         core = await self._api()
@@ -253,7 +261,7 @@ class KubernetesBackend:
             if error.status in (401, 403):
                 raise
             # Not started yet (400), gone (404), or its node does not serve logs (5xx).
-            _log.debug("no log from driver pod %s: %s %s", name, error.status, error.reason)
+            _log.debug("no log from driver pod %s: %s", name, error_text(error))
             return None
         return _tail(text, max_bytes)
 
@@ -347,7 +355,9 @@ class KubernetesBackend:
             await succeeded(core.delete_namespaced_secret(secret.name, secret.namespace, **RAW))
         except ApiException as error:
             if error.status != 404:
-                _log.warning("could not delete kernel Secret %s: %s", secret.name, error)
+                _log.warning(
+                    "could not delete kernel Secret %s: %s", secret.name, error_text(error)
+                )
 
     async def _spark_submit(self, argv: list[str], pod_name: str) -> tuple[int, str]:
         SUBMISSIONS.labels(path="spark-submit").inc()

@@ -17,7 +17,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from lighter_common.backends.kubernetes.pod_cache import PodCache
 from lighter_common.backends.kubernetes.pod_state import Pod
-from lighter_common.backends.kubernetes.raw_api import RAW, succeeded
+from lighter_common.backends.kubernetes.raw_api import RAW, error_text, succeeded
 from lighter_common.background import BackgroundTasks
 
 _log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class CompletedPodReaper:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                _log.warning("deleting completed driver pods failed: %s", error)
+                _log.warning("deleting completed driver pods failed: %s", error_text(error))
             await asyncio.sleep(pause)
 
     async def reap(self) -> list[str]:

@@ -19,6 +19,7 @@ from kubernetes_asyncio import client
 
 from lighter_common.backends.kubernetes.labels import DRIVER_SELECTOR, driver_key
 from lighter_common.backends.kubernetes.pod_state import Pod, PodObservation
+from lighter_common.backends.kubernetes.raw_api import error_text
 from lighter_common.background import BackgroundTasks
 from lighter_common.domain.driver import DriverKey
 
@@ -109,7 +110,9 @@ class PodCache:
                 self._last_error = error
                 delay = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
                 failures += 1
-                _log.warning("watching driver pods failed (%s); again in %.1fs", error, delay)
+                _log.warning(
+                    "watching driver pods failed (%s); again in %.1fs", error_text(error), delay
+                )
                 await asyncio.sleep(delay)
 
     async def _list(self) -> str:

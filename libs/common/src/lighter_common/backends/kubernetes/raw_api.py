@@ -8,7 +8,8 @@ and the answer goes through `json_body`, or `succeeded` when only its status mat
 `create` asks for its answer in protobuf (protobuf_answer.py), as client-go does: the API
 server encodes that at a fraction of JSON's cost, and a launch reads one field of it. JSON
 is accepted too, for whatever sits between Lighter and the API server. Errors are the
-client's usual ApiException, whose body is the API server's JSON `Status` in every case.
+client's usual ApiException, whose body is the API server's JSON `Status` in every case;
+`error_text` puts one in words.
 """
 
 import json
@@ -103,3 +104,20 @@ async def json_body_or_none(call: Awaitable[object]) -> dict[str, Any] | None:
         if error.status == 404:
             return None
         raise
+
+
+def error_text(error: BaseException) -> str:
+    """An error in words for a reason or a log line: for the API server's refusals, the
+    message of the Status it answered with (not the HTTP headers `str` of one shows)."""
+    if not isinstance(error, ApiException):
+        return str(error)
+    answer = f"{error.status} {error.reason}" if error.status else str(error.reason or "")
+    message = None
+    if error.body:
+        try:
+            status = json.loads(error.body)
+        except (ValueError, TypeError):
+            status = None
+        if isinstance(status, dict) and isinstance(status.get("message"), str):
+            message = status["message"]
+    return f"{answer}: {message}" if message else answer or type(error).__name__
