@@ -96,6 +96,8 @@ def _env(cluster: KubeCluster, namespace: str, data_dir: Path) -> dict[str, str]
         "LIGHTER_LOG_FORMAT": "text",
         "LIGHTER_KUBERNETES_KUBECONFIG": str(cluster.kubeconfig),
         "LIGHTER_KUBERNETES_NAMESPACE": namespace,
+        # Never pulled (kwok runs the pods); the submitter does not start without one.
+        "LIGHTER_KUBERNETES_IMAGE": "registry.example.org/spark:4.3.0",
     }
 
 

@@ -4,9 +4,11 @@ import re
 from pathlib import Path
 
 import pytest
-from lighter_common.settings import Settings
+from lighter_common.backends.readiness import UnworkableSettings
+from lighter_common.settings import ServerSettings, Settings
 from lighter_common.settings.table import as_markdown
 from lighter_standalone.cli import main
+from lighter_standalone.main import run
 from lighter_standalone.settings_table import all_rows
 
 README = Path(__file__).resolve().parents[3] / "README.md"
@@ -46,3 +48,10 @@ def test_a_secret_in_the_environment_is_not_printed(
     main(["settings"])
     main(["settings", "--markdown"])
     assert "do-not-print-me" not in capsys.readouterr().out
+
+
+async def test_standalone_refuses_the_kubernetes_backend_without_an_image(tmp_path: Path) -> None:
+    settings = Settings(server=ServerSettings(backend="kubernetes", data_dir=tmp_path))
+    with pytest.raises(UnworkableSettings, match="LIGHTER_KUBERNETES_IMAGE"):
+        await run(settings)
+    assert not (tmp_path / "lighter.db").exists()

@@ -58,6 +58,9 @@ class ScriptedBackend:
     async def drivers(self) -> list[LiveDriver]:
         return []
 
+    async def launch_problem(self) -> None:
+        return None
+
     async def close(self) -> None:
         return None
 

@@ -9,6 +9,7 @@ import logging
 from lighter_api.app import create_app
 from lighter_api.idempotency import KeyExpiry
 from lighter_common.backends import open_backend
+from lighter_common.backends.readiness import refuse_unworkable
 from lighter_common.bus.memory import MemoryBus
 from lighter_common.service.runner import serve
 from lighter_common.settings import Settings
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> None:
+    refuse_unworkable(settings)
     settings.server.data_dir.mkdir(parents=True, exist_ok=True)
     store = await SqliteStore.open(settings.server.data_dir / "lighter.db")
     bus = MemoryBus()

@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 from lighter_common.backends.base import Backend
+from lighter_common.backends.readiness import check_until_ready
 from lighter_common.background import BackgroundTasks
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import Application, utcnow
@@ -53,8 +54,12 @@ class Submitter:
         await self._bus.consume(SUBMITTER_QUEUE, self._handle)
         self._background.start("submitter-schedule", self._schedule_loop)
         self._background.start("submitter-sweep", self._sweep_loop)
+        self._background.start("submitter-backend-check", self._check_backend)
         self._wake.set()
         logger.info("submitter started", extra={"replica": self._replica})
+
+    async def _check_backend(self) -> None:
+        await check_until_ready(self._backend)
 
     async def stop(self) -> None:
         await self._background.stop()

@@ -12,6 +12,8 @@ Contract (every adapter passes libs/common/tests/backends/test_contract.py):
   raced a launch (no reference recorded yet) still stops the driver.
 - `drivers` lists every driver the backend has alive, whether or not an application still
   wants it: the tracker's zombie sweep stops the ones nobody does.
+- `launch_problem` says why no launch could succeed now (what the backend needs from where
+  it runs Spark), without launching anything; the submitter asks it at start-up.
 """
 
 from collections.abc import Sequence
@@ -59,5 +61,8 @@ class Backend(Protocol):
 
     async def drivers(self) -> list[LiveDriver]:
         """Every driver alive now."""
+
+    async def launch_problem(self) -> str | None:
+        """Why launches cannot succeed now, in words naming the setting involved, or None."""
 
     async def close(self) -> None: ...

@@ -127,6 +127,9 @@ class SimulatedBackend:
         self._killed_dir.mkdir(parents=True, exist_ok=True)
         (self._killed_dir / _name(driver)).touch()
 
+    async def launch_problem(self) -> None:
+        return None
+
     async def drivers(self) -> list[LiveDriver]:
         killed = _names_in(self._killed_dir)
         now_ms = _now_ms()

@@ -38,7 +38,8 @@ class KubernetesSettings(SettingsGroup):
     )
     image: str | None = Field(
         default=None,
-        description="`spark.kubernetes.container.image`",
+        description="`spark.kubernetes.container.image`; the kubernetes backend does not start "
+        "without it",
     )
     driver_pod_template: Path | None = Field(default=None, description="The driver pod template")
     executor_pod_template: Path | None = Field(

@@ -60,6 +60,7 @@ from lighter_common.backends.kubernetes.pod_state import (
     PodObservation,
     driver_status,
 )
+from lighter_common.backends.kubernetes.preflight import launch_problem
 from lighter_common.backends.kubernetes.raw_api import (
     RAW,
     create,
@@ -117,6 +118,19 @@ class KubernetesBackend:
         except ApiException as error:
             # The API server's reason, not the exception's HTTP headers.
             raise RuntimeError(error_text(error)) from error
+
+    async def launch_problem(self) -> str | None:
+        try:
+            await self._api()
+        except Exception as error:
+            return f"no Kubernetes API server to talk to: {error or type(error).__name__}"
+        assert self._api_client is not None
+        return await launch_problem(
+            self._api_client,
+            namespace=self._namespace,
+            service_account=self._settings.kubernetes.service_account,
+            image=self._settings.kubernetes.image,
+        )
 
     async def _launch(self, app: Application, context: LaunchContext) -> LaunchResult:
         core = await self._api()

@@ -43,6 +43,19 @@ _COLLECTIONS = {
 
 async def create(api: client.ApiClient, body: dict[str, Any]) -> str:
     """Creates `body` in its namespace; the created object's uid."""
+    data = await _post(api, body)
+    if data.startswith(MAGIC):
+        return object_uid(data)
+    return str(json.loads(data)["metadata"]["uid"])
+
+
+async def create_dry_run(api: client.ApiClient, body: dict[str, Any]) -> None:
+    """Asks the API server whether it would create `body` (authorization, admission,
+    validation) without creating it; ApiException with its reason when not."""
+    await _post(api, body, dry_run=True)
+
+
+async def _post(api: client.ApiClient, body: dict[str, Any], *, dry_run: bool = False) -> bytes:
     kind = body["kind"]
     if kind not in _COLLECTIONS:
         raise ValueError(f"no way to create a {kind}")
@@ -50,15 +63,14 @@ async def create(api: client.ApiClient, body: dict[str, Any]) -> str:
         _COLLECTIONS[kind],
         "POST",
         path_params={"namespace": body["metadata"]["namespace"]},
+        query_params=[("dryRun", "All")] if dry_run else [],
         header_params={"Accept": _PROTOBUF_OR_JSON, "Content-Type": "application/json"},
         body=JsonBody(body),
         auth_settings=["BearerToken"],
         _preload_content=False,
     )
     _, data = await _answer(call)
-    if data.startswith(MAGIC):
-        return object_uid(data)
-    return str(json.loads(data)["metadata"]["uid"])
+    return data
 
 
 async def json_body(call: Awaitable[object]) -> dict[str, Any]:

@@ -104,6 +104,9 @@ class LocalBackend:
     async def drivers(self) -> list[LiveDriver]:
         return await asyncio.to_thread(self._drivers)
 
+    async def launch_problem(self) -> None:
+        return None
+
     async def close(self) -> None:
         self._log_scans.clear()
 
