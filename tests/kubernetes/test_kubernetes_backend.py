@@ -283,6 +283,16 @@ async def test_kill_deletes_the_driver_pod_and_its_log_is_kept(env: Env) -> None
     assert await env.backend.drivers() == []
 
 
+async def test_a_driver_pod_with_no_log_yet_has_an_empty_log(env: Env) -> None:
+    # The pod log API answers an empty body, which the client hands over as None.
+    env.cluster.write_log("")
+    app = env.app()
+    env.create_driver_pod(app, KWOK_NODE)
+    await eventually(env.backend, app, lambda s: s.phase is DriverPhase.RUNNING)
+
+    assert await env.backend.logs(app, 4096) == ""
+
+
 @pytest.fixture
 async def reaping(env: Env, tmp_path: Path) -> AsyncIterator[KubernetesBackend]:
     """A backend that deletes ended driver pods a second after they end."""

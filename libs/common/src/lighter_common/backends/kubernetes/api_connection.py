@@ -11,12 +11,16 @@ The client also walks every request body to turn its model objects into JSON; a 
 which Lighter builds as JSON from the start, is sent as it is.
 """
 
+import os
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 from aiohttp.helpers import get_env_proxy_for_url
-from kubernetes_asyncio import client
+from kubernetes_asyncio import client, config
 from yarl import URL
+
+_SERVICE_ACCOUNT_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 
 
 class JsonBody(dict[str, Any]):
@@ -40,3 +44,28 @@ def api_client(configuration: client.Configuration) -> client.ApiClient:
     # The session offers no public way to stop trusting the environment once made.
     api.rest_client.pool_manager._trust_env = False
     return api
+
+
+async def load_configuration(kubeconfig: Path | None) -> client.Configuration:
+    """The API server and credentials `kubeconfig` names, else the default kubeconfig, else
+    the pod's service account."""
+    configuration = client.Configuration()
+    kubeconfig = kubeconfig or _default_kubeconfig()
+    if kubeconfig is not None:
+        await config.load_kube_config(
+            config_file=str(kubeconfig), client_configuration=configuration
+        )
+    else:
+        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    return configuration
+
+
+def _default_kubeconfig() -> Path | None:
+    """KUBECONFIG, else ~/.kube/config; None inside a pod that has no kubeconfig."""
+    named = os.environ.get("KUBECONFIG")
+    if named:
+        return Path(named.split(os.pathsep)[0])
+    home = Path.home() / ".kube" / "config"
+    if home.exists() or not _SERVICE_ACCOUNT_TOKEN.exists():
+        return home
+    return None

@@ -23,20 +23,19 @@
 
 import asyncio
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-from kubernetes_asyncio import client, config
+from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from lighter_common.backends.base import LaunchContext, LaunchResult
 from lighter_common.backends.driver_log import last_error_line
-from lighter_common.backends.kubernetes.api_connection import api_client
+from lighter_common.backends.kubernetes.api_connection import api_client, load_configuration
 from lighter_common.backends.kubernetes.completed_pods import CompletedPodReaper
 from lighter_common.backends.kubernetes.driver_conf import Unsupported
+from lighter_common.backends.kubernetes.driver_log_files import read_tail, tail, write_file
 from lighter_common.backends.kubernetes.kernel_secret import (
     KernelSecret,
     pod_owner,
@@ -80,7 +79,6 @@ LOGS_DIR = "kubernetes-logs"
 _SUBMIT_LOG_SUFFIX = ".submit.log"
 _FAILURE_TAIL_BYTES = 64 * 1024
 _SAVED_LOG_BYTES = 4 * 1024 * 1024
-_SERVICE_ACCOUNT_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,7 @@ class KubernetesBackend:
         if live is not None:
             return live
         for path in (self._logs_dir / name, self._logs_dir / f"{name}{_SUBMIT_LOG_SUFFIX}"):
-            saved = await asyncio.to_thread(_read_tail, path, max_bytes)
+            saved = await asyncio.to_thread(read_tail, path, max_bytes)
             if saved is not None:
                 return saved
         return None
@@ -264,7 +262,7 @@ class KubernetesBackend:
     async def _pod_log(self, name: str, max_bytes: int) -> str | None:
         core = await self._api()
         try:
-            text: str = await core.read_namespaced_pod_log(
+            text: str | None = await core.read_namespaced_pod_log(
                 name,
                 self._namespace,
                 container=DRIVER_CONTAINER,
@@ -277,7 +275,8 @@ class KubernetesBackend:
             # Not started yet (400), gone (404), or its node does not serve logs (5xx).
             _log.debug("no log from driver pod %s: %s", name, error_text(error))
             return None
-        return _tail(text, max_bytes)
+        # A driver that has written nothing yet: the client makes the empty answer None.
+        return tail(text or "", max_bytes)
 
     async def _failure_log(self, name: str) -> str | None:
         """The tail of a failed driver's log, fetched once."""
@@ -285,7 +284,7 @@ class KubernetesBackend:
             text = await self._pod_log(name, _FAILURE_TAIL_BYTES)
             if text is None:
                 text = await asyncio.to_thread(
-                    _read_tail, self._logs_dir / name, _FAILURE_TAIL_BYTES
+                    read_tail, self._logs_dir / name, _FAILURE_TAIL_BYTES
                 )
             self._failure_logs[name] = text
         return self._failure_logs[name]
@@ -297,7 +296,7 @@ class KubernetesBackend:
         self._saved_logs.add(name)
         text = await self._pod_log(name, _SAVED_LOG_BYTES)
         if text is not None:
-            await asyncio.to_thread(_write, self._logs_dir / name, text)
+            await asyncio.to_thread(write_file, self._logs_dir / name, text)
 
     # Submission.
 
@@ -403,7 +402,9 @@ class KubernetesBackend:
                 f"spark-submit did not finish in {self._settings.kubernetes.submit_timeout:g}s"
             ) from None
         output = raw.decode("utf-8", errors="replace")
-        await asyncio.to_thread(_write, self._logs_dir / f"{pod_name}{_SUBMIT_LOG_SUFFIX}", output)
+        await asyncio.to_thread(
+            write_file, self._logs_dir / f"{pod_name}{_SUBMIT_LOG_SUFFIX}", output
+        )
         return process.returncode or 0, output
 
     def _main_file(self, context: LaunchContext) -> str | None:
@@ -471,14 +472,7 @@ class KubernetesBackend:
     async def _api(self) -> client.CoreV1Api:
         async with self._connecting:
             if self._core is None:
-                configuration = client.Configuration()
-                kubeconfig = self._settings.kubernetes.kubeconfig or _default_kubeconfig()
-                if kubeconfig is not None:
-                    await config.load_kube_config(
-                        config_file=str(kubeconfig), client_configuration=configuration
-                    )
-                else:
-                    config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+                configuration = await load_configuration(self._settings.kubernetes.kubeconfig)
                 self._api_client = api_client(configuration)
                 self._core = client.CoreV1Api(self._api_client)
                 self._native = NativeSubmitter(self._api_client, spark_home=self._spark_home)
@@ -510,38 +504,3 @@ def _container_failed(pod: Pod) -> bool:
     container = pod.driver_container()
     terminated = container.state.terminated if container is not None else None
     return terminated is not None and terminated.exit_code != 0
-
-
-def _default_kubeconfig() -> Path | None:
-    """KUBECONFIG, else ~/.kube/config; None inside a pod that has no kubeconfig."""
-    named = os.environ.get("KUBECONFIG")
-    if named:
-        return Path(named.split(os.pathsep)[0])
-    home = Path.home() / ".kube" / "config"
-    if home.exists() or not _SERVICE_ACCOUNT_TOKEN.exists():
-        return home
-    return None
-
-
-def _tail(text: str, max_bytes: int) -> str:
-    data = text.encode()
-    if len(data) <= max_bytes:
-        return text
-    cut = data[-max_bytes:]
-    if b"\n" in cut:
-        cut = cut[cut.index(b"\n") + 1 :]
-    return cut.decode("utf-8", errors="replace")
-
-
-def _read_tail(path: Path, max_bytes: int) -> str | None:
-    try:
-        return _tail(path.read_text(errors="replace"), max_bytes)
-    except FileNotFoundError:
-        return None
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text)
-    temporary.replace(path)
