@@ -60,7 +60,7 @@ def submission_policy(
     allowed_local_dirs: Iterable[str | Path] | None,
     local_scheme_is_server: bool,
 ) -> SubmissionPolicy:
-    """The policy from the operator's settings (settings.py builds it from LIGHTER_* values)."""
+    """The policy from the operator's settings (settings/root.py builds it from LIGHTER_* values)."""
     conf = ConfPolicy.of(deny=conf_deny, allow=conf_allow).with_fixed_keys(fixed_keys)
     files = LocalFileRule.of(allowed_local_dirs, local_scheme_is_server=local_scheme_is_server)
     return SubmissionPolicy(conf=conf, files=files)
