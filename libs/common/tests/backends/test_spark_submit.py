@@ -100,6 +100,24 @@ def test_main_file_replaces_file_and_keeps_args() -> None:
     assert "user.py" not in args
 
 
+def test_main_py_files_come_before_the_users() -> None:
+    params = SubmitParams(file="user.py", py_files=["user.zip"])
+
+    args = spark_submit_args(
+        params, name="n", master="local", main_file="kernel.py", main_py_files=["kernel.zip"]
+    )
+
+    assert args[args.index("--py-files") + 1] == "kernel.zip,user.zip"
+
+
+def test_main_py_files_alone() -> None:
+    args = spark_submit_args(
+        SubmitParams(), name="n", master="local", main_file="kernel.py", main_py_files=["k.zip"]
+    )
+
+    assert args == ["--master", "local", "--name", "n", "--py-files", "k.zip", "kernel.py"]
+
+
 def test_extra_conf_wins_over_user_conf_once_per_key() -> None:
     params = SubmitParams(file="a.py", conf={"spark.x": "user", "spark.y": "user"})
 

@@ -36,12 +36,14 @@ def spark_submit_args(
     master: str,
     deploy_mode: str | None = None,
     main_file: str | None = None,
+    main_py_files: Sequence[str] = (),
     extra_conf: Mapping[str, str] | None = None,
 ) -> list[str]:
     """The arguments after `spark-submit` that run `params`.
 
-    `main_file` replaces the params' file (sessions run the kernel). `extra_conf` is the
-    backend's own conf and wins over the user's for the keys it names.
+    `main_file` replaces the params' file (sessions run the kernel), and `main_py_files` go
+    on the Python path before the user's py-files (the kernel's package). `extra_conf` is
+    the backend's own conf and wins over the user's for the keys it names.
     """
     file = main_file or params.file
     if not file:
@@ -54,6 +56,8 @@ def spark_submit_args(
         options.append(("--class", params.class_name))
     for option, field in _LIST_OPTIONS:
         values: list[str] = getattr(params, field)
+        if field == "py_files":
+            values = [*main_py_files, *values]
         if values:
             options.append((option, ",".join(values)))
     for option, field in _SCALAR_OPTIONS:
