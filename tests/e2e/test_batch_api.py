@@ -3,6 +3,8 @@
 These run on the simulated backend: they are about the HTTP contract, not about Spark.
 """
 
+import io
+import zipfile
 from collections.abc import Iterator
 
 import httpx
@@ -180,4 +182,8 @@ def test_the_kernel_is_served_for_spark_images(lighter: LighterProcesses) -> Non
     response = httpx.get(lighter.url + "/lighter/jobs/kernel.py")
     assert response.status_code == 200
     compile(response.text, "kernel.py", "exec")
-    assert "LIGHTER_KERNEL_URL" in response.text
+    assert "lighter_kernel" in response.text
+    archive = httpx.get(lighter.url + "/lighter/jobs/lighter-kernel.zip")
+    assert archive.status_code == 200
+    config = zipfile.ZipFile(io.BytesIO(archive.content)).read("lighter_kernel/config.py")
+    assert b"LIGHTER_KERNEL_URL" in config

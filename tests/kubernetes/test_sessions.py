@@ -21,7 +21,7 @@ from lighter_common.backends.kubernetes.backend import KubernetesBackend
 from lighter_common.backends.kubernetes.labels import APP_ID_LABEL
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.kernel import KERNEL_FILE_ROUTE, KERNEL_PATH
+from lighter_common.kernel import KERNEL_ARCHIVE_ROUTE, KERNEL_FILE_ROUTE, KERNEL_PATH
 
 from tests.harness.driver_pod import running_driver
 from tests.harness.kubernetes import KWOK_NODE, KubeCluster, shared_cluster
@@ -135,7 +135,8 @@ def test_a_session_driver_pod_runs_the_kernel_and_answers_statements(
         deleted = client.delete(path)
         ended = _exit_code(driver, timeout=120)
 
-    # The pod cannot read Lighter's disk: it fetches the kernel from where it calls home.
+    # The pod cannot read Lighter's disk: it fetches the kernel from where it calls home (its
+    # package too: the driver ran, and nothing but the fetched archive holds lighter_kernel).
     kernel_url = lighter.processes.env["LIGHTER_KERNEL_URL"]
     assert f"{kernel_url}{KERNEL_FILE_ROUTE}" in json.loads(container_args)
     assert answered["state"] == "available", json.dumps(answered)
@@ -151,7 +152,9 @@ async def test_a_session_needs_the_address_its_driver_pod_calls_home_to(tmp_path
         type=ApplicationType.SESSION, kind="pyspark", submit_params=SubmitParams()
     )
     context = LaunchContext(
-        kernel_file=str(KERNEL_PATH), kernel_file_url=f"http://127.0.0.1:8081{KERNEL_FILE_ROUTE}"
+        kernel_file=str(KERNEL_PATH),
+        kernel_file_url=f"http://127.0.0.1:8081{KERNEL_FILE_ROUTE}",
+        kernel_archive_url=f"http://127.0.0.1:8081{KERNEL_ARCHIVE_ROUTE}",
     )
     try:
         with pytest.raises(RuntimeError, match="LIGHTER_KERNEL_URL"):

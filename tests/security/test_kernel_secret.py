@@ -7,9 +7,7 @@ Secret, which the driver's service account cannot read (tests/kubernetes/test_ke
 holds that against an API server).
 """
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 from lighter_common.backends.kubernetes.backend import KubernetesBackend
@@ -19,7 +17,7 @@ from lighter_common.backends.kubernetes.native_submit import plan
 from lighter_common.domain.application import Application, ApplicationType, new_kernel_secret
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
-from lighter_common.kernel import KERNEL_PATH
+from lighter_common.kernel.driver.config import Config
 from lighter_common.settings import KubernetesSettings, ServerSettings, Settings
 from lighter_submitter.launch import launch_context
 
@@ -65,20 +63,12 @@ async def test_a_sessions_secret_is_in_nothing_another_driver_can_read(tmp_path:
 
 
 def test_the_kernel_reads_its_secret_from_the_mounted_file(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("lighter_kernel_under_test", KERNEL_PATH)
-    assert spec is not None and spec.loader is not None
-    kernel = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = kernel  # dataclasses look their module up while the file runs
-    try:
-        spec.loader.exec_module(kernel)
-    finally:
-        del sys.modules[spec.name]
     secret_file = tmp_path / "secret"
     secret_file.write_text("from-the-file\n")
     env = {"LIGHTER_KERNEL_URL": "http://sm:8081", "LIGHTER_SESSION_ID": "s"}
 
-    from_file = kernel.Config.from_env({**env, KERNEL_SECRET_FILE_VARIABLE: str(secret_file)})
-    from_env = kernel.Config.from_env({**env, "LIGHTER_KERNEL_SECRET": "from-the-env"})
+    from_file = Config.from_env({**env, KERNEL_SECRET_FILE_VARIABLE: str(secret_file)})
+    from_env = Config.from_env({**env, "LIGHTER_KERNEL_SECRET": "from-the-env"})
 
     assert from_file.secret == "from-the-file"
     assert from_env.secret == "from-the-env"  # the local backend's drivers

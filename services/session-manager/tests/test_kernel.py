@@ -15,11 +15,13 @@ import pyspark
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from lighter_common.backends.spark_submit import spark_submit_args
 from lighter_common.domain.application import Application
 from lighter_common.domain.completion import Completion
 from lighter_common.domain.statement import Statement, StatementOutput
 from lighter_common.domain.states import ApplicationState, StatementState
-from lighter_common.kernel import KERNEL_PATH
+from lighter_common.domain.submit_params import SubmitParams
+from lighter_common.kernel import KERNEL_PATH, kernel_archive_file
 from lighter_common.settings import SessionSettings, Settings
 from lighter_common.store.sqlite import SqliteStore
 from lighter_session_manager.dispatch import Dispatcher
@@ -137,6 +139,8 @@ def data(statement: Statement) -> dict[str, Any]:
 
 
 async def start_kernel(session: Application, port: int, log: Path) -> asyncio.subprocess.Process:
+    """The kernel as the local backend delivers it: its main file, and its package in the
+    archive given with `--py-files` (the one place the driver can import it from)."""
     spark_home = Path(pyspark.__file__).parent
     env = {
         **os.environ,
@@ -149,16 +153,20 @@ async def start_kernel(session: Application, port: int, log: Path) -> asyncio.su
         "LIGHTER_SESSION_GENERATION": str(session.generation),
         "LIGHTER_SESSION_KIND": "shared",
     }
+    params = SubmitParams.model_validate(
+        {"conf": {"spark.ui.port": "0", "spark.sql.shuffle.partitions": "2"}}
+    )
+    argv = spark_submit_args(
+        params,
+        name=session.id,
+        master="local[2]",
+        main_file=str(KERNEL_PATH),
+        main_py_files=[str(kernel_archive_file(log.parent / "kernel"))],
+    )
     with log.open("wb") as output:
         return await asyncio.create_subprocess_exec(
             str(spark_home / "bin" / "spark-submit"),
-            "--master",
-            "local[2]",
-            "--conf",
-            "spark.ui.port=0",
-            "--conf",
-            "spark.sql.shuffle.partitions=2",
-            str(KERNEL_PATH),
+            *argv,
             env=env,
             stdout=output,
             stderr=asyncio.subprocess.STDOUT,
@@ -198,6 +206,14 @@ async def test_the_session_becomes_idle_once_spark_is_up(kernel: Kernel) -> None
     assert session.app_id and session.app_id.startswith("local-")
     assert session.app_info.spark_ui_url and session.app_info.spark_ui_url.startswith("http")
     assert session.contacted_at is not None
+
+
+async def test_the_kernel_runs_from_its_archive(kernel: Kernel) -> None:
+    # Nothing named lighter_kernel is installed: the driver imported it from the zip.
+    imported = data(await kernel.run("import lighter_kernel\nlighter_kernel.__file__"))
+    location = imported["text/plain"].strip("'")
+    archive = kernel_archive_file(kernel.log.parent / "kernel")
+    assert location == f"{archive}/lighter_kernel/__init__.py"
 
 
 async def test_the_last_expression_is_echoed(kernel: Kernel) -> None:

@@ -7,7 +7,12 @@ from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.completion import Completion
 from lighter_common.domain.statement import Statement
 from lighter_common.domain.states import ApplicationState, StatementState
-from lighter_common.kernel import KERNEL_FILE_ROUTE, KERNEL_PATH
+from lighter_common.kernel import (
+    KERNEL_ARCHIVE_ROUTE,
+    KERNEL_FILE_ROUTE,
+    KERNEL_PATH,
+    kernel_archive,
+)
 from lighter_common.settings import Settings
 from lighter_common.store.sqlite import SqliteStore
 from lighter_session_manager.dispatch import Dispatcher
@@ -244,3 +249,8 @@ async def test_drivers_fetch_the_kernel_itself_without_a_secret(
     response = await client.get(KERNEL_FILE_ROUTE)
     assert response.status_code == 200
     assert response.content == KERNEL_PATH.read_bytes()
+
+    archive = await client.get(KERNEL_ARCHIVE_ROUTE)
+    assert archive.status_code == 200
+    assert archive.headers["content-type"] == "application/zip"
+    assert archive.content == kernel_archive()

@@ -2,6 +2,7 @@ import asyncio
 import os
 import signal
 import time
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -137,21 +138,28 @@ async def test_failure_reports_the_python_exception(backend: LocalBackend) -> No
     assert "ValueError: fail.py gives up on purpose" in (await backend.logs(app, 100_000) or "")
 
 
-async def test_launch_context_sets_the_main_file_and_environment(
+async def test_launch_context_sets_the_main_file_archive_and_environment(
     backend: LocalBackend, tmp_path: Path
 ) -> None:
+    archive = tmp_path / "package.zip"
+    with zipfile.ZipFile(archive, "w") as package:
+        package.writestr("kernel_package/__init__.py", "WHERE = __file__\n")
     kernel = tmp_path / "kernel.py"
     kernel.write_text(
-        "import os, sys\nprint('kernel says', os.environ['LIGHTER_TEST_WORD'], sys.argv[1:])\n"
+        "import os, sys\nfrom kernel_package import WHERE\n"
+        "print('kernel says', os.environ['LIGHTER_TEST_WORD'], sys.argv[1:], 'from', WHERE)\n"
     )
     app = batch(EXAMPLES / "fail.py", "one")
-    context = LaunchContext(kernel_file=str(kernel), env={"LIGHTER_TEST_WORD": "hello"})
+    context = LaunchContext(
+        kernel_file=str(kernel), kernel_archive=str(archive), env={"LIGHTER_TEST_WORD": "hello"}
+    )
 
     await backend.launch(app, context)
     status = await wait_for(backend, app, FINISHED)
 
-    assert status.phase is DriverPhase.SUCCEEDED
-    assert "kernel says hello ['one']" in (await backend.logs(app, 100_000) or "")
+    log = await backend.logs(app, 100_000) or ""
+    assert status.phase is DriverPhase.SUCCEEDED, log
+    assert f"kernel says hello ['one'] from {archive}/kernel_package/__init__.py" in log
 
 
 @pytest.fixture(scope="module")

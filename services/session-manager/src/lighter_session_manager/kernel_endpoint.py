@@ -18,8 +18,9 @@ or the caller is an older driver of it; 404: no such statement. The kernel exits
   idempotent, so the kernel can repeat it until it gets an answer.
 - `POST /kernel/sessions/{id}/completions/{cid}` `{"generation", "candidates"}`: the answer to
   a completion request (`domain/completion.py`); one that is no longer waited for is ignored.
-- `GET /kernel/kernel.py`: the kernel itself, open to all, for drivers that fetch their main
-  file from the address they call home to (Kubernetes pods).
+- `GET /kernel/kernel.py` and `GET /kernel/lighter-kernel.zip`: the kernel itself (its main
+  file and the zip of its package), open to all, for drivers that fetch them from the
+  address they call home to (Kubernetes pods).
 """
 
 import hmac
@@ -27,7 +28,7 @@ import logging
 import secrets
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, HTTPException, status
+from fastapi import APIRouter, Header, HTTPException, Response, status
 from fastapi.responses import FileResponse
 from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.completion import MAX_CANDIDATES
@@ -35,7 +36,13 @@ from lighter_common.domain.driver_urls import safe_url
 from lighter_common.domain.statement import StatementOutput, statement_kind
 from lighter_common.domain.states import UNFINISHED_STATES, StatementState
 from lighter_common.domain.transitions import previous_statement_states
-from lighter_common.kernel import KERNEL_FILE_ROUTE, KERNEL_PATH
+from lighter_common.kernel import (
+    KERNEL_ARCHIVE_MEDIA_TYPE,
+    KERNEL_ARCHIVE_ROUTE,
+    KERNEL_FILE_ROUTE,
+    KERNEL_PATH,
+    kernel_archive,
+)
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store
 from prometheus_client import Counter
@@ -227,11 +234,16 @@ def kernel_router(*, store: Store, dispatcher: Dispatcher, settings: Settings) -
     endpoint = APIRouter(tags=["kernel"])
     endpoint.include_router(router)
     endpoint.add_api_route(KERNEL_FILE_ROUTE, _kernel_file, methods=["GET"])
+    endpoint.add_api_route(KERNEL_ARCHIVE_ROUTE, _kernel_archive_file, methods=["GET"])
     return endpoint
 
 
 async def _kernel_file() -> FileResponse:
     return FileResponse(KERNEL_PATH, media_type="text/x-python", filename="kernel.py")
+
+
+async def _kernel_archive_file() -> Response:
+    return Response(kernel_archive(), media_type=KERNEL_ARCHIVE_MEDIA_TYPE)
 
 
 def _secret_matches(authorization: str | None, secret: str) -> bool:

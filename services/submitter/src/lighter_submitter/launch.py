@@ -11,12 +11,19 @@ from lighter_common.domain.statement import DEFAULT_KIND
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.transitions import DRIVER_FACTS_RECORDABLE, previous_states
 from lighter_common.ending import finish_application
-from lighter_common.kernel import KERNEL_FILE_ROUTE, KERNEL_PATH
+from lighter_common.kernel import (
+    KERNEL_ARCHIVE_ROUTE,
+    KERNEL_FILE_ROUTE,
+    KERNEL_PATH,
+    kernel_archive_file,
+)
 from lighter_common.messages import TRACKER_QUEUE, TrackApplication
 from lighter_common.settings import Settings
 from lighter_common.store.base import Store
 
 logger = logging.getLogger(__name__)
+
+KERNEL_DIR = "kernel"  # in the data dir: the kernel's archive, for drivers on this machine
 
 # The kernel's tuning knobs an operator may set in the service's environment; the backend
 # passes a driver nothing else of Lighter's own (see LaunchContext).
@@ -44,6 +51,8 @@ def launch_context(app: Application, settings: Settings) -> LaunchContext:
     return LaunchContext(
         kernel_file=str(KERNEL_PATH),
         kernel_file_url=f"{settings.kernel_base_url}{KERNEL_FILE_ROUTE}",
+        kernel_archive=str(kernel_archive_file(settings.server.data_dir.resolve() / KERNEL_DIR)),
+        kernel_archive_url=f"{settings.kernel_base_url}{KERNEL_ARCHIVE_ROUTE}",
         env={
             **tuning,
             "LIGHTER_KERNEL_URL": settings.kernel_base_url,

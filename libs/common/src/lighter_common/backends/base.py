@@ -35,12 +35,16 @@ class LaunchContext:
     """What a driver needs beyond the submit params (sessions: where the kernel calls home).
 
     `env` is all a driver gets of Lighter's configuration: backends pass none of the
-    service's own LIGHTER_* variables, which hold its secrets. `kernel_file_url` is where a
-    driver that cannot read this machine's files (a pod) fetches `kernel_file` from.
+    service's own LIGHTER_* variables, which hold its secrets. `kernel_file` is the main
+    file, `kernel_archive` the zip of the kernel's package it imports (a py-file);
+    `kernel_file_url` and `kernel_archive_url` are where a driver that cannot read this
+    machine's files (a pod) fetches them from.
     """
 
     kernel_file: str | None = None
     kernel_file_url: str | None = None
+    kernel_archive: str | None = None
+    kernel_archive_url: str | None = None
     env: dict[str, str] | None = None
 
 

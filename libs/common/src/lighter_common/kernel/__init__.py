@@ -1,14 +1,30 @@
 """The kernel: the main program of every session's Spark driver.
 
-`kernel.py` is shipped as a file, not imported: spark-submit runs it inside the driver, where
-only the standard library and pyspark are available.
+It is shipped, not imported: spark-submit runs `kernel.py` inside the driver, where only the
+standard library and pyspark are available, and that file imports the kernel package
+(`driver/`, named `lighter_kernel` there) from a zip given with `--py-files`
+(`archive.py`). Drivers on this machine get both as paths; drivers elsewhere (Kubernetes
+pods) fetch both from the address they call home to.
 """
 
 from pathlib import Path
 
-KERNEL_PATH: Path = Path(__file__).with_name("kernel.py")
-# Where the kernel endpoint serves this file, for drivers that cannot read the service's disk
-# (Kubernetes pods): they fetch their main file from the address they call home to.
-KERNEL_FILE_ROUTE = "/kernel/kernel.py"
+from lighter_common.kernel.archive import kernel_archive, kernel_archive_file
 
-__all__ = ["KERNEL_FILE_ROUTE", "KERNEL_PATH"]
+KERNEL_PATH: Path = Path(__file__).with_name("kernel.py")
+# Where the kernel endpoint serves the two files, for drivers that cannot read the service's
+# disk (Kubernetes pods): they fetch them from the address they call home to.
+KERNEL_FILE_ROUTE = "/kernel/kernel.py"
+KERNEL_ARCHIVE_NAME = "lighter-kernel.zip"
+KERNEL_ARCHIVE_ROUTE = f"/kernel/{KERNEL_ARCHIVE_NAME}"
+KERNEL_ARCHIVE_MEDIA_TYPE = "application/zip"
+
+__all__ = [
+    "KERNEL_ARCHIVE_MEDIA_TYPE",
+    "KERNEL_ARCHIVE_NAME",
+    "KERNEL_ARCHIVE_ROUTE",
+    "KERNEL_FILE_ROUTE",
+    "KERNEL_PATH",
+    "kernel_archive",
+    "kernel_archive_file",
+]

@@ -318,6 +318,7 @@ class KubernetesBackend:
             master=await self._master(),
             deploy_mode="cluster",
             main_file=self._main_file(context),
+            main_py_files=self._main_py_files(context),
             extra_conf=conf,
         )
         return Submission(pod_name=pod_name, argv=argv, kernel_secret=secret)
@@ -411,13 +412,21 @@ class KubernetesBackend:
         """A session's kernel, fetched by the driver from the session-manager it calls home to."""
         if context.kernel_file is None:
             return None
-        if not self._settings.server.kernel_url or not context.kernel_file_url:
+        if not (self._settings.server.kernel_url and context.kernel_file_url):
             # The address derived for local drivers (127.0.0.1) means nothing inside a pod.
             raise RuntimeError(
                 "sessions on Kubernetes need LIGHTER_KERNEL_URL: the session-manager's "
                 "address as driver pods reach it (its Service)"
             )
         return context.kernel_file_url
+
+    def _main_py_files(self, context: LaunchContext) -> list[str]:
+        """The kernel's package, which the driver's spark-submit fetches from the same place."""
+        if context.kernel_file is None:
+            return []
+        if not context.kernel_archive_url:
+            raise RuntimeError("a session's launch names no kernel archive for its driver pod")
+        return [context.kernel_archive_url]
 
     def _conf(self, app: Application, env: dict[str, str], pod_name: str) -> dict[str, str]:
         settings = self._settings

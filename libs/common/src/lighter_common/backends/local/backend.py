@@ -164,6 +164,7 @@ class LocalBackend:
             master=self._master,
             deploy_mode="client",
             main_file=context.kernel_file,
+            main_py_files=[context.kernel_archive] if context.kernel_archive else [],
             extra_conf=_event_log_conf(app, self._app_dir(app) / EVENTS_DIR),
         )
 
