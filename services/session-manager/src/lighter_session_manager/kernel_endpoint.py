@@ -21,14 +21,18 @@ or the caller is an older driver of it; 404: no such statement. The kernel exits
 - `GET /kernel/kernel.py` and `GET /kernel/lighter-kernel.zip`: the kernel itself (its main
   file and the zip of its package), open to all, for drivers that fetch them from the
   address they call home to (Kubernetes pods).
+
+The handlers are module-level routes; `kernel_router` includes them with their services
+(`KernelServices`), which they get through the `ServicesDep` dependency.
 """
 
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse
 from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.completion import MAX_CANDIDATES
@@ -110,139 +114,175 @@ class Acknowledged(BaseModel):
 Authorization = Annotated[str | None, Header()]
 
 
+@dataclass(frozen=True, eq=False)  # FastAPI keys dependencies by them: hashed by identity
+class KernelServices:
+    """What the endpoint's handlers work with. As the router's one dependency, it puts itself
+    on each request (FastAPI solves a router's dependencies before the handler's)."""
+
+    store: Store
+    dispatcher: Dispatcher
+    settings: Settings
+
+    async def __call__(self, request: Request) -> None:
+        request.state.kernel_services = self
+
+
+async def _services(request: Request) -> KernelServices:
+    services: KernelServices = request.state.kernel_services
+    return services
+
+
+ServicesDep = Annotated[KernelServices, Depends(_services)]
+
+
+# The handlers, as module-level routes; kernel_router gives them their services.
+router = APIRouter(prefix="/kernel/sessions/{session_id}", tags=["kernel"])
+files = APIRouter(tags=["kernel"])
+
+
 def kernel_router(*, store: Store, dispatcher: Dispatcher, settings: Settings) -> APIRouter:
-    router = APIRouter(prefix="/kernel/sessions/{session_id}", tags=["kernel"])
-
-    async def authenticate(
-        session_id: str, authorization: str | None, generation: int
-    ) -> Application:
-        session = await store.get_application(session_id)
-        if session is not None and not session.type.is_session:
-            session = None
-        expected = session.kernel_secret if session is not None else None
-        # Without a session, compare with a secret nobody holds, in the same constant time.
-        matches = _secret_matches(authorization, expected or _SECRET_NOBODY_HOLDS)
-        if session is None or not expected or not matches:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong kernel secret")
-        if session.deleted or session.state.is_finished or generation != session.generation:
-            raise HTTPException(
-                status.HTTP_410_GONE, f"session {session_id} is over for this driver"
-            )
-        return session
-
-    @router.post("/poll")
-    async def poll(
-        session_id: str, request: PollRequest, authorization: Authorization = None
-    ) -> PollReply:
-        session = await authenticate(session_id, authorization, request.generation)
-        session = await _heartbeat(store, session, request)
-        work = await dispatcher.wait_for_work(
-            session,
-            generation=request.generation,
-            kernel_busy=request.busy,
-            max_wait=settings.sessions.kernel_poll_timeout,
-        )
-        POLLS.inc()
-        return PollReply(
-            statements=[
-                StatementOrder(
-                    id=s.id, code=s.code, kind=statement_kind(s.kind, session_kind=session.kind)
-                )
-                for s in work.statements
-            ],
-            cancel=work.cancel,
-            completions=[
-                CompletionOrder(id=c.id, code=c.code, kind=c.kind, cursor=c.cursor)
-                for c in work.completions
-            ],
-        )
-
-    @router.post("/completions/{completion_id}")
-    async def completion(
-        session_id: str,
-        completion_id: str,
-        answer: CompletionAnswer,
-        authorization: Authorization = None,
-    ) -> Acknowledged:
-        session = await authenticate(session_id, authorization, answer.generation)
-        asked = session.completion
-        if asked is None or asked.id != completion_id or asked.candidates is not None:
-            return Acknowledged(state="ignored")  # replaced by a newer request, or repeated
-        answered = await store.update_application(
-            session_id,
-            {"completion": asked.model_copy(update={"candidates": answer.candidates})},
-            expected=UNFINISHED_STATES,
-            only_if={"completion": asked},
-        )
-        return Acknowledged(state="answered" if answered else "ignored")
-
-    @router.post("/statements/{statement_id}/progress")
-    async def progress(
-        session_id: str,
-        statement_id: int,
-        report: ProgressReport,
-        authorization: Authorization = None,
-    ) -> Acknowledged:
-        await authenticate(session_id, authorization, report.generation)
-        updated = await store.update_statement(
-            session_id, statement_id, {"progress": report.progress}, expected=(_S.RUNNING,)
-        )
-        return Acknowledged(state=updated.state if updated else "ignored")
-
-    @router.post("/statements/{statement_id}/result")
-    async def result(
-        session_id: str,
-        statement_id: int,
-        report: ResultReport,
-        authorization: Authorization = None,
-    ) -> Acknowledged:
-        session = await authenticate(session_id, authorization, report.generation)
-        statement = await store.get_statement(session_id, statement_id)
-        if statement is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no statement {statement_id}")
-        if statement.state.is_finished:
-            return Acknowledged(state=statement.state)  # a repeated post
-        if statement.dispatched_to != report.generation:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, "the statement was not handed to this driver"
-            )
-        target = _result_state(statement.state, _S(report.state))
-        changes: dict[str, object] = {
-            "state": target,
-            "output": report.output,
-            "completed_at": utcnow(),
-        }
-        if target is _S.AVAILABLE:
-            changes["progress"] = 1.0
-        await dispatcher.statement_ending(session, statement_id)
-        recorded = await store.update_statement(
-            session_id, statement_id, changes, expected=previous_statement_states(target)
-        )
-        if recorded is None:
-            current = await store.get_statement(session_id, statement_id)
-            if current is None or not current.state.is_finished:
-                raise HTTPException(status.HTTP_409_CONFLICT, "the statement moved meanwhile")
-            return Acknowledged(state=current.state)
-        RESULTS.labels(state=target.value).inc()
-        logger.info(
-            "statement finished",
-            extra={"session": session_id, "statement": statement_id, "state": target.value},
-        )
-        dispatcher.ring(session_id)
-        return Acknowledged(state=target)
-
-    endpoint = APIRouter(tags=["kernel"])
-    endpoint.include_router(router)
-    endpoint.add_api_route(KERNEL_FILE_ROUTE, _kernel_file, methods=["GET"])
-    endpoint.add_api_route(KERNEL_ARCHIVE_ROUTE, _kernel_archive_file, methods=["GET"])
+    """The endpoint's routes, served by `store`, `dispatcher` and `settings`."""
+    services = KernelServices(store=store, dispatcher=dispatcher, settings=settings)
+    endpoint = APIRouter()
+    endpoint.include_router(router, dependencies=[Depends(services)])
+    endpoint.include_router(files)
     return endpoint
 
 
-async def _kernel_file() -> FileResponse:
+async def authenticate(
+    services: KernelServices, session_id: str, authorization: str | None, generation: int
+) -> Application:
+    """The session whose secret the caller holds, for this driver generation, or 401/410."""
+    session = await services.store.get_application(session_id)
+    if session is not None and not session.type.is_session:
+        session = None
+    expected = session.kernel_secret if session is not None else None
+    # Without a session, compare with a secret nobody holds, in the same constant time.
+    matches = _secret_matches(authorization, expected or _SECRET_NOBODY_HOLDS)
+    if session is None or not expected or not matches:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong kernel secret")
+    if session.deleted or session.state.is_finished or generation != session.generation:
+        raise HTTPException(status.HTTP_410_GONE, f"session {session_id} is over for this driver")
+    return session
+
+
+@router.post("/poll")
+async def poll(
+    services: ServicesDep,
+    session_id: str,
+    request: PollRequest,
+    authorization: Authorization = None,
+) -> PollReply:
+    session = await authenticate(services, session_id, authorization, request.generation)
+    session = await _heartbeat(services.store, session, request)
+    work = await services.dispatcher.wait_for_work(
+        session,
+        generation=request.generation,
+        kernel_busy=request.busy,
+        max_wait=services.settings.sessions.kernel_poll_timeout,
+    )
+    POLLS.inc()
+    return PollReply(
+        statements=[
+            StatementOrder(
+                id=s.id, code=s.code, kind=statement_kind(s.kind, session_kind=session.kind)
+            )
+            for s in work.statements
+        ],
+        cancel=work.cancel,
+        completions=[
+            CompletionOrder(id=c.id, code=c.code, kind=c.kind, cursor=c.cursor)
+            for c in work.completions
+        ],
+    )
+
+
+@router.post("/completions/{completion_id}")
+async def completion(
+    services: ServicesDep,
+    session_id: str,
+    completion_id: str,
+    answer: CompletionAnswer,
+    authorization: Authorization = None,
+) -> Acknowledged:
+    session = await authenticate(services, session_id, authorization, answer.generation)
+    asked = session.completion
+    if asked is None or asked.id != completion_id or asked.candidates is not None:
+        return Acknowledged(state="ignored")  # replaced by a newer request, or repeated
+    answered = await services.store.update_application(
+        session_id,
+        {"completion": asked.model_copy(update={"candidates": answer.candidates})},
+        expected=UNFINISHED_STATES,
+        only_if={"completion": asked},
+    )
+    return Acknowledged(state="answered" if answered else "ignored")
+
+
+@router.post("/statements/{statement_id}/progress")
+async def progress(
+    services: ServicesDep,
+    session_id: str,
+    statement_id: int,
+    report: ProgressReport,
+    authorization: Authorization = None,
+) -> Acknowledged:
+    await authenticate(services, session_id, authorization, report.generation)
+    updated = await services.store.update_statement(
+        session_id, statement_id, {"progress": report.progress}, expected=(_S.RUNNING,)
+    )
+    return Acknowledged(state=updated.state if updated else "ignored")
+
+
+@router.post("/statements/{statement_id}/result")
+async def result(
+    services: ServicesDep,
+    session_id: str,
+    statement_id: int,
+    report: ResultReport,
+    authorization: Authorization = None,
+) -> Acknowledged:
+    store, dispatcher = services.store, services.dispatcher
+    session = await authenticate(services, session_id, authorization, report.generation)
+    statement = await store.get_statement(session_id, statement_id)
+    if statement is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no statement {statement_id}")
+    if statement.state.is_finished:
+        return Acknowledged(state=statement.state)  # a repeated post
+    if statement.dispatched_to != report.generation:
+        raise HTTPException(status.HTTP_409_CONFLICT, "the statement was not handed to this driver")
+    target = _result_state(statement.state, _S(report.state))
+    changes: dict[str, object] = {
+        "state": target,
+        "output": report.output,
+        "completed_at": utcnow(),
+    }
+    if target is _S.AVAILABLE:
+        changes["progress"] = 1.0
+    await dispatcher.statement_ending(session, statement_id)
+    recorded = await store.update_statement(
+        session_id, statement_id, changes, expected=previous_statement_states(target)
+    )
+    if recorded is None:
+        current = await store.get_statement(session_id, statement_id)
+        if current is None or not current.state.is_finished:
+            raise HTTPException(status.HTTP_409_CONFLICT, "the statement moved meanwhile")
+        return Acknowledged(state=current.state)
+    RESULTS.labels(state=target.value).inc()
+    logger.info(
+        "statement finished",
+        extra={"session": session_id, "statement": statement_id, "state": target.value},
+    )
+    dispatcher.ring(session_id)
+    return Acknowledged(state=target)
+
+
+@files.get(KERNEL_FILE_ROUTE)
+async def kernel_file() -> FileResponse:
     return FileResponse(KERNEL_PATH, media_type="text/x-python", filename="kernel.py")
 
 
-async def _kernel_archive_file() -> Response:
+@files.get(KERNEL_ARCHIVE_ROUTE)
+async def kernel_archive_file() -> Response:
     return Response(kernel_archive(), media_type=KERNEL_ARCHIVE_MEDIA_TYPE)
 
 
