@@ -38,8 +38,8 @@ from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.completion import MAX_CANDIDATES
 from lighter_common.domain.driver_urls import safe_url
 from lighter_common.domain.statement import StatementOutput, statement_kind
-from lighter_common.domain.states import UNFINISHED_STATES, StatementState
-from lighter_common.domain.transitions import previous_statement_states
+from lighter_common.domain.states import StatementState
+from lighter_common.domain.transitions import CONTACT_RECORDABLE, previous_statement_states
 from lighter_common.kernel import (
     KERNEL_ARCHIVE_MEDIA_TYPE,
     KERNEL_ARCHIVE_ROUTE,
@@ -212,7 +212,7 @@ async def completion(
     answered = await services.store.update_application(
         session_id,
         {"completion": asked.model_copy(update={"candidates": answer.candidates})},
-        expected=UNFINISHED_STATES,
+        expected=CONTACT_RECORDABLE,
         only_if={"completion": asked},
     )
     return Acknowledged(state="answered" if answered else "ignored")
@@ -314,13 +314,13 @@ async def _heartbeat(store: Store, session: Application, request: PollRequest) -
     # read (its `seq`), so that it never overwrites a change made meanwhile.
     as_read = {"generation": request.generation, "seq": session.seq}
     if not changes and await store.touch_application(
-        session.id, stamp, expected=UNFINISHED_STATES, only_if=as_read
+        session.id, stamp, expected=CONTACT_RECORDABLE, only_if=as_read
     ):
         return session.model_copy(update=stamp)
     updated = await store.update_application(
         session.id,
         {**changes, **stamp},
-        expected=UNFINISHED_STATES,
+        expected=CONTACT_RECORDABLE,
         only_if={"generation": request.generation},
     )
     if updated is None:
