@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# A real YARN cluster for the tests: Hadoop's MiniYARNCluster (one ResourceManager, one
+# NodeManager) in one JVM, run by scripts/yarn/MiniYarn.java.
+#
+#   scripts/yarn-test-cluster.sh build              fetch (once) and cache the jars by version
+#   scripts/yarn-test-cluster.sh start STATE_DIR    start the cluster, print its HADOOP_CONF_DIR
+#   scripts/yarn-test-cluster.sh stop STATE_DIR     stop what `start` started (by PID)
+#   scripts/yarn-test-cluster.sh spark-archive      print the zip of pyspark's jars for
+#                                                   spark.yarn.archive (made on first use)
+#   scripts/yarn-test-cluster.sh lib-dir            print where the jars are cached
+#
+# The jars come from Maven Central (hadoop-client-minicluster and what it loads at run time,
+# scripts/yarn/pom.xml; ~115 MB) and are cached under ~/.cache/lighter/yarn/<hadoop version>/,
+# outside the clone, so only the first build downloads (~20 s). Hadoop's version is that of
+# pyspark's client jars (hadoop-client-api-<version>.jar in pyspark/jars). Needs Java 17+ and Maven.
+set -euo pipefail
+
+HADOOP_VERSION="${LIGHTER_HADOOP_VERSION:-3.5.0}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+CACHE_ROOT="${LIGHTER_YARN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lighter/yarn}"
+VERSION_DIR="$CACHE_ROOT/$HADOOP_VERSION"
+LIB_DIR="$VERSION_DIR/lib"
+START_TIMEOUT="${LIGHTER_YARN_START_TIMEOUT:-240}"
+
+log() { echo "yarn-test-cluster: $*" >&2; }
+
+# One build at a time (CI starts one early; the tests then wait for it here).
+take_build_lock() {
+    mkdir -p "$CACHE_ROOT"
+    exec 9>"$CACHE_ROOT/.build.lock"
+    flock 9
+}
+
+cmd_build() {
+    for tool in java mvn; do
+        command -v "$tool" >/dev/null || {
+            log "$tool is needed to build the test cluster (apt-get install openjdk-17-jdk-headless maven)"
+            exit 1
+        }
+    done
+    take_build_lock
+    BUILD_LOCK_HELD=1
+    if [[ ! -f "$LIB_DIR/.complete" ]]; then
+        log "fetching hadoop-client-minicluster $HADOOP_VERSION and its run-time jars into $LIB_DIR (first time only: ~115 MB)"
+        local work
+        work="$(mktemp -d)"
+        cp "$HERE/yarn/pom.xml" "$work/pom.xml"
+        rm -rf "$LIB_DIR"
+        (cd "$work" && nice -n 19 mvn -q -B -Dhadoop.version="$HADOOP_VERSION" \
+            dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB_DIR.partial") \
+            >"$work/mvn.log" 2>&1 || {
+            log "mvn could not fetch the jars:"
+            cat "$work/mvn.log" >&2
+            exit 1
+        }
+        rm -rf "$work"
+        mv "$LIB_DIR.partial" "$LIB_DIR"
+        touch "$LIB_DIR/.complete"
+    fi
+    if spark_home >/dev/null 2>&1; then
+        make_spark_archive >/dev/null
+    else
+        log "pyspark is not installed yet: its jars archive will be made on first use"
+    fi
+    log "jars ready in $LIB_DIR"
+}
+
+# pyspark's directory: LIGHTER_SPARK_HOME, else the clone's virtual environment's pyspark.
+spark_home() {
+    if [[ -n "${LIGHTER_SPARK_HOME:-}" ]]; then
+        echo "$LIGHTER_SPARK_HOME"
+        return
+    fi
+    "$ROOT/.venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))' 2>/dev/null
+}
+
+# spark.yarn.archive: every jar of pyspark at the zip's root, so that a submission does not
+# upload ~400 MB of jars each time. Keyed by Spark's version; made under the build lock.
+make_spark_archive() {
+    local home version archive
+    home="$(spark_home)" || {
+        log "pyspark is not installed: run 'make install' (or set LIGHTER_SPARK_HOME)"
+        exit 1
+    }
+    version="$(cd "$home" && python3 -c 'exec(open("version.py").read()); print(__version__)')"
+    archive="$VERSION_DIR/spark-$version-jars.zip"
+    if [[ ! -f "$archive" ]]; then
+        [[ "${BUILD_LOCK_HELD:-}" == 1 ]] || take_build_lock
+        if [[ ! -f "$archive" ]]; then
+            log "zipping Spark $version's jars into $archive"
+            mkdir -p "$VERSION_DIR"
+            # Stored, not deflated: jars are compressed already.
+            python3 - "$home/jars" "$archive.partial" <<'PY'
+import pathlib, sys, zipfile
+jars = sorted(pathlib.Path(sys.argv[1]).glob("*.jar"))
+with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_STORED) as archive:
+    for jar in jars:
+        archive.write(jar, jar.name)
+PY
+            mv "$archive.partial" "$archive"
+        fi
+    fi
+    echo "$archive"
+}
+
+cmd_start() {
+    local state
+    state="$(mkdir -p "$1" && cd "$1" && pwd)"
+    if [[ ! -f "$LIB_DIR/.complete" ]]; then
+        log "$LIB_DIR is missing: run 'scripts/yarn-test-cluster.sh build' first"
+        exit 1
+    fi
+    command -v java >/dev/null || {
+        log "Java 17+ is needed (apt-get install openjdk-17-jre-headless)"
+        exit 1
+    }
+    mkdir -p "$state/work" "$state/conf"
+    rm -f "$state/conf/yarn-site.xml" "$state/conf/core-site.xml"
+    # Its own session, so that the cluster outlives the shell that started it; a small heap
+    # and the quick compiler: it serves a handful of applications, and starts sooner so.
+    (cd "$state/work" && exec setsid java -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+        -Dlog4j.configuration="file:$HERE/yarn/log4j.properties" \
+        -cp "$LIB_DIR/*" "$HERE/yarn/MiniYarn.java" "$state/conf" "$state/work" \
+        </dev/null >"$state/minicluster.log" 2>&1) &
+    local pid=$!
+    echo "$pid" >"$state/minicluster.pid"
+    local started=$SECONDS
+    until [[ -f "$state/conf/yarn-site.xml" && -f "$state/conf/core-site.xml" ]]; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "the cluster exited while starting; the end of $state/minicluster.log:"
+            tail -n 30 "$state/minicluster.log" >&2
+            exit 1
+        fi
+        if ((SECONDS - started > START_TIMEOUT)); then
+            log "the cluster did not start within ${START_TIMEOUT}s; see $state/minicluster.log"
+            cmd_stop "$state"
+            exit 1
+        fi
+        sleep 0.5
+    done
+    log "started in $((SECONDS - started)) s (pid $pid)"
+    echo "$state/conf"
+}
+
+cmd_stop() {
+    local f="$1/minicluster.pid"
+    [[ -f "$f" ]] || return 0
+    local pid
+    pid="$(cat "$f")"
+    # TERM first: the cluster's shutdown hook stops the NodeManager, which stops its containers.
+    if kill "$pid" 2>/dev/null; then
+        for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$f"
+}
+
+case "${1:-}" in
+build) cmd_build ;;
+start) cmd_start "${2:?start needs a state directory}" ;;
+stop) cmd_stop "${2:?stop needs a state directory}" ;;
+spark-archive) make_spark_archive ;;
+lib-dir) echo "$LIB_DIR" ;;
+*)
+    echo "usage: $0 build | start STATE_DIR | stop STATE_DIR | spark-archive | lib-dir" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,100 @@
+// A one-node YARN cluster for the tests: Hadoop's MiniYARNCluster (one ResourceManager, one
+// NodeManager), the same Hadoop version as pyspark's client jars.
+//
+//   java -cp "LIB_DIR/*" MiniYarn.java CONF_DIR WORK_DIR
+//
+// Every address is an ephemeral port chosen by the cluster itself. Once the ResourceManager's
+// REST API answers and the NodeManager has registered, the cluster's configuration is written to
+// CONF_DIR as core-site.xml and yarn-site.xml (HADOOP_CONF_DIR for spark-submit and for Lighter);
+// the files appear whole (written beside, then renamed), so a reader that sees them can use them.
+// The process then runs until it is killed.
+
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+
+public class MiniYarn {
+    public static void main(String[] args) throws Exception {
+        Path confDir = Path.of(args[0]).toAbsolutePath();
+        Path workDir = Path.of(args[1]).toAbsolutePath();
+        Files.createDirectories(confDir);
+        // MiniYARNCluster keeps its local and log dirs under target/<test name> of the working
+        // directory; the script starts us in WORK_DIR.
+        System.setProperty("test.build.data", workDir.toString());
+
+        YarnConfiguration conf = new YarnConfiguration();
+        conf.set("fs.defaultFS", "file:///");
+        // Two queues: `default` for most applications, `other` for tests that choose a queue.
+        conf.set("yarn.scheduler.capacity.root.queues", "default,other");
+        conf.set("yarn.scheduler.capacity.root.default.capacity", "90");
+        conf.set("yarn.scheduler.capacity.root.default.maximum-capacity", "100");
+        conf.set("yarn.scheduler.capacity.root.other.capacity", "10");
+        conf.set("yarn.scheduler.capacity.root.other.maximum-capacity", "100");
+        // Several small drivers at once: the ApplicationMasters may use the whole node.
+        conf.set("yarn.scheduler.capacity.maximum-am-resource-percent", "1.0");
+        conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 256);
+        // MiniYARNCluster gives its NodeManager this much (its own key), not NM_PMEM_MB.
+        conf.setInt("yarn.minicluster.yarn.nodemanager.resource.memory-mb", 8192);
+        conf.setInt(YarnConfiguration.NM_VCORES, 8);
+        // The test machine's memory and disks are shared: YARN must not refuse to run for them.
+        conf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
+        conf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
+        conf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 99.0f);
+        // Without aggregation the NodeManager keeps a finished application's logs in its own
+        // log dirs and serves them from there, for as long as below.
+        conf.setBoolean(YarnConfiguration.LOG_AGGREGATION_ENABLED, false);
+        conf.setLong(YarnConfiguration.NM_LOG_RETAIN_SECONDS, 24 * 3600);
+        // The kill test sees KILLED at once rather than after the NM's grace period.
+        conf.setLong(YarnConfiguration.NM_SLEEP_DELAY_BEFORE_SIGKILL_MS, 1000);
+
+        MiniYARNCluster cluster = new MiniYARNCluster("lighter", 1, 1, 1);
+        cluster.init(conf);
+        cluster.start();
+        if (!cluster.waitForNodeManagersToConnect(120_000)) {
+            throw new IllegalStateException("the NodeManager did not register within 120 s");
+        }
+        Configuration live = cluster.getConfig();
+        String rmWeb = live.get(YarnConfiguration.RM_WEBAPP_ADDRESS);
+        waitForRestApi("http://" + rmWeb + "/ws/v1/cluster/info");
+
+        writeXml(live, confDir.resolve("yarn-site.xml"));
+        writeXml(live, confDir.resolve("core-site.xml"));
+        System.out.println("MiniYarn: ResourceManager at http://" + rmWeb + ", configuration in " + confDir);
+        Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop));
+        Thread.currentThread().join();
+    }
+
+    private static void waitForRestApi(String url) throws Exception {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (true) {
+            try {
+                HttpURLConnection connection = (HttpURLConnection) URI.create(url).toURL().openConnection();
+                connection.setConnectTimeout(2000);
+                connection.setReadTimeout(5000);
+                if (connection.getResponseCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the ResourceManager's REST API did not answer: " + url);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static void writeXml(Configuration conf, Path target) throws Exception {
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        try (OutputStream out = Files.newOutputStream(partial)) {
+            conf.writeXml(out);
+        }
+        Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
