@@ -120,6 +120,13 @@ def test_a_failure_names_the_exception_from_the_driver_log() -> None:
     )
 
 
+def test_the_ams_own_error_line_adds_nothing() -> None:
+    report = app("FINISHED", "FAILED", diagnostics="User application exited with status 1")
+    log = "26/12/07 19:48:56 ERROR ApplicationMaster: User application exited with status 1\n"
+
+    assert driver_status(report, log_tail=log).reason == "User application exited with status 1"
+
+
 def test_a_long_diagnostic_is_cut() -> None:
     status = driver_status(app("FAILED", "FAILED", diagnostics="x" * 5000))
 

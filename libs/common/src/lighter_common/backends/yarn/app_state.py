@@ -86,7 +86,11 @@ class YarnApplication(BaseModel):
 
 
 def driver_status(app: YarnApplication, *, log_tail: str | None = None) -> DriverStatus:
-    """The driver's status from its application. `log_tail`, when given, names a failure's cause."""
+    """The driver's status from its application. `log_tail`, when given, names a failure's cause.
+
+    A PySpark driver's own output, its traceback included, is its container's `stdout`; the
+    JVM's log is `stderr`: a tail of both, stdout last, finds the exception.
+    """
     found: dict[str, Any] = {"spark_app_id": app.id}
     state = app.state.upper()
     final = app.final_status.upper()
@@ -120,9 +124,10 @@ def _failure(app: YarnApplication, log_tail: str | None) -> str:
             if app.final_status.upper() == "UNDEFINED"
             else "the application failed (YARN gives no diagnostics)"
         )
-    cause = last_error_line(log_tail or "")
-    if cause and cause.strip() not in reason:
-        reason = f"{reason}: {cause.strip()}"
+    cause = (last_error_line(log_tail or "") or "").strip()
+    # Spark's AM logs its own diagnostics as an ERROR line: that one adds nothing.
+    if cause and cause not in reason and reason not in cause:
+        reason = f"{reason}: {cause}"
     return _bounded(reason)
 
 
