@@ -5,19 +5,20 @@
 #   scripts/yarn-test-cluster.sh build              fetch (once) and cache the jars by version
 #   scripts/yarn-test-cluster.sh start STATE_DIR    start the cluster, print its HADOOP_CONF_DIR
 #   scripts/yarn-test-cluster.sh stop STATE_DIR     stop what `start` started (by PID)
-#   scripts/yarn-test-cluster.sh spark-archive      print the zip of pyspark's jars for
-#                                                   spark.yarn.archive (made on first use)
 #   scripts/yarn-test-cluster.sh lib-dir            print where the jars are cached
 #
 # The jars come from Maven Central (hadoop-client-minicluster and what it loads at run time,
 # scripts/yarn/pom.xml; ~115 MB) and are cached under ~/.cache/lighter/yarn/<hadoop version>/,
 # outside the clone, so only the first build downloads (~20 s). Hadoop's version is that of
 # pyspark's client jars (hadoop-client-api-<version>.jar in pyspark/jars). Needs Java 17+ and Maven.
+#
+# Spark's own jars need no archive here: the one node is this machine, so submissions name
+# pyspark's jars in place (spark.yarn.jars=local:<pyspark>/jars/*). A `file:` spark.yarn.archive
+# would be copied into the staging directory on every submission (420 MB for Spark 4.3).
 set -euo pipefail
 
 HADOOP_VERSION="${LIGHTER_HADOOP_VERSION:-3.5.0}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(dirname "$HERE")"
 CACHE_ROOT="${LIGHTER_YARN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lighter/yarn}"
 VERSION_DIR="$CACHE_ROOT/$HADOOP_VERSION"
 LIB_DIR="$VERSION_DIR/lib"
@@ -40,7 +41,6 @@ cmd_build() {
         }
     done
     take_build_lock
-    BUILD_LOCK_HELD=1
     if [[ ! -f "$LIB_DIR/.complete" ]]; then
         log "fetching hadoop-client-minicluster $HADOOP_VERSION and its run-time jars into $LIB_DIR (first time only: ~115 MB)"
         local work
@@ -58,50 +58,7 @@ cmd_build() {
         mv "$LIB_DIR.partial" "$LIB_DIR"
         touch "$LIB_DIR/.complete"
     fi
-    if spark_home >/dev/null 2>&1; then
-        make_spark_archive >/dev/null
-    else
-        log "pyspark is not installed yet: its jars archive will be made on first use"
-    fi
     log "jars ready in $LIB_DIR"
-}
-
-# pyspark's directory: LIGHTER_SPARK_HOME, else the clone's virtual environment's pyspark.
-spark_home() {
-    if [[ -n "${LIGHTER_SPARK_HOME:-}" ]]; then
-        echo "$LIGHTER_SPARK_HOME"
-        return
-    fi
-    "$ROOT/.venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))' 2>/dev/null
-}
-
-# spark.yarn.archive: every jar of pyspark at the zip's root, so that a submission does not
-# upload ~400 MB of jars each time. Keyed by Spark's version; made under the build lock.
-make_spark_archive() {
-    local home version archive
-    home="$(spark_home)" || {
-        log "pyspark is not installed: run 'make install' (or set LIGHTER_SPARK_HOME)"
-        exit 1
-    }
-    version="$(cd "$home" && python3 -c 'exec(open("version.py").read()); print(__version__)')"
-    archive="$VERSION_DIR/spark-$version-jars.zip"
-    if [[ ! -f "$archive" ]]; then
-        [[ "${BUILD_LOCK_HELD:-}" == 1 ]] || take_build_lock
-        if [[ ! -f "$archive" ]]; then
-            log "zipping Spark $version's jars into $archive"
-            mkdir -p "$VERSION_DIR"
-            # Stored, not deflated: jars are compressed already.
-            python3 - "$home/jars" "$archive.partial" <<'PY'
-import pathlib, sys, zipfile
-jars = sorted(pathlib.Path(sys.argv[1]).glob("*.jar"))
-with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_STORED) as archive:
-    for jar in jars:
-        archive.write(jar, jar.name)
-PY
-            mv "$archive.partial" "$archive"
-        fi
-    fi
-    echo "$archive"
 }
 
 cmd_start() {
@@ -160,10 +117,9 @@ case "${1:-}" in
 build) cmd_build ;;
 start) cmd_start "${2:?start needs a state directory}" ;;
 stop) cmd_stop "${2:?stop needs a state directory}" ;;
-spark-archive) make_spark_archive ;;
 lib-dir) echo "$LIB_DIR" ;;
 *)
-    echo "usage: $0 build | start STATE_DIR | stop STATE_DIR | spark-archive | lib-dir" >&2
+    echo "usage: $0 build | start STATE_DIR | stop STATE_DIR | lib-dir" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,197 @@
+"""A real YARN cluster for the tests: Hadoop's MiniYARNCluster (one ResourceManager, one
+NodeManager), the Hadoop version of pyspark's client jars.
+
+Where the cluster comes from:
+1. `LIGHTER_TEST_HADOOP_CONF_DIR`: a real cluster's client configuration (yarn-site.xml,
+   core-site.xml). Its nodes need a Python with pyspark (`LIGHTER_TEST_YARN_PYTHON`, default
+   `python3`); `LIGHTER_TEST_SPARK_YARN_ARCHIVE` names Spark's jars on the cluster's file system
+   (else each submission uploads them);
+2. `scripts/yarn-test-cluster.sh start`, after `build` (which fetches the jars from Maven
+   Central once and caches them under ~/.cache/lighter/yarn/<hadoop version>/, and waits for a
+   build already under way). When it cannot start, the tests fail saying why; they never skip.
+
+One cluster serves the whole test process; it is stopped when the process exits. Starting it
+takes 20-40 s, so `start_in_background()` begins at collection (tests/yarn/conftest.py), and
+the first test that needs it waits only for what is left.
+"""
+
+import atexit
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from tempfile import mkdtemp
+
+from lighter_common.backends.spark_home import environment_without_service_settings, pyspark_home
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "yarn-test-cluster.sh"
+EXTERNAL_CONF_DIR = "LIGHTER_TEST_HADOOP_CONF_DIR"
+HOW_TO_GET_ONE = (
+    "No YARN cluster for the tests. `scripts/yarn-test-cluster.sh build` fetches a "
+    "MiniYARNCluster's jars once (needs Java 17+ and Maven with access to Maven Central; cached "
+    "under ~/.cache/lighter/yarn/), or point LIGHTER_TEST_HADOOP_CONF_DIR at a cluster's "
+    "client configuration."
+)
+# Small drivers and executors: the test cluster's one node runs several at once.
+_SMALL = {
+    "spark.driver.memory": "512m",
+    "spark.executor.memory": "512m",
+    "spark.executor.instances": "1",
+    "spark.yarn.submit.waitAppCompletion": "false",
+}
+
+
+@dataclass
+class Submission:
+    """What spark-submit did: its output, and what it cost this machine."""
+
+    returncode: int
+    output: str
+    wall_seconds: float
+    cpu_seconds: float
+
+
+SUBMISSIONS: list[Submission] = []  # every test submission, for the run's figures
+
+
+@dataclass
+class YarnCluster:
+    conf_dir: Path
+    state_dir: Path | None  # None: a cluster the tests did not start
+    started_in_seconds: float = 0.0
+
+    def spark_conf(self) -> dict[str, str]:
+        """The conf every test submission gets on this cluster."""
+        conf = dict(_SMALL)
+        if self.state_dir is not None:
+            # The one node is this machine: Spark's jars and Python in place, nothing uploaded.
+            conf["spark.yarn.jars"] = f"local:{pyspark_home() / 'jars'}/*"
+            conf["spark.pyspark.python"] = sys.executable
+        else:
+            conf["spark.pyspark.python"] = os.environ.get("LIGHTER_TEST_YARN_PYTHON", "python3")
+            if archive := os.environ.get("LIGHTER_TEST_SPARK_YARN_ARCHIVE"):
+                conf["spark.yarn.archive"] = archive
+        return conf
+
+    def spark_submit(
+        self,
+        main_file: Path,
+        *args: str,
+        tags: Sequence[str],
+        queue: str | None = None,
+        conf: Mapping[str, str] | None = None,
+        timeout: float = 300,
+    ) -> Submission:
+        """spark-submit --master yarn --deploy-mode cluster, returning once YARN has the app."""
+        command = [str(pyspark_home() / "bin" / "spark-submit")]
+        command += ["--master", "yarn", "--deploy-mode", "cluster"]
+        if queue is not None:
+            command += ["--queue", queue]
+        every = {**self.spark_conf(), "spark.yarn.tags": ",".join(tags), **(conf or {})}
+        for key, value in every.items():
+            command += ["--conf", f"{key}={value}"]
+        command += [str(main_file), *args]
+        env = environment_without_service_settings()
+        env["HADOOP_CONF_DIR"] = str(self.conf_dir)
+        env["SPARK_HOME"] = str(pyspark_home())
+        before = os.times()
+        started = time.monotonic()
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, env=env, check=False
+        )
+        wall = time.monotonic() - started
+        after = os.times()
+        # This process's children's CPU: exact when one submission runs at a time, a sum over
+        # those that ended meanwhile otherwise (the figures are reported, never asserted).
+        cpu = (after.children_user - before.children_user) + (
+            after.children_system - before.children_system
+        )
+        submission = Submission(done.returncode, done.stdout + done.stderr, wall, cpu)
+        SUBMISSIONS.append(submission)
+        return submission
+
+    def stop(self) -> None:
+        if self.state_dir is not None:
+            _script("stop", str(self.state_dir), timeout=60)
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+def _script(*args: str, timeout: float) -> str:
+    done = subprocess.run(
+        ["bash", str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{SCRIPT.name} {args[0]} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def _open_cluster() -> YarnCluster:
+    external = os.environ.get(EXTERNAL_CONF_DIR)
+    if external:
+        return YarnCluster(Path(external), None)
+    started = time.monotonic()
+    state = Path(mkdtemp(prefix="lighter-yarn-"))
+    try:
+        _script("build", timeout=1800)
+        conf_dir = _script("start", str(state), timeout=600).strip().splitlines()[-1]
+    except (RuntimeError, subprocess.TimeoutExpired) as error:
+        raise RuntimeError(f"{error}\n{HOW_TO_GET_ONE}") from None
+    return YarnCluster(Path(conf_dir), state, time.monotonic() - started)
+
+
+_lock = threading.Lock()
+_starting: threading.Thread | None = None
+_cluster: YarnCluster | None = None
+_failure: BaseException | None = None
+
+
+def start_in_background() -> None:
+    """Begins starting the test process's cluster, if nothing has yet."""
+    global _starting
+    with _lock:
+        if _starting is None and _cluster is None:
+            _starting = threading.Thread(target=_start, name="yarn-test-cluster", daemon=True)
+            _starting.start()
+
+
+def _start() -> None:
+    global _cluster, _failure
+    try:
+        cluster = _open_cluster()
+    except BaseException as error:
+        _failure = error
+        return
+    _cluster = cluster
+    atexit.register(cluster.stop)
+
+
+def figures() -> list[str]:
+    """What the cluster and the submissions cost, for the end of the test run's report."""
+    lines = []
+    if _cluster is not None and _cluster.state_dir is not None:
+        lines.append(f"YARN test cluster: built and started in {_cluster.started_in_seconds:.0f} s")
+    if SUBMISSIONS:
+        walls = sorted(s.wall_seconds for s in SUBMISSIONS)
+        lines.append(
+            f"spark-submit to YARN: {len(SUBMISSIONS)} submissions, wall "
+            f"{walls[0]:.1f}-{walls[-1]:.1f} s, CPU {sum(s.cpu_seconds for s in SUBMISSIONS):.1f} s"
+            " in all"
+        )
+    return lines
+
+
+def shared_cluster() -> YarnCluster:
+    """The test process's cluster: started (or being started) once, then the same one."""
+    start_in_background()
+    assert _starting is not None
+    _starting.join()
+    if _failure is not None:
+        raise RuntimeError(f"the YARN test cluster did not start: {_failure}") from _failure
+    assert _cluster is not None
+    return _cluster
