@@ -19,7 +19,8 @@ from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus
 
 from tests.harness.yarn_cluster import Submission, YarnCluster
 
-pytestmark = pytest.mark.yarn
+# Each test waits for spark-submit and a driver on a shared, often busy, machine.
+pytestmark = [pytest.mark.yarn, pytest.mark.timeout(1200)]
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # Under load a small Spark application takes a minute or two on the test cluster's one node.
