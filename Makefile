@@ -33,6 +33,12 @@ install-test: uv test-prerequisites  ## Adds the test tools and the real clients
 k8s-test-binaries: test-prerequisites
 	scripts/k8s-test-cluster.sh build
 
+# Hadoop's MiniYARNCluster jars for the YARN tests, cached by version under ~/.cache/lighter/yarn/
+# (the first build: ~30 s of downloads from Maven Central). The YARN suite also builds and starts
+# the cluster itself, in the background while the other suites are collected and run.
+yarn-test-binaries: test-prerequisites
+	scripts/yarn-test-cluster.sh build
+
 run: install  ## Lighter standalone on 127.0.0.1:8080 (LIGHTER_PORT to change)
 	@command -v java >/dev/null 2>&1 || { echo "Java 17+ is required to run Spark (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	$(UV) run --no-sync lighter standalone
@@ -47,6 +53,10 @@ test: install-test  ## Every suite, against real RabbitMQ, a MongoDB-protocol se
 .PHONY: test-k8s
 test-k8s: install-test k8s-test-binaries  ## Only the Kubernetes tests (a real API server; first build: 15-55 min, cached)
 	$(UV) run --no-sync pytest -m kubernetes $(PYTEST_ARGS)
+
+.PHONY: test-yarn yarn-test-binaries
+test-yarn: install-test yarn-test-binaries  ## Only the YARN tests (a real MiniYARNCluster and Spark)
+	$(UV) run --no-sync pytest -m yarn $(PYTEST_ARGS)
 
 test-unit: install-dev  ## Domain and pure tests only (no services)
 	$(UV) run --no-sync pytest libs $(PYTEST_ARGS)

@@ -2,7 +2,7 @@
 # Installs what the test suites need beyond `make run`'s prerequisites: the Kerberos headers
 # the sparkmagic client builds against (libkrb5-dev), chromium and chromium-driver for the web
 # UI's browser tests, etcd-server, openssl and curl for the Kubernetes test cluster
-# (scripts/k8s-test-cluster.sh), RabbitMQ (Debian) and FerretDB (a MongoDB
+# (scripts/k8s-test-cluster.sh), Maven and a JDK for the YARN test cluster, RabbitMQ (Debian) and FerretDB (a MongoDB
 # wire-protocol server, built with Go). Idempotent: installs only what is missing, so `make test`
 # runs it every time. RabbitMQ and FerretDB are skipped when LIGHTER_TEST_RABBITMQ_URL /
 # LIGHTER_TEST_MONGO_URL name servers already running.
@@ -19,6 +19,10 @@ command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# The YARN test cluster (scripts/yarn-test-cluster.sh): Maven fetches its jars, and its Java
+# launcher runs from source, which takes a JDK.
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 if [ -z "${LIGHTER_TEST_RABBITMQ_URL:-}" ]; then
   command -v rabbitmq-server >/dev/null 2>&1 || need_apt+=(rabbitmq-server)
 fi
