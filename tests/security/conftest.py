@@ -13,7 +13,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from lighter_api.app import create_app
-from lighter_api.auth import users
 from lighter_api.auth.settings import AuthSettings
 from lighter_common.bus.memory import MemoryBus
 from lighter_common.store.sqlite import SqliteStore
@@ -21,6 +20,7 @@ from lighter_common.store.sqlite import SqliteStore
 from tests.harness.asgi import client_of
 from tests.harness.in_process import bus, store
 from tests.harness.settings import settings_of
+from tests.harness.users import write_users
 
 __all__ = ["bus", "client_of", "store"]
 
@@ -30,10 +30,7 @@ GROUPS = {"alice": ["analysts"], "carol": ["auditors"]}
 
 @pytest.fixture
 def users_file(tmp_path: Path) -> Path:
-    path = tmp_path / "users.json"
-    for name, password in PASSWORDS.items():
-        users.add_user(path, name, groups=GROUPS.get(name, []), password=password)
-    return path
+    return write_users(tmp_path / "users.json", PASSWORDS, GROUPS)
 
 
 AppFactory = Callable[..., FastAPI]

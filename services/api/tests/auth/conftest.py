@@ -15,6 +15,7 @@ from lighter_common.settings import ServerSettings, Settings, SharingSettings
 from lighter_common.store.sqlite import SqliteStore
 
 from tests.harness.asgi import client_of
+from tests.harness.users import write_users
 
 __all__ = ["client_of"]
 
@@ -24,10 +25,7 @@ GROUPS = {"alice": ["analysts"], "carol": ["auditors"], "dave": ["ops"], "root":
 
 @pytest.fixture
 def users_file(tmp_path: Path) -> Path:
-    path = tmp_path / "users.json"
-    for name, password in PASSWORDS.items():
-        users.add_user(path, name, groups=GROUPS.get(name, []), password=password)
-    return path
+    return write_users(tmp_path / "users.json", PASSWORDS, GROUPS)
 
 
 @pytest.fixture
