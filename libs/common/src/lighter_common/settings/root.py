@@ -60,7 +60,19 @@ class Settings(BaseModel):
         return self
 
     def submission_policy(self, *, local_paths_open: bool) -> SubmissionPolicy:
-        """The conf policy and local-file rule; `local_paths_open` when no directory is named."""
+        """The conf policy and local-file rule; `local_paths_open` when no directory is named.
+        Built once per settings (its directories are resolved through symlinks)."""
+        return self._open_policy if local_paths_open else self._closed_policy
+
+    @cached_property
+    def _open_policy(self) -> SubmissionPolicy:
+        return self._build_submission_policy(local_paths_open=True)
+
+    @cached_property
+    def _closed_policy(self) -> SubmissionPolicy:
+        return self._build_submission_policy(local_paths_open=False)
+
+    def _build_submission_policy(self, *, local_paths_open: bool) -> SubmissionPolicy:
         sharing = self.sharing
         dirs = None
         if sharing.allowed_local_dirs is not None or not local_paths_open:
