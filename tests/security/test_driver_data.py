@@ -15,6 +15,7 @@ from lighter_common.domain.app_links import NO_TEMPLATES, LinkTemplates, app_lin
 from lighter_common.domain.application import AppInfo, Application, ApplicationType
 from lighter_common.domain.driver import DriverPhase, DriverStatus
 from lighter_common.domain.driver_urls import safe_url
+from lighter_common.domain.spark_app_ids import safe_app_id
 from lighter_common.domain.states import ApplicationState
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.settings import ServerSettings, SessionSettings, Settings
@@ -173,3 +174,44 @@ def test_a_spark_id_cannot_change_where_a_templated_link_leads() -> None:
     assert links.spark_history_url is not None
     assert links.spark_history_url.startswith("https://history.example.org/history/x%2F")
     assert app_links(app, NO_TEMPLATES).spark_ui_url is None
+
+
+@pytest.mark.parametrize(
+    "app_id",
+    ["<img src=x onerror=alert(1)>", "local-1\nINFO forged", "x" * 129, "-v", "a b", ""],
+)
+def test_an_app_id_that_is_not_a_spark_id_is_no_app_id(app_id: str) -> None:
+    assert safe_app_id(app_id) is None
+
+
+@pytest.mark.parametrize(
+    "app_id", ["local-1700000000000", "spark-8f1c0a", "application_1700000000000_0001"]
+)
+def test_a_spark_id_is_kept(app_id: str) -> None:
+    assert safe_app_id(app_id) == app_id
+
+
+async def test_markup_posted_as_an_app_id_is_dropped_and_the_driver_goes_on(
+    kernel: FastAPI, api: FastAPI, store: SqliteStore
+) -> None:
+    session = await _alice_session(api, store)
+    async with client_of(kernel) as driver:
+        reported = await driver.post(
+            f"/kernel/sessions/{session.id}/poll",
+            json={"generation": session.generation, "appId": "<script>alert(1)</script>"},
+            headers={"Authorization": f"Bearer {session.kernel_secret}"},
+        )
+    assert reported.status_code == 200, reported.text
+    stored = await store.get_application(session.id)
+    assert stored is not None and stored.app_id is None
+    page, lighter_info, _ = await _root_sees(api, session)
+    assert "<script>alert(1)</script>" not in page
+    assert isinstance(lighter_info, dict) and lighter_info["sparkUiUrl"] is None
+
+
+def test_an_app_id_read_from_a_driver_log_is_recorded_only_when_it_is_one() -> None:
+    app = Application(type=ApplicationType.BATCH, submit_params=SubmitParams(file="x.py"))
+    forged = DriverStatus(DriverPhase.RUNNING, spark_app_id="local-1 <b>forged</b>")
+    genuine = DriverStatus(DriverPhase.RUNNING, spark_app_id="local-1700000000000")
+    assert "app_id" not in discovered_fields(app, forged)
+    assert discovered_fields(app, genuine)["app_id"] == "local-1700000000000"

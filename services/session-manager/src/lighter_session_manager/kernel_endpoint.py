@@ -37,6 +37,7 @@ from fastapi.responses import FileResponse
 from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.completion import MAX_CANDIDATES
 from lighter_common.domain.driver_urls import safe_url
+from lighter_common.domain.spark_app_ids import safe_app_id
 from lighter_common.domain.statement import StatementOutput, statement_kind
 from lighter_common.domain.states import StatementState
 from lighter_common.domain.transitions import CONTACT_RECORDABLE, previous_statement_states
@@ -303,8 +304,11 @@ def _result_state(current: StatementState, reported: StatementState) -> Statemen
 async def _heartbeat(store: Store, session: Application, request: PollRequest) -> Application:
     stamp = {"contacted_at": utcnow()}
     changes: dict[str, object] = {}
-    if request.app_id and request.app_id != session.app_id:
-        changes["app_id"] = request.app_id
+    app_id = safe_app_id(request.app_id)
+    if request.app_id and app_id is None:
+        logger.warning("a driver reported an unsafe Spark app id", extra={"session": session.id})
+    if app_id and app_id != session.app_id:
+        changes["app_id"] = app_id
     ui_url = safe_url(request.spark_ui_url)
     if request.spark_ui_url and ui_url is None:
         logger.warning("a driver reported an unsafe Spark UI URL", extra={"session": session.id})

@@ -9,6 +9,7 @@ from lighter_common.domain.application import AppInfo, Application, utcnow
 from lighter_common.domain.driver import DriverKey, DriverStatus
 from lighter_common.domain.driver_state import StateChange, launch_timed_out, next_state
 from lighter_common.domain.driver_urls import safe_url
+from lighter_common.domain.spark_app_ids import safe_app_id
 from lighter_common.domain.transitions import DRIVER_FACTS_RECORDABLE, previous_states
 from lighter_common.ending import finish_application, revive_session
 from lighter_common.settings import Settings
@@ -20,9 +21,10 @@ logger = logging.getLogger(__name__)
 def discovered_fields(app: Application, status: DriverStatus) -> dict[str, Any]:
     """What the backend learned about the driver that the document does not have yet."""
     changes: dict[str, Any] = {}
-    if status.spark_app_id and status.spark_app_id != app.app_id:
-        changes["app_id"] = status.spark_app_id
-    # A backend reads the UI's address from the driver's log, which the user's code writes.
+    # A backend may read these from the driver's log, which the user's code writes.
+    app_id = safe_app_id(status.spark_app_id)
+    if app_id and app_id != app.app_id:
+        changes["app_id"] = app_id
     ui_url = safe_url(status.spark_ui_url)
     if ui_url and ui_url != app.app_info.spark_ui_url:
         changes["app_info"] = AppInfo(
