@@ -99,6 +99,22 @@ VARIABLES: list[tuple[str, str, str, Any]] = [
     ("LIGHTER_KUBERNETES_SUBMIT_TIMEOUT", "30", "kubernetes.submit_timeout", 30),
     ("LIGHTER_KUBERNETES_SUBMIT", "spark-submit", "kubernetes.submit", "spark-submit"),
     ("LIGHTER_KUBERNETES_COMPLETED_POD_TTL", "10m", "kubernetes.completed_pod_ttl", 600),
+    ("LIGHTER_MAX_SPARK_SUBMITS", "3", "local.max_spark_submits", 3),
+    ("LIGHTER_YARN_ENABLED", "true", "yarn.enabled", True),
+    (
+        "LIGHTER_YARN_HADOOP_CONF_DIR",
+        "/etc/hadoop/a",
+        "yarn.hadoop_conf_dir",
+        Path("/etc/hadoop/a"),
+    ),
+    ("HADOOP_CONF_DIR", "/etc/hadoop/b", "yarn.hadoop_conf_dir", Path("/etc/hadoop/b")),
+    ("LIGHTER_YARN_URL", "http://rm:8088", "yarn.url", "http://rm:8088"),
+    ("LIGHTER_YARN_QUEUE", "etl", "yarn.queue", "etl"),
+    ("LIGHTER_YARN_ARCHIVE", "hdfs:///spark.zip", "yarn.archive", "hdfs:///spark.zip"),
+    ("LIGHTER_YARN_JARS", "hdfs:///spark/*", "yarn.jars", "hdfs:///spark/*"),
+    ("LIGHTER_YARN_PYTHON", "/opt/py/bin/python", "yarn.python", "/opt/py/bin/python"),
+    ("LIGHTER_YARN_USER", "lighter", "yarn.user", "lighter"),
+    ("LIGHTER_YARN_SUBMIT_TIMEOUT", "1m", "yarn.submit_timeout", 60),
     ("LIGHTER_SIMULATED_START_SECONDS", "0.1", "simulated.start_seconds", 0.1),
     ("LIGHTER_SIMULATED_RUN_SECONDS", "2", "simulated.run_seconds", 2),
 ]
@@ -132,6 +148,26 @@ def test_kubernetes_enabled_selects_the_backend_unless_one_is_named(
     assert Settings().server.backend == "kubernetes"
     monkeypatch.setenv("LIGHTER_BACKEND", "local")
     assert Settings().server.backend == "local"
+
+
+def test_yarn_enabled_selects_the_backend_unless_one_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LIGHTER_YARN_ENABLED", "true")
+    assert Settings().server.backend == "yarn"
+    monkeypatch.setenv("LIGHTER_BACKEND", "local")
+    assert Settings().server.backend == "local"
+
+
+def test_the_spark_submit_bound_defaults_to_half_the_cores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert Settings().local.spark_submit_slots == 4
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert Settings().local.spark_submit_slots == 1
+    monkeypatch.setenv("LIGHTER_MAX_SPARK_SUBMITS", "3")
+    assert Settings().local.spark_submit_slots == 3
 
 
 def test_a_group_given_is_used_and_the_others_come_from_the_environment(

@@ -34,10 +34,20 @@ DEFAULT_DENY: tuple[str, ...] = (
     "spark.kubernetes.trust.certificates",
     "spark.kubernetes.submitInDriver",
     "spark.kubernetes.driver.pod.name",
+    "spark.yarn.queue",  # through the `queue` param, which the access rules see
+    "spark.yarn.tags",  # how Lighter finds its YARN applications
+    "spark.yarn.stagingDir",  # where the submitter writes, with its own credentials
+    "spark.yarn.unmanagedAM.*",  # an ApplicationMaster inside the submitter
+    # The submitter's Hadoop client: which ResourceManager it submits to, how it logs in.
+    "spark.hadoop.yarn.resourcemanager.*",
+    "spark.hadoop.hadoop.security.*",
     # Credentials and Kerberos.
     "spark.kerberos.*",
     "spark.yarn.keytab",
     "spark.yarn.principal",
+    "spark.yarn.access.*",
+    "spark.yarn.security.*",
+    "spark.yarn.credentials.*",
     "spark.kubernetes.kerberos.*",
     "spark.kubernetes.hadoop.configMapName",
     "spark.kubernetes.driver.secrets.*",
@@ -57,6 +67,7 @@ DEFAULT_DENY: tuple[str, ...] = (
     "spark.launcher.*",
     "spark.kubernetes.driverEnv.LIGHTER_*",
     "spark.executorEnv.LIGHTER_*",
+    "spark.yarn.appMasterEnv.LIGHTER_*",
     "spark.kubernetes.driver.label.lighter-*",
     "spark.kubernetes.executor.label.lighter-*",
     "spark.kubernetes.driver.annotation.lighter*",

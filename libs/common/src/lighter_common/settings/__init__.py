@@ -4,7 +4,12 @@ One group per concern (root.py lists them); `lighter settings` prints every sett
 variable, default and description (table.py).
 """
 
-from lighter_common.settings.backends import KubernetesSettings, LocalSettings, SimulatedSettings
+from lighter_common.settings.backends import (
+    KubernetesSettings,
+    LocalSettings,
+    SimulatedSettings,
+    YarnSettings,
+)
 from lighter_common.settings.group import SettingsGroup
 from lighter_common.settings.root import Settings
 from lighter_common.settings.service import (
@@ -34,4 +39,5 @@ __all__ = [
     "SharingSettings",
     "SimulatedSettings",
     "StoreSettings",
+    "YarnSettings",
 ]

@@ -1,9 +1,10 @@
-"""Each backend's own settings: local, Kubernetes, simulated."""
+"""Each backend's own settings: local, Kubernetes, YARN, simulated."""
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from lighter_common.settings.durations import Seconds
@@ -17,6 +18,18 @@ class LocalSettings(SettingsGroup):
         default=None, description="Spark's home for spark-submit; the pyspark package's if unset"
     )
     spark_master: str = Field(default="local[*]", description="The local backend's master")
+    max_spark_submits: int = Field(
+        default=0,
+        ge=0,
+        description="How many spark-submit JVMs the yarn and kubernetes backends run at once "
+        "(each takes ~9 CPU-seconds); further launches wait their turn. 0: half this "
+        "machine's cores, at least 1",
+    )
+
+    @property
+    def spark_submit_slots(self) -> int:
+        """`max_spark_submits`, or what this machine's cores carry."""
+        return self.max_spark_submits or max(1, (os.cpu_count() or 2) // 2)
 
 
 class KubernetesSettings(SettingsGroup):
@@ -68,6 +81,52 @@ class KubernetesSettings(SettingsGroup):
         description="Driver pods that ended are deleted this long after, their log saved "
         "first; so are pods whose driver failed while the pod goes on",
     )
+
+
+class YarnSettings(SettingsGroup):
+    """The YARN backend: drivers in cluster mode, submitted by spark-submit, tracked through the
+    ResourceManager's REST API."""
+
+    model_config = SettingsConfigDict(env_prefix="LIGHTER_YARN_")
+
+    enabled: bool = Field(
+        default=False,
+        description="The original Lighter's switch: true selects the yarn backend unless "
+        "LIGHTER_BACKEND names another",
+    )
+    hadoop_conf_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("LIGHTER_YARN_HADOOP_CONF_DIR", "HADOOP_CONF_DIR"),
+        description="The cluster's client configuration (yarn-site.xml, core-site.xml): "
+        "spark-submit's HADOOP_CONF_DIR, and where the ResourceManager is",
+    )
+    url: str | None = Field(
+        default=None,
+        description="The ResourceManager's web address (`http://rm:8088`; several, "
+        "comma-separated, for HA); from yarn-site.xml when unset",
+    )
+    queue: str | None = Field(
+        default=None,
+        description="The queue of applications that name none (`queue`); YARN's default when unset",
+    )
+    archive: str | None = Field(
+        default=None,
+        description="`spark.yarn.archive`: Spark's jars on the cluster's file system, so that "
+        "submissions do not upload them",
+    )
+    jars: str | None = Field(
+        default=None, description="`spark.yarn.jars`, when there is no archive"
+    )
+    python: str | None = Field(
+        default=None,
+        description="`spark.pyspark.python`: the Python (with pyspark) of the cluster's nodes",
+    )
+    user: str | None = Field(
+        default=None,
+        description="The `user.name` Lighter gives the ResourceManager (kills) on a cluster "
+        "without Kerberos; the service's own user when unset",
+    )
+    submit_timeout: Seconds = Field(default=300.0, description="For one spark-submit, once it runs")
 
 
 class SimulatedSettings(SettingsGroup):

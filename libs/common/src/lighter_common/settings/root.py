@@ -13,7 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from lighter_common.domain.app_links import LinkTemplates
 from lighter_common.domain.conf_policy import patterns
 from lighter_common.domain.submission_policy import SubmissionPolicy, submission_policy
-from lighter_common.settings.backends import KubernetesSettings, LocalSettings, SimulatedSettings
+from lighter_common.settings.backends import (
+    KubernetesSettings,
+    LocalSettings,
+    SimulatedSettings,
+    YarnSettings,
+)
 from lighter_common.settings.group import SettingsGroup
 from lighter_common.settings.service import (
     BusSettings,
@@ -40,6 +45,7 @@ class Settings(BaseModel):
     links: LinkSettings = Field(default_factory=LinkSettings)
     local: LocalSettings = Field(default_factory=LocalSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    yarn: YarnSettings = Field(default_factory=YarnSettings)
     simulated: SimulatedSettings = Field(default_factory=SimulatedSettings)
 
     @classmethod
@@ -52,11 +58,15 @@ class Settings(BaseModel):
             yield name, field.annotation
 
     @model_validator(mode="after")
-    def _kubernetes_enabled_selects_its_backend(self) -> "Settings":
-        # Lighter's LIGHTER_KUBERNETES_ENABLED=true means the kubernetes backend, unless
-        # LIGHTER_BACKEND names another one explicitly.
-        if self.kubernetes.enabled and "backend" not in self.server.model_fields_set:
+    def _enabled_switch_selects_its_backend(self) -> "Settings":
+        # Lighter's LIGHTER_KUBERNETES_ENABLED=true (or LIGHTER_YARN_ENABLED=true) means that
+        # backend, unless LIGHTER_BACKEND names another one explicitly.
+        if "backend" in self.server.model_fields_set:
+            return self
+        if self.kubernetes.enabled:
             self.server = self.server.model_copy(update={"backend": "kubernetes"})
+        elif self.yarn.enabled:
+            self.server = self.server.model_copy(update={"backend": "yarn"})
         return self
 
     def submission_policy(self, *, local_paths_open: bool) -> SubmissionPolicy:
@@ -87,6 +97,16 @@ class Settings(BaseModel):
 
     def _operator_fixed_keys(self) -> list[str]:
         keys = ["spark.kubernetes.submission.waitAppCompletion"]
+        if self.server.backend == "yarn":
+            keys.append("spark.yarn.submit.waitAppCompletion")
+            yarn = self.yarn
+            for key, value in (
+                ("spark.yarn.archive", yarn.archive),
+                ("spark.yarn.jars", yarn.jars),
+                ("spark.pyspark.python", yarn.python),
+            ):
+                if value:
+                    keys.append(key)
         if self.kubernetes.image:
             keys.append("spark.kubernetes.container.image")
         return keys

@@ -9,7 +9,7 @@ from lighter_common.domain.capacity import CapacityLimits
 from lighter_common.settings.durations import Seconds
 from lighter_common.settings.group import SettingsGroup
 
-BackendName = Literal["local", "simulated", "kubernetes"]
+BackendName = Literal["local", "simulated", "kubernetes", "yarn"]
 
 
 class ServerSettings(SettingsGroup):
@@ -17,7 +17,8 @@ class ServerSettings(SettingsGroup):
 
     backend: BackendName = Field(
         default="local",
-        description="What runs Spark: `local`, `kubernetes` or `simulated` (load tests only)",
+        description="What runs Spark: `local`, `kubernetes`, `yarn` or `simulated` (load tests "
+        "only)",
     )
     host: str = Field(default="127.0.0.1", description="The address every service listens on")
     port: int = Field(default=8080, description="The API's port (standalone: everything's)")
