@@ -17,6 +17,7 @@ from lighter_common.backends.base import Backend, LaunchContext
 from lighter_common.backends.kubernetes.backend import KubernetesBackend
 from lighter_common.backends.local.backend import LocalBackend
 from lighter_common.backends.simulated import RUN_SECONDS_CONF, SimulatedBackend
+from lighter_common.backends.yarn.backend import YarnBackend
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus
 from lighter_common.domain.submit_params import ConfValue, SubmitParams
@@ -26,10 +27,12 @@ from lighter_common.settings import (
     ServerSettings,
     Settings,
     SimulatedSettings,
+    YarnSettings,
 )
 
 from tests.harness.fake_spark import fake_spark_home
 from tests.harness.kubernetes import KWOK_NODE, SUCCEEDS_LABEL, shared_cluster
+from tests.harness.yarn_cluster import shared_cluster as shared_yarn_cluster
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 ALIVE = {DriverPhase.STARTING, DriverPhase.RUNNING}
@@ -119,14 +122,60 @@ def kubernetes_case(tmp_path: Path) -> Case:
     )
 
 
+def yarn_case(tmp_path: Path) -> Case:
+    """Real spark-submit to the test MiniYARNCluster; drivers without executors, to be quick."""
+    cluster = shared_yarn_cluster()
+    conf = cluster.spark_conf()
+    settings = Settings(
+        server=ServerSettings(data_dir=tmp_path / "data", backend="yarn"),
+        yarn=YarnSettings(
+            hadoop_conf_dir=cluster.conf_dir,
+            archive=conf.pop("spark.yarn.archive", None),
+            jars=conf.pop("spark.yarn.jars", None),
+            python=conf.pop("spark.pyspark.python", None),
+            user="lighter-test",
+        ),
+    )
+    # No executor until a job asks for one (none does): the one node runs several drivers.
+    small: dict[str, ConfValue] = {
+        **conf,
+        "spark.executor.instances": None,
+        "spark.dynamicAllocation.enabled": True,
+        "spark.dynamicAllocation.shuffleTracking.enabled": True,
+        "spark.dynamicAllocation.minExecutors": 0,
+        "spark.dynamicAllocation.initialExecutors": 0,
+        "spark.ui.enabled": False,
+    }
+    small = {key: value for key, value in small.items() if value is not None}
+    finite = tmp_path / "finite.py"
+    finite.write_text(
+        "from pyspark.sql import SparkSession\n"
+        "SparkSession.builder.getOrCreate().stop()\nprint('finite driver done', flush=True)\n"
+    )
+    endless = tmp_path / "endless.py"
+    endless.write_text(
+        "import time\nfrom pyspark.sql import SparkSession\n"
+        "spark = SparkSession.builder.getOrCreate()\n"
+        "print('endless driver up', flush=True)\ntime.sleep(600)\n"
+    )
+    return Case(
+        backend=YarnBackend(settings),
+        finite=lambda: batch(finite, conf=small),
+        endless=lambda: batch(endless, conf=small),
+        timeout=400,
+    )
+
+
 CASES = {
     "local": local_case,
     "local-spark": local_spark_case,
     "simulated": simulated_case,
     "kubernetes": kubernetes_case,
+    "yarn": yarn_case,
 }
 ON_KUBERNETES = pytest.param("kubernetes", marks=pytest.mark.kubernetes)
-FAST = ["local", "simulated", ON_KUBERNETES]
+ON_YARN = pytest.param("yarn", marks=[pytest.mark.yarn, pytest.mark.timeout(1200)])
+FAST = ["local", "simulated", ON_KUBERNETES, ON_YARN]
 EVERY = [*FAST, pytest.param("local-spark", marks=pytest.mark.spark)]
 
 
@@ -152,7 +201,7 @@ async def wait_for(case: Case, app: Application, phases: set[DriverPhase]) -> li
         seen.append(await case.backend.status(app))
         if seen[-1].phase in phases:
             return seen
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05 if case.timeout < 60 else 1)
     raise AssertionError(f"{app.id} never reached {phases}: {seen[-3:]}")
 
 

@@ -12,7 +12,7 @@ from lighter_common.backends.readiness import (
     settings_problem,
 )
 from lighter_common.backends.simulated import SimulatedBackend
-from lighter_common.settings import KubernetesSettings, ServerSettings, Settings
+from lighter_common.settings import KubernetesSettings, ServerSettings, Settings, YarnSettings
 
 
 def kubernetes(image: str | None) -> Settings:
@@ -35,6 +35,18 @@ def test_kubernetes_enabled_without_an_image_is_refused_too(
     monkeypatch.delenv("LIGHTER_KUBERNETES_IMAGE", raising=False)
     monkeypatch.setenv("LIGHTER_KUBERNETES_ENABLED", "true")
     assert "LIGHTER_KUBERNETES_IMAGE" in str(settings_problem(Settings()))
+
+
+def test_the_yarn_backend_without_hadoop_conf_dir_is_refused_naming_the_variable(
+    tmp_path: Path,
+) -> None:
+    without = Settings(
+        server=ServerSettings(backend="yarn"), yarn=YarnSettings(hadoop_conf_dir=None)
+    )
+    with pytest.raises(UnworkableSettings, match="HADOOP_CONF_DIR"):
+        refuse_unworkable(without)
+    given = without.model_copy(update={"yarn": YarnSettings(hadoop_conf_dir=tmp_path)})
+    assert settings_problem(given) is None
 
 
 class RefusesTwice(SimulatedBackend):

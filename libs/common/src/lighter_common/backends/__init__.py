@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 
 def open_backend(settings: "Settings") -> "Backend":
-    """The backend `settings.server.backend` names: "local", "kubernetes" or "simulated"."""
+    """The backend `settings.server.backend` names: "local", "kubernetes", "yarn" or
+    "simulated"."""
     if settings.server.backend == "simulated":
         from lighter_common.backends.simulated import SimulatedBackend
 
@@ -25,4 +26,8 @@ def open_backend(settings: "Settings") -> "Backend":
         from lighter_common.backends.kubernetes.backend import KubernetesBackend
 
         return KubernetesBackend(settings)
+    if settings.server.backend == "yarn":
+        from lighter_common.backends.yarn.backend import YarnBackend
+
+        return YarnBackend(settings)
     raise ValueError(f"unknown backend {settings.server.backend!r}")

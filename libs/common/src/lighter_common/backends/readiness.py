@@ -33,6 +33,12 @@ def settings_problem(settings: "Settings") -> str | None:
             "the kubernetes backend needs LIGHTER_KUBERNETES_IMAGE, the Spark image driver and "
             "executor pods run (spark.kubernetes.container.image): without it every launch fails"
         )
+    if settings.server.backend == "yarn" and settings.yarn.hadoop_conf_dir is None:
+        return (
+            "the yarn backend needs HADOOP_CONF_DIR (or LIGHTER_YARN_HADOOP_CONF_DIR), the "
+            "directory of the cluster's yarn-site.xml and core-site.xml: spark-submit and "
+            "Lighter find the ResourceManager there"
+        )
     return None
 
 

@@ -2,7 +2,8 @@
 
 - launch: the objects pyspark's `spark-submit --deploy-mode cluster` (with
   `spark.kubernetes.submission.waitAppCompletion=false`) creates; it returns once the driver
-  pod exists. By default (LIGHTER_KUBERNETES_SUBMIT=native) Lighter creates them itself from
+  pod exists; at most LIGHTER_MAX_SPARK_SUBMITS spark-submits at once, the others wait
+  (spark_submit_slots.py). By default (LIGHTER_KUBERNETES_SUBMIT=native) Lighter creates them itself from
   the same arguments (native_submit.py) and runs spark-submit only for what it cannot build.
   The pod's name is a function of the application id and generation (labels.py), so a second
   launch finds the first one's pod instead of starting another driver.
@@ -69,6 +70,7 @@ from lighter_common.backends.kubernetes.raw_api import (
 )
 from lighter_common.backends.spark_home import environment_without_service_settings, pyspark_home
 from lighter_common.backends.spark_submit import spark_submit_args
+from lighter_common.backends.spark_submit_slots import SparkSubmitSlots
 from lighter_common.domain.application import Application
 from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus, LiveDriver
 from lighter_common.settings import Settings
@@ -93,8 +95,9 @@ class Submission:
 class KubernetesBackend:
     name = "kubernetes"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, slots: SparkSubmitSlots | None = None) -> None:
         self._settings = settings
+        self._slots = slots or SparkSubmitSlots(settings.local.spark_submit_slots)
         self._namespace = settings.kubernetes.namespace
         self._logs_dir = settings.server.data_dir.resolve() / LOGS_DIR
         self._spark_home = (settings.local.spark_home or pyspark_home()).resolve()
@@ -375,6 +378,11 @@ class KubernetesBackend:
 
     async def _spark_submit(self, argv: list[str], pod_name: str) -> tuple[int, str]:
         SUBMISSIONS.labels(path="spark-submit").inc()
+        # Its timeout counts once it runs: a burst waits for slots rather than timing out.
+        async with self._slots.slot():
+            return await self._run_spark_submit(argv, pod_name)
+
+    async def _run_spark_submit(self, argv: list[str], pod_name: str) -> tuple[int, str]:
         # Spark gives its API client 10 s to connect; a submitter running several JVMs on a
         # busy CPU misses that (measured: 5 of 8 failed at 4 at once on 2 loaded cores). Put
         # first, so that the user's own --conf of the same key still wins.

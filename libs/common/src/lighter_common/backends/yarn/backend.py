@@ -1,0 +1,405 @@
+"""The YARN backend: Spark's cluster mode, the driver in the application's ApplicationMaster.
+
+- launch: `spark-submit --master yarn --deploy-mode cluster` (submission.py), which returns
+  once the ResourceManager has the application; at most LIGHTER_MAX_SPARK_SUBMITS at once
+  (spark_submit_slots.py). The application is tagged with Lighter's id and the driver's
+  generation (tags.py), so a second launch finds the first one's application by its tag
+  instead of submitting another. Its YARN id (the backend reference) comes from spark-submit's
+  output, else from the tag.
+- status: ONE request per pass for every application tagged `lighter`
+  (`GET /ws/v1/cluster/apps?applicationTags=lighter`), matched by tag; one that is not in the
+  answer is asked for by its YARN id before it is called missing. app_state.py maps YARN's
+  report to a status; a failure's reason is YARN's diagnostics, with the driver's exception
+  from its container's log.
+- logs: the driver container's stderr and stdout (a PySpark driver's own output) from its
+  NodeManager, or the log server once aggregated; a copy is kept under
+  `<data dir>/yarn-logs/` when the application ends, and read from there after. Before YARN
+  has the application, spark-submit's own output.
+- kill: through the ResourceManager, found by the tag (so before the YARN id is recorded); a
+  spark-submit still running for the driver is stopped first.
+- the ResourceManager's web address: LIGHTER_YARN_URL, else yarn-site.xml in HADOOP_CONF_DIR.
+"""
+
+import asyncio
+import getpass
+import logging
+import os
+import re
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+
+from lighter_common.backends.base import LaunchContext, LaunchResult
+from lighter_common.backends.driver_log import last_error_line
+from lighter_common.backends.kubernetes.driver_log_files import read_tail, tail, write_file
+from lighter_common.backends.spark_home import environment_without_service_settings, pyspark_home
+from lighter_common.backends.spark_submit_slots import SparkSubmitSlots
+from lighter_common.backends.yarn.app_state import ENDED_STATES, YarnApplication, driver_status
+from lighter_common.backends.yarn.hadoop_conf import HadoopConfError, read_yarn_addresses
+from lighter_common.backends.yarn.resource_manager import ResourceManager, ResourceManagerError
+from lighter_common.backends.yarn.submission import (
+    split_secret,
+    submit_args,
+    submitted_application,
+)
+from lighter_common.backends.yarn.tags import (
+    APP_TAG_PREFIX,
+    COMMON_TAG,
+    app_tag,
+    tagged_driver,
+)
+from lighter_common.domain.application import Application
+from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus, LiveDriver
+from lighter_common.settings import Settings
+
+_log = logging.getLogger(__name__)
+
+LOGS_DIR = "yarn-logs"
+SECRETS_DIR = "yarn-kernel-secrets"
+_SUBMIT_LOG_SUFFIX = ".submit.log"
+_FAILURE_TAIL_BYTES = 64 * 1024
+_SAVED_LOG_BYTES = 4 * 1024 * 1024
+_ALIVE_STATES = ("NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING")
+HADOOP_CONF_VARIABLE = "HADOOP_CONF_DIR"
+_YARN_ID = re.compile(r"application_\d+_\d+")
+# An id YARN cannot keep as a tag is tagged with a digest (tags.py): its driver is not listed,
+# for the zombie sweep would take the digest for an id no application has, and kill it.
+_DIGEST_TAG = re.compile(re.escape(APP_TAG_PREFIX) + r"h[0-9a-f]{40}")
+
+
+class YarnBackend:
+    name = "yarn"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        slots: SparkSubmitSlots | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._settings = settings
+        self._yarn = settings.yarn
+        self._data_dir = settings.server.data_dir.resolve()
+        self._logs_dir = self._data_dir / LOGS_DIR
+        self._spark_home = (settings.local.spark_home or pyspark_home()).resolve()
+        self._slots = slots or SparkSubmitSlots(settings.local.spark_submit_slots)
+        self._client = http_client
+        self._own_client = http_client is None
+        self._rm: ResourceManager | None = None
+        self._launching: dict[DriverKey, asyncio.Task[LaunchResult]] = {}
+        self._submitting: dict[DriverKey, asyncio.subprocess.Process] = {}
+        self._failure_logs: dict[str, str | None] = {}  # YARN id -> its log's tail, once failed
+        self._saved_logs: set[str] = set()
+
+    # The port.
+
+    async def launch(self, app: Application, context: LaunchContext) -> LaunchResult:
+        key = DriverKey.of(app)
+        running = self._launching.get(key)
+        if running is None:
+            running = asyncio.create_task(self._launch(app, context))
+            self._launching[key] = running
+            running.add_done_callback(lambda _: self._launching.pop(key, None))
+        return await asyncio.shield(running)
+
+    async def launch_problem(self) -> str | None:
+        try:
+            rm = self._resource_manager()
+        except HadoopConfError as error:
+            return str(error)
+        try:
+            await rm.applications(tag=COMMON_TAG, states=["NEW"])
+        except ResourceManagerError as error:
+            return f"the ResourceManager does not answer: {error}"
+        return None
+
+    async def status(self, app: Application) -> DriverStatus:
+        return (await self.statuses([app]))[app.id]
+
+    async def statuses(self, apps: Sequence[Application]) -> dict[str, DriverStatus]:
+        if not apps:
+            return {}
+        rm = self._resource_manager()
+        tagged = _by_driver(await rm.applications(tag=COMMON_TAG))
+        found: dict[str, DriverStatus] = {}
+        for app in apps:
+            yarn_app = tagged.get((app_tag(app.id), app.generation))
+            if yarn_app is None:
+                found[app.id] = await self._status_of_unlisted(rm, app)
+            else:
+                found[app.id] = await self._status_of(yarn_app)
+        return found
+
+    async def logs(self, app: Application, max_bytes: int) -> str | None:
+        key = DriverKey.of(app)
+        yarn_app = await self._find(key, app.backend_ref)
+        if yarn_app is None:
+            return await asyncio.to_thread(read_tail, self._submit_log(key), max_bytes)
+        live = await self._container_log(yarn_app, max_bytes)
+        if live is not None:
+            if yarn_app.state in ENDED_STATES:
+                await self._save_log(yarn_app, live if max_bytes >= _SAVED_LOG_BYTES else None)
+            return live
+        saved = await asyncio.to_thread(read_tail, self._logs_dir / yarn_app.id, max_bytes)
+        if saved is not None:
+            return saved
+        return await asyncio.to_thread(read_tail, self._submit_log(key), max_bytes)
+
+    async def kill(self, driver: DriverKey) -> None:
+        process = self._submitting.get(driver)
+        if process is not None and process.returncode is None:
+            # What it submitted before it stopped is in the ResourceManager by now.
+            process.kill()
+            await process.wait()
+        rm = self._resource_manager()
+        for yarn_app in await self._tagged(rm, driver):
+            if yarn_app.state in ENDED_STATES:
+                continue
+            await self._save_log_quietly(yarn_app)
+            await rm.kill(yarn_app.id)
+
+    async def drivers(self) -> list[LiveDriver]:
+        rm = self._resource_manager()
+        live = []
+        for yarn_app in await rm.applications(tag=COMMON_TAG, states=_ALIVE_STATES):
+            identity = tagged_driver(yarn_app.application_tags)
+            if identity is None:
+                continue
+            tag, generation = identity
+            if _DIGEST_TAG.fullmatch(tag):
+                continue
+            key = DriverKey(tag.removeprefix(APP_TAG_PREFIX), generation)
+            live.append(LiveDriver(key=key, ref=yarn_app.id))
+        return live
+
+    async def close(self) -> None:
+        for task in list(self._launching.values()):
+            task.cancel()
+        if self._client is not None and self._own_client:
+            await self._client.aclose()
+            self._client = None
+        self._rm = None
+
+    # Launch.
+
+    async def _launch(self, app: Application, context: LaunchContext) -> LaunchResult:
+        key = DriverKey.of(app)
+        rm = self._resource_manager()
+        existing = await self._tagged(rm, key)
+        if existing:
+            return _result(existing[-1])
+        env, secret = split_secret(context.env or {})
+        secret_file = self._write_secret(key, secret) if secret is not None else None
+        try:
+            argv = submit_args(
+                app,
+                self._yarn,
+                env=env,
+                kernel_file=context.kernel_file,
+                kernel_archive=context.kernel_archive,
+                secret_file=secret_file,
+            )
+            exit_code, output = await self._spark_submit(key, argv)
+        finally:
+            if secret_file is not None:
+                secret_file.unlink(missing_ok=True)  # uploaded to the staging directory
+        yarn_id = submitted_application(output)
+        if yarn_id is not None:
+            return LaunchResult(backend_ref=yarn_id, spark_app_id=yarn_id)
+        # Refused by YARN (a queue that does not exist), spark-submit still has the id.
+        existing = await self._tagged(rm, key)
+        if existing:
+            return _result(existing[-1])
+        cause = last_error_line(output) or f"exit code {exit_code}"
+        raise RuntimeError(f"spark-submit submitted no YARN application: {cause}")
+
+    async def _spark_submit(self, key: DriverKey, argv: list[str]) -> tuple[int, str]:
+        timeout = self._yarn.submit_timeout
+        async with self._slots.slot():
+            process = await asyncio.create_subprocess_exec(
+                str(self._spark_home / "bin" / "spark-submit"),
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                env=self._submit_environment(),
+            )
+            self._submitting[key] = process
+            try:
+                raw, _ = await asyncio.wait_for(process.communicate(), timeout)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+                raise RuntimeError(f"spark-submit did not finish in {timeout:g}s") from None
+            finally:
+                self._submitting.pop(key, None)
+        output = raw.decode("utf-8", errors="replace")
+        await asyncio.to_thread(write_file, self._submit_log(key), output)
+        return process.returncode or 0, output
+
+    def _submit_environment(self) -> dict[str, str]:
+        """spark-submit's environment: the service's, without Lighter's own settings."""
+        env = environment_without_service_settings()
+        env["SPARK_HOME"] = str(self._spark_home)
+        env[HADOOP_CONF_VARIABLE] = str(self._conf_dir())
+        env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        return env
+
+    def _write_secret(self, key: DriverKey, secret: str) -> Path:
+        """The kernel secret in a file only this service's user can read, for spark-submit to
+        upload; a name of its own per launch, so that two launches never share one."""
+        directory = self._data_dir / SECRETS_DIR
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = directory / f"{app_tag(key.app_id)}-{key.generation}-{secrets.token_hex(8)}"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secret)
+        return path
+
+    def _submit_log(self, key: DriverKey) -> Path:
+        return self._logs_dir / f"{app_tag(key.app_id)}-{key.generation}{_SUBMIT_LOG_SUFFIX}"
+
+    # Statuses.
+
+    async def _status_of(self, yarn_app: YarnApplication) -> DriverStatus:
+        log_tail = None
+        if yarn_app.state in ENDED_STATES:
+            await self._save_log_quietly(yarn_app)
+            if yarn_app.state != "KILLED" and yarn_app.final_status != "SUCCEEDED":
+                log_tail = await self._failure_log(yarn_app)
+        return driver_status(yarn_app, log_tail=log_tail)
+
+    async def _status_of_unlisted(self, rm: ResourceManager, app: Application) -> DriverStatus:
+        """Not in the list: a driver whose submission is under way, one the RM has forgotten,
+        or none at all. Asked once by its YARN id, so that it is never left unknown."""
+        key = DriverKey.of(app)
+        if key in self._submitting or key in self._launching:
+            return DriverStatus(DriverPhase.STARTING, reason="spark-submit is submitting it")
+        yarn_id = _yarn_id(app.backend_ref) or _yarn_id(app.app_id)
+        if yarn_id is not None:
+            yarn_app = await rm.application(yarn_id)
+            if yarn_app is not None:
+                return await self._status_of(yarn_app)
+            return DriverStatus(
+                DriverPhase.MISSING,
+                spark_app_id=yarn_id,
+                reason=f"the ResourceManager no longer knows application {yarn_id}",
+            )
+        if app.backend_ref is not None:
+            return DriverStatus(DriverPhase.MISSING, reason="its YARN application is gone")
+        return DriverStatus(DriverPhase.MISSING, reason="no driver was launched")
+
+    async def _failure_log(self, yarn_app: YarnApplication) -> str | None:
+        """The tail of a failed driver's log, fetched once."""
+        if yarn_app.id not in self._failure_logs:
+            text = await self._container_log(yarn_app, _FAILURE_TAIL_BYTES)
+            if text is None:
+                text = await asyncio.to_thread(
+                    read_tail, self._logs_dir / yarn_app.id, _FAILURE_TAIL_BYTES
+                )
+            self._failure_logs[yarn_app.id] = text
+        return self._failure_logs[yarn_app.id]
+
+    # Logs.
+
+    async def _container_log(self, yarn_app: YarnApplication, max_bytes: int) -> str | None:
+        """The driver container's stderr (the JVM's log) then stdout (a PySpark driver's own
+        output, its traceback included): their last `max_bytes`, stdout's first."""
+        rm = self._resource_manager()
+        try:
+            stdout = await rm.container_log(yarn_app, "stdout", tail_bytes=max_bytes)
+            stderr = await rm.container_log(yarn_app, "stderr", tail_bytes=max_bytes)
+        except httpx.HTTPError as error:
+            _log.debug("no log from YARN application %s: %r", yarn_app.id, error)
+            return None
+        if stdout is None and stderr is None:
+            return None
+        return tail(f"{stderr or ''}{stdout or ''}", max_bytes)
+
+    async def _save_log(self, yarn_app: YarnApplication, text: str | None = None) -> None:
+        """Keep an ended driver's log for after YARN has forgotten it (once per application)."""
+        path = self._logs_dir / yarn_app.id
+        if yarn_app.id in self._saved_logs or path.exists():
+            return
+        if text is None:
+            text = await self._container_log(yarn_app, _SAVED_LOG_BYTES)
+        if text is not None:
+            self._saved_logs.add(yarn_app.id)
+            await asyncio.to_thread(write_file, path, text)
+
+    async def _save_log_quietly(self, yarn_app: YarnApplication) -> None:
+        try:
+            await self._save_log(yarn_app)
+        except Exception as error:  # saved again on the next status or kill
+            _log.warning("could not save the log of YARN application %s: %r", yarn_app.id, error)
+
+    # The ResourceManager.
+
+    async def _find(self, key: DriverKey, backend_ref: str | None) -> YarnApplication | None:
+        rm = self._resource_manager()
+        tagged = await self._tagged(rm, key)
+        if tagged:
+            return tagged[-1]
+        yarn_id = _yarn_id(backend_ref)
+        return await rm.application(yarn_id) if yarn_id is not None else None
+
+    async def _tagged(self, rm: ResourceManager, key: DriverKey) -> list[YarnApplication]:
+        """The driver's applications (one, unless something submitted it twice), oldest first."""
+        apps = await rm.applications(tag=app_tag(key.app_id))
+        mine = [a for a in apps if tagged_driver(a.application_tags) == _identity(key)]
+        return sorted(mine, key=lambda a: (a.started_time, a.id))
+
+    def _conf_dir(self) -> Path:
+        conf_dir = self._yarn.hadoop_conf_dir
+        if conf_dir is None:
+            raise HadoopConfError(
+                "the yarn backend needs HADOOP_CONF_DIR (or LIGHTER_YARN_HADOOP_CONF_DIR): the "
+                "directory of the cluster's yarn-site.xml and core-site.xml"
+            )
+        if not conf_dir.is_dir():
+            raise HadoopConfError(f"HADOOP_CONF_DIR={conf_dir} is not a directory Lighter can read")
+        return conf_dir
+
+    def _resource_manager(self) -> ResourceManager:
+        if self._rm is None:
+            conf_dir = self._conf_dir()
+            try:
+                addresses = read_yarn_addresses(conf_dir)
+            except (HadoopConfError, OSError) as error:
+                raise HadoopConfError(f"HADOOP_CONF_DIR={conf_dir}: {error}") from None
+            urls = addresses.resource_managers
+            if self._yarn.url:
+                urls = tuple(u.strip() for u in self._yarn.url.split(",") if u.strip())
+            if self._client is None:
+                self._client = httpx.AsyncClient(timeout=30)
+            self._rm = ResourceManager(
+                base_urls=urls,
+                client=self._client,
+                user=self._yarn.user or getpass.getuser(),
+                log_server_url=addresses.log_server,
+            )
+        return self._rm
+
+
+def _identity(key: DriverKey) -> tuple[str, int]:
+    return app_tag(key.app_id), key.generation
+
+
+def _by_driver(apps: list[YarnApplication]) -> dict[tuple[str, int], YarnApplication]:
+    """Each tagged driver's application; the latest, should one have been submitted twice."""
+    found: dict[tuple[str, int], YarnApplication] = {}
+    for yarn_app in sorted(apps, key=lambda a: (a.started_time, a.id)):
+        identity = tagged_driver(yarn_app.application_tags)
+        if identity is not None:
+            found[identity] = yarn_app
+    return found
+
+
+def _result(yarn_app: YarnApplication) -> LaunchResult:
+    return LaunchResult(backend_ref=yarn_app.id, spark_app_id=yarn_app.id)
+
+
+def _yarn_id(value: str | None) -> str | None:
+    return value if value and _YARN_ID.fullmatch(value) else None

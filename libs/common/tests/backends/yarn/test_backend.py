@@ -1,0 +1,141 @@
+"""The YARN backend against a fake spark-submit and canned ResourceManager answers.
+
+(tests/yarn/ and the contract suite run it against a real MiniYARNCluster.)
+"""
+
+import asyncio
+import json
+import stat
+from pathlib import Path
+
+import httpx
+import pytest
+from lighter_common.backends.base import LaunchContext
+from lighter_common.backends.spark_submit_slots import SparkSubmitSlots
+from lighter_common.backends.yarn.backend import YarnBackend
+from lighter_common.domain.application import Application, ApplicationType
+from lighter_common.domain.driver import DriverPhase
+from lighter_common.domain.submit_params import SubmitParams
+from lighter_common.settings import LocalSettings, ServerSettings, Settings, YarnSettings
+
+YARN_SITE = """<configuration>
+<property><name>yarn.resourcemanager.webapp.address</name><value>rm.test:8088</value></property>
+</configuration>"""
+
+
+def slow_spark_home(root: Path, seconds: float) -> Path:
+    """A spark-submit that takes `seconds`, marks itself running meanwhile in `root/running/`,
+    and writes how many it saw running to `root/seen`, then says it submitted an application."""
+    running = root / "running"
+    running.mkdir(parents=True)
+    submit = root / "bin" / "spark-submit"
+    submit.parent.mkdir()
+    submit.write_text(
+        "#!/bin/sh\n"
+        f'touch "{running}/$$"\n'
+        f'ls "{running}" | wc -l >> "{root}/seen"\n'
+        f"sleep {seconds}\n"
+        f'rm "{running}/$$"\n'
+        'echo "INFO YarnClientImpl: Submitted application application_1700000000000_$$"\n'
+    )
+    submit.chmod(submit.stat().st_mode | stat.S_IXUSR)
+    return root
+
+
+def nothing_listed(request: httpx.Request) -> httpx.Response:
+    assert request.url.path == "/ws/v1/cluster/apps", request.url
+    return httpx.Response(200, json={"apps": None})
+
+
+def yarn_settings(tmp_path: Path, spark_home: Path | None = None) -> Settings:
+    conf_dir = tmp_path / "hadoop"
+    conf_dir.mkdir()
+    (conf_dir / "yarn-site.xml").write_text(YARN_SITE)
+    return Settings(
+        server=ServerSettings(data_dir=tmp_path / "data", backend="yarn"),
+        local=LocalSettings(spark_home=spark_home),
+        yarn=YarnSettings(hadoop_conf_dir=conf_dir),
+    )
+
+
+def backend(tmp_path: Path, spark_home: Path, slots: SparkSubmitSlots) -> YarnBackend:
+    settings = yarn_settings(tmp_path, spark_home)
+    client = httpx.AsyncClient(transport=httpx.MockTransport(nothing_listed))
+    return YarnBackend(settings, slots=slots, http_client=client)
+
+
+def batch() -> Application:
+    return Application(type=ApplicationType.BATCH, submit_params=SubmitParams(file="/jobs/pi.py"))
+
+
+async def test_a_burst_of_launches_waits_for_spark_submit_slots_and_every_one_succeeds(
+    tmp_path: Path,
+) -> None:
+    spark_home = slow_spark_home(tmp_path / "spark", seconds=0.5)
+    slots = SparkSubmitSlots(2)
+    yarn = backend(tmp_path, spark_home, slots)
+
+    results = await asyncio.gather(*(yarn.launch(batch(), LaunchContext()) for _ in range(7)))
+
+    assert all(r.spark_app_id and r.spark_app_id.startswith("application_") for r in results)
+    assert len({r.backend_ref for r in results}) == 7
+    seen = [int(line) for line in (spark_home / "seen").read_text().split()]
+    assert len(seen) == 7 and max(seen) <= 2
+    assert slots.peak == 2 and slots.running == slots.waiting == 0
+    await yarn.close()
+
+
+async def test_without_hadoop_conf_dir_the_start_up_check_names_the_variable(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        server=ServerSettings(data_dir=tmp_path, backend="yarn"),
+        yarn=YarnSettings(hadoop_conf_dir=None),
+    )
+    problem = await YarnBackend(settings).launch_problem()
+    assert problem is not None and "HADOOP_CONF_DIR" in problem
+
+
+async def test_a_conf_dir_without_yarn_site_is_named(tmp_path: Path) -> None:
+    settings = Settings(
+        server=ServerSettings(data_dir=tmp_path, backend="yarn"),
+        yarn=YarnSettings(hadoop_conf_dir=tmp_path),
+    )
+    problem = await YarnBackend(settings).launch_problem()
+    assert problem is not None and "HADOOP_CONF_DIR" in problem and "yarn-site.xml" in problem
+
+
+async def test_an_unreachable_resource_manager_is_a_reason(tmp_path: Path) -> None:
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    settings = yarn_settings(tmp_path)
+    client = httpx.AsyncClient(transport=httpx.MockTransport(refused))
+    problem = await YarnBackend(settings, http_client=client).launch_problem()
+    assert problem is not None and "ResourceManager" in problem and "refused" in problem
+
+
+async def test_an_application_the_resource_manager_forgot_is_missing_with_a_reason(
+    tmp_path: Path,
+) -> None:
+    def forgot(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/ws/v1/cluster/apps":
+            return httpx.Response(200, content=json.dumps({"apps": {"app": []}}))
+        return httpx.Response(404, json={"RemoteException": {"message": "not found"}})
+
+    settings = yarn_settings(tmp_path)
+    yarn = YarnBackend(
+        settings, http_client=httpx.AsyncClient(transport=httpx.MockTransport(forgot))
+    )
+    app = batch().model_copy(update={"backend_ref": "application_1700000000000_0042"})
+
+    status = await yarn.status(app)
+
+    assert status.phase is DriverPhase.MISSING
+    assert status.reason is not None and "application_1700000000000_0042" in status.reason
+
+
+@pytest.mark.parametrize("size", [0, -1])
+def test_slots_need_at_least_one(size: int) -> None:
+    with pytest.raises(ValueError):
+        SparkSubmitSlots(size)
