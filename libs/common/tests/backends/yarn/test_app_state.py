@@ -147,6 +147,17 @@ def test_a_running_driver_s_ui_is_the_rm_proxy(tracking_url: str | None, ui: str
     assert driver_status(app("RUNNING", trackingUrl=tracking_url)).spark_ui_url == ui
 
 
+def test_a_proxy_without_an_address_is_the_resource_manager_s_own() -> None:
+    unusable = app("RUNNING", trackingUrl=f"http://localhost:0/proxy/{APP_ID}/")
+    status = driver_status(unusable, resource_manager_url="http://rm.example:8088/")
+    assert status.spark_ui_url == f"http://rm.example:8088/proxy/{APP_ID}/"
+    usable = app("RUNNING", trackingUrl=f"http://proxy.example/proxy/{APP_ID}/")
+    status = driver_status(usable, resource_manager_url="http://rm.example:8088")
+    assert status.spark_ui_url == f"http://proxy.example/proxy/{APP_ID}/"
+    no_url = app("RUNNING", trackingUrl=None)
+    assert driver_status(no_url, resource_manager_url="http://rm:8088").spark_ui_url is None
+
+
 def test_the_report_reads_tags_and_the_driver_container() -> None:
     report = app(
         "RUNNING",

@@ -85,8 +85,14 @@ class YarnApplication(BaseModel):
         return None
 
 
-def driver_status(app: YarnApplication, *, log_tail: str | None = None) -> DriverStatus:
+def driver_status(
+    app: YarnApplication, *, log_tail: str | None = None, resource_manager_url: str | None = None
+) -> DriverStatus:
     """The driver's status from its application. `log_tail`, when given, names a failure's cause.
+
+    A running driver's UI is the RM's proxy to it (its tracking URL); where that URL has no
+    usable address (a web proxy configured on port 0, as in a MiniYARNCluster), it is the
+    proxy that the ResourceManager at `resource_manager_url` serves itself.
 
     A PySpark driver's own output, its traceback included, is its container's `stdout`; the
     JVM's log is `stderr`: a tail of both, stdout last, finds the exception.
@@ -104,7 +110,10 @@ def driver_status(app: YarnApplication, *, log_tail: str | None = None) -> Drive
         reason = _with(f"waiting in queue {_queue(app)}", _scheduler_message(app.diagnostics))
         return DriverStatus(DriverPhase.STARTING, reason=reason, **found)
     if state == "RUNNING":
-        return DriverStatus(DriverPhase.RUNNING, spark_ui_url=_ui_url(app.tracking_url), **found)
+        ui_url = _ui_url(app.tracking_url)
+        if ui_url is None and app.tracking_url and resource_manager_url:
+            ui_url = _ui_url(f"{resource_manager_url.rstrip('/')}/proxy/{app.id}/")
+        return DriverStatus(DriverPhase.RUNNING, spark_ui_url=ui_url, **found)
     if state == "KILLED" or (state == "FINISHED" and final == "KILLED"):
         return DriverStatus(DriverPhase.KILLED, reason=_diagnostics(app) or "killed", **found)
     if state == "FINISHED" and final == "SUCCEEDED":

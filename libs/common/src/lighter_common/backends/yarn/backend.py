@@ -269,7 +269,9 @@ class YarnBackend:
             await self._save_log_quietly(yarn_app)
             if yarn_app.state != "KILLED" and yarn_app.final_status != "SUCCEEDED":
                 log_tail = await self._failure_log(yarn_app)
-        return driver_status(yarn_app, log_tail=log_tail)
+        return driver_status(
+            yarn_app, log_tail=log_tail, resource_manager_url=self._resource_manager().base_url
+        )
 
     async def _status_of_unlisted(self, rm: ResourceManager, app: Application) -> DriverStatus:
         """Not in the list: a driver whose submission is under way, one the RM has forgotten,

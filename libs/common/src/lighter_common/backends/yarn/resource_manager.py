@@ -92,6 +92,11 @@ class ResourceManager:
         self._user = user
         self._log_server_url = log_server_url.rstrip("/") if log_server_url else None
 
+    @property
+    def base_url(self) -> str:
+        """The ResourceManager asked first (the one that answered last)."""
+        return self._urls[0]
+
     async def applications(
         self, *, tag: str = COMMON_TAG, states: Iterable[str] = ()
     ) -> list[YarnApplication]:
