@@ -14,7 +14,7 @@ from lighter_common.backends.base import LaunchContext
 from lighter_common.backends.spark_submit_slots import SparkSubmitSlots
 from lighter_common.backends.yarn.backend import YarnBackend
 from lighter_common.domain.application import Application, ApplicationType
-from lighter_common.domain.driver import DriverPhase
+from lighter_common.domain.driver import DriverKey, DriverPhase
 from lighter_common.domain.submit_params import SubmitParams
 from lighter_common.settings import LocalSettings, ServerSettings, Settings, YarnSettings
 
@@ -82,6 +82,30 @@ async def test_a_burst_of_launches_waits_for_spark_submit_slots_and_every_one_su
     seen = [int(line) for line in (spark_home / "seen").read_text().split()]
     assert len(seen) == 7 and max(seen) <= 2
     assert slots.peak == 2 and slots.running == slots.waiting == 0
+    await yarn.close()
+
+
+async def test_a_kill_stops_a_launch_waiting_for_its_turn_and_one_whose_spark_submit_runs(
+    tmp_path: Path,
+) -> None:
+    spark_home = slow_spark_home(tmp_path / "spark", seconds=3)
+    yarn = backend(tmp_path, spark_home, SparkSubmitSlots(1))
+    running_app, waiting_app = batch(), batch()
+    running = asyncio.create_task(yarn.launch(running_app, LaunchContext()))
+    waiting = asyncio.create_task(yarn.launch(waiting_app, LaunchContext()))
+    for _ in range(200):  # until the first spark-submit runs
+        if any((spark_home / "running").iterdir()):
+            break
+        await asyncio.sleep(0.05)
+
+    await yarn.kill(DriverKey.of(waiting_app))
+    await yarn.kill(DriverKey.of(running_app))
+
+    with pytest.raises(RuntimeError, match="killed while spark-submit ran"):
+        await running
+    with pytest.raises(RuntimeError, match="killed before spark-submit ran"):
+        await waiting
+    assert not (spark_home / "seen").read_text().split()[1:]  # the second never ran
     await yarn.close()
 
 

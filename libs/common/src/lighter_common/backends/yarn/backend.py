@@ -90,6 +90,7 @@ class YarnBackend:
         self._rm: ResourceManager | None = None
         self._launching: dict[DriverKey, asyncio.Task[LaunchResult]] = {}
         self._submitting: dict[DriverKey, asyncio.subprocess.Process] = {}
+        self._killed: set[DriverKey] = set()  # killed while their launch was under way
         self._failure_logs: dict[str, str | None] = {}  # YARN id -> its log's tail, once failed
         self._saved_logs: set[str] = set()
 
@@ -101,8 +102,12 @@ class YarnBackend:
         if running is None:
             running = asyncio.create_task(self._launch(app, context))
             self._launching[key] = running
-            running.add_done_callback(lambda _: self._launching.pop(key, None))
+            running.add_done_callback(lambda _: self._launched(key))
         return await asyncio.shield(running)
+
+    def _launched(self, key: DriverKey) -> None:
+        self._launching.pop(key, None)
+        self._killed.discard(key)
 
     async def launch_problem(self) -> str | None:
         try:
@@ -148,6 +153,8 @@ class YarnBackend:
         return await asyncio.to_thread(read_tail, self._submit_log(key), max_bytes)
 
     async def kill(self, driver: DriverKey) -> None:
+        if driver in self._launching:
+            self._killed.add(driver)  # a launch waiting for a spark-submit slot gives up
         process = self._submitting.get(driver)
         if process is not None and process.returncode is None:
             # What it submitted before it stopped is in the ResourceManager by now.
@@ -218,6 +225,8 @@ class YarnBackend:
     async def _spark_submit(self, key: DriverKey, argv: list[str]) -> tuple[int, str]:
         timeout = self._yarn.submit_timeout
         async with self._slots.slot():
+            if key in self._killed:
+                raise RuntimeError("killed before spark-submit ran")
             process = await asyncio.create_subprocess_exec(
                 str(self._spark_home / "bin" / "spark-submit"),
                 *argv,
@@ -228,15 +237,20 @@ class YarnBackend:
             )
             self._submitting[key] = process
             try:
+                if key in self._killed:  # while the process was being started
+                    process.kill()
                 raw, _ = await asyncio.wait_for(process.communicate(), timeout)
             except TimeoutError:
-                process.kill()
-                await process.wait()
                 raise RuntimeError(f"spark-submit did not finish in {timeout:g}s") from None
             finally:
                 self._submitting.pop(key, None)
+                if process.returncode is None:  # timed out, or the launch was cancelled
+                    process.kill()
+                    await process.wait()
         output = raw.decode("utf-8", errors="replace")
         await asyncio.to_thread(write_file, self._submit_log(key), output)
+        if key in self._killed:
+            raise RuntimeError("killed while spark-submit ran")
         return process.returncode or 0, output
 
     def _submit_environment(self) -> dict[str, str]:
