@@ -33,10 +33,10 @@ import httpx
 
 from lighter_common.backends.base import LaunchContext, LaunchResult
 from lighter_common.backends.driver_log import last_error_line
-from lighter_common.backends.kubernetes.driver_log_files import read_tail, tail, write_file
 from lighter_common.backends.spark_home import environment_without_service_settings, pyspark_home
 from lighter_common.backends.spark_submit_slots import SparkSubmitSlots
 from lighter_common.backends.yarn.app_state import ENDED_STATES, YarnApplication, driver_status
+from lighter_common.backends.yarn.driver_logs import SAVED_LOG_BYTES, DriverLogs
 from lighter_common.backends.yarn.hadoop_conf import HadoopConfError, read_yarn_addresses
 from lighter_common.backends.yarn.resource_manager import ResourceManager, ResourceManagerError
 from lighter_common.backends.yarn.submission import (
@@ -56,11 +56,8 @@ from lighter_common.settings import Settings
 
 _log = logging.getLogger(__name__)
 
-LOGS_DIR = "yarn-logs"
 SECRETS_DIR = "yarn-kernel-secrets"
-_SUBMIT_LOG_SUFFIX = ".submit.log"
-_FAILURE_TAIL_BYTES = 64 * 1024
-_SAVED_LOG_BYTES = 4 * 1024 * 1024
+_KILL_WAIT_SECONDS = 20.0
 _ALIVE_STATES = ("NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING")
 HADOOP_CONF_VARIABLE = "HADOOP_CONF_DIR"
 _YARN_ID = re.compile(r"application_\d+_\d+")
@@ -82,7 +79,7 @@ class YarnBackend:
         self._settings = settings
         self._yarn = settings.yarn
         self._data_dir = settings.server.data_dir.resolve()
-        self._logs_dir = self._data_dir / LOGS_DIR
+        self._logs = DriverLogs(self._data_dir, self._resource_manager)
         self._spark_home = (settings.local.spark_home or pyspark_home()).resolve()
         self._slots = slots or SparkSubmitSlots(settings.local.spark_submit_slots)
         self._client = http_client
@@ -91,8 +88,6 @@ class YarnBackend:
         self._launching: dict[DriverKey, asyncio.Task[LaunchResult]] = {}
         self._submitting: dict[DriverKey, asyncio.subprocess.Process] = {}
         self._killed: set[DriverKey] = set()  # killed while their launch was under way
-        self._failure_logs: dict[str, str | None] = {}  # YARN id -> its log's tail, once failed
-        self._saved_logs: set[str] = set()
 
     # The port.
 
@@ -141,16 +136,16 @@ class YarnBackend:
         key = DriverKey.of(app)
         yarn_app = await self._find(key, app.backend_ref)
         if yarn_app is None:
-            return await asyncio.to_thread(read_tail, self._submit_log(key), max_bytes)
-        live = await self._container_log(yarn_app, max_bytes)
+            return await self._logs.submit_output(key, max_bytes)
+        live = await self._logs.live(yarn_app, max_bytes)
         if live is not None:
             if yarn_app.state in ENDED_STATES:
-                await self._save_log(yarn_app, live if max_bytes >= _SAVED_LOG_BYTES else None)
+                await self._logs.keep(yarn_app, live if max_bytes >= SAVED_LOG_BYTES else None)
             return live
-        saved = await asyncio.to_thread(read_tail, self._logs_dir / yarn_app.id, max_bytes)
-        if saved is not None:
-            return saved
-        return await asyncio.to_thread(read_tail, self._submit_log(key), max_bytes)
+        kept = await self._logs.kept(yarn_app.id, max_bytes)
+        if kept is not None:
+            return kept
+        return await self._logs.submit_output(key, max_bytes)
 
     async def kill(self, driver: DriverKey) -> None:
         if driver in self._launching:
@@ -161,11 +156,24 @@ class YarnBackend:
             process.kill()
             await process.wait()
         rm = self._resource_manager()
+        killed = []
         for yarn_app in await self._tagged(rm, driver):
-            if yarn_app.state in ENDED_STATES:
-                continue
-            await self._save_log_quietly(yarn_app)
-            await rm.kill(yarn_app.id)
+            # Its log is kept once YARN reports it killed: the NodeManager still has it then.
+            if yarn_app.state not in ENDED_STATES:
+                await rm.kill(yarn_app.id)
+                killed.append(yarn_app.id)
+        await self._until_ended(rm, killed)
+
+    async def _until_ended(self, rm: ResourceManager, yarn_ids: list[str]) -> None:
+        """The RM kills in the background: wait (a while) until it reports each one ended, so
+        that a driver killed is no longer among `drivers()`."""
+        deadline = asyncio.get_running_loop().time() + _KILL_WAIT_SECONDS
+        for yarn_id in yarn_ids:
+            while asyncio.get_running_loop().time() < deadline:
+                yarn_app = await rm.application(yarn_id)
+                if yarn_app is None or yarn_app.state in ENDED_STATES:
+                    break
+                await asyncio.sleep(0.25)
 
     async def drivers(self) -> list[LiveDriver]:
         rm = self._resource_manager()
@@ -248,7 +256,7 @@ class YarnBackend:
                     process.kill()
                     await process.wait()
         output = raw.decode("utf-8", errors="replace")
-        await asyncio.to_thread(write_file, self._submit_log(key), output)
+        await self._logs.keep_submit_output(key, output)
         if key in self._killed:
             raise RuntimeError("killed while spark-submit ran")
         return process.returncode or 0, output
@@ -258,7 +266,6 @@ class YarnBackend:
         env = environment_without_service_settings()
         env["SPARK_HOME"] = str(self._spark_home)
         env[HADOOP_CONF_VARIABLE] = str(self._conf_dir())
-        env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         return env
 
     def _write_secret(self, key: DriverKey, secret: str) -> Path:
@@ -272,17 +279,14 @@ class YarnBackend:
             file.write(secret)
         return path
 
-    def _submit_log(self, key: DriverKey) -> Path:
-        return self._logs_dir / f"{app_tag(key.app_id)}-{key.generation}{_SUBMIT_LOG_SUFFIX}"
-
     # Statuses.
 
     async def _status_of(self, yarn_app: YarnApplication) -> DriverStatus:
         log_tail = None
         if yarn_app.state in ENDED_STATES:
-            await self._save_log_quietly(yarn_app)
+            await self._logs.keep_quietly(yarn_app)
             if yarn_app.state != "KILLED" and yarn_app.final_status != "SUCCEEDED":
-                log_tail = await self._failure_log(yarn_app)
+                log_tail = await self._logs.failure_tail(yarn_app)
         return driver_status(
             yarn_app, log_tail=log_tail, resource_manager_url=self._resource_manager().base_url
         )
@@ -306,50 +310,6 @@ class YarnBackend:
         if app.backend_ref is not None:
             return DriverStatus(DriverPhase.MISSING, reason="its YARN application is gone")
         return DriverStatus(DriverPhase.MISSING, reason="no driver was launched")
-
-    async def _failure_log(self, yarn_app: YarnApplication) -> str | None:
-        """The tail of a failed driver's log, fetched once."""
-        if yarn_app.id not in self._failure_logs:
-            text = await self._container_log(yarn_app, _FAILURE_TAIL_BYTES)
-            if text is None:
-                text = await asyncio.to_thread(
-                    read_tail, self._logs_dir / yarn_app.id, _FAILURE_TAIL_BYTES
-                )
-            self._failure_logs[yarn_app.id] = text
-        return self._failure_logs[yarn_app.id]
-
-    # Logs.
-
-    async def _container_log(self, yarn_app: YarnApplication, max_bytes: int) -> str | None:
-        """The driver container's stderr (the JVM's log) then stdout (a PySpark driver's own
-        output, its traceback included): their last `max_bytes`, stdout's first."""
-        rm = self._resource_manager()
-        try:
-            stdout = await rm.container_log(yarn_app, "stdout", tail_bytes=max_bytes)
-            stderr = await rm.container_log(yarn_app, "stderr", tail_bytes=max_bytes)
-        except httpx.HTTPError as error:
-            _log.debug("no log from YARN application %s: %r", yarn_app.id, error)
-            return None
-        if stdout is None and stderr is None:
-            return None
-        return tail(f"{stderr or ''}{stdout or ''}", max_bytes)
-
-    async def _save_log(self, yarn_app: YarnApplication, text: str | None = None) -> None:
-        """Keep an ended driver's log for after YARN has forgotten it (once per application)."""
-        path = self._logs_dir / yarn_app.id
-        if yarn_app.id in self._saved_logs or path.exists():
-            return
-        if text is None:
-            text = await self._container_log(yarn_app, _SAVED_LOG_BYTES)
-        if text is not None:
-            self._saved_logs.add(yarn_app.id)
-            await asyncio.to_thread(write_file, path, text)
-
-    async def _save_log_quietly(self, yarn_app: YarnApplication) -> None:
-        try:
-            await self._save_log(yarn_app)
-        except Exception as error:  # saved again on the next status or kill
-            _log.warning("could not save the log of YARN application %s: %r", yarn_app.id, error)
 
     # The ResourceManager.
 
