@@ -127,6 +127,16 @@ def test_the_ams_own_error_line_adds_nothing() -> None:
     assert driver_status(report, log_tail=log).reason == "User application exited with status 1"
 
 
+def test_a_refusal_that_repeats_its_start_is_said_once() -> None:
+    refused = (
+        f"Application {APP_ID} submitted by user alice"
+        f"Application {APP_ID} submitted by user alice to unknown queue: nosuch"
+    )
+    status = driver_status(app("FAILED", "FAILED", diagnostics=refused))
+
+    assert status.reason == f"Application {APP_ID} submitted by user alice to unknown queue: nosuch"
+
+
 def test_a_long_diagnostic_is_cut() -> None:
     status = driver_status(app("FAILED", "FAILED", diagnostics="x" * 5000))
 

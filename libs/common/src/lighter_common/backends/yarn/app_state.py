@@ -38,6 +38,7 @@ _HADOOP_HINT = re.compile(
     r"Then click on links to logs of each attempt\.?"
 )
 _MAX_REASON = 1000
+_MAX_STUTTER = 500
 
 
 class YarnApplication(BaseModel):
@@ -142,7 +143,16 @@ def _failure(app: YarnApplication, log_tail: str | None) -> str:
 
 def _diagnostics(app: YarnApplication) -> str:
     text = _HADOOP_HINT.sub("", _TIMESTAMP.sub("", app.diagnostics.strip()))
-    return _bounded(text.strip())
+    return _bounded(_without_stutter(text.strip()))
+
+
+def _without_stutter(text: str) -> str:
+    """The RM's refusals repeat their start ("Application … by user u" followed by
+    "Application … by user u to unknown queue: q"): the second, longer one says it all."""
+    for length in range(min(len(text) // 2, _MAX_STUTTER), 15, -1):
+        if text.startswith(text[:length], length):
+            return text[length:]
+    return text
 
 
 def _scheduler_message(diagnostics: str) -> str:
