@@ -5,6 +5,9 @@
 #   scripts/yarn-test-cluster.sh build              fetch (once) and cache the jars by version
 #   scripts/yarn-test-cluster.sh start STATE_DIR    start the cluster, print its HADOOP_CONF_DIR
 #   scripts/yarn-test-cluster.sh stop STATE_DIR     stop what `start` started (by PID)
+#   scripts/yarn-test-cluster.sh restart-resourcemanager STATE_DIR
+#                                                   restart its ResourceManager, which forgets
+#                                                   every application (no recovery)
 #   scripts/yarn-test-cluster.sh lib-dir            print where the jars are cached
 #
 # The jars come from Maven Central (hadoop-client-minicluster and what it loads at run time,
@@ -78,7 +81,7 @@ cmd_start() {
     # and the quick compiler: it serves a handful of applications, and starts sooner so.
     (cd "$state/work" && exec setsid java -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
         -Dlog4j.configuration="file:$HERE/yarn/log4j.properties" \
-        -cp "$LIB_DIR/*" "$HERE/yarn/MiniYarn.java" "$state/conf" "$state/work" \
+        -cp "$LIB_DIR/*" "$HERE/yarn/MiniYarn.java" "$state/conf" "$state/work" "$state" \
         </dev/null >"$state/minicluster.log" 2>&1) &
     local pid=$!
     echo "$pid" >"$state/minicluster.pid"
@@ -113,13 +116,34 @@ cmd_stop() {
     rm -f "$f"
 }
 
+cmd_restart_resourcemanager() {
+    local state="$1" pid
+    pid="$(cat "$state/minicluster.pid")"
+    touch "$state/restart-resourcemanager"
+    local started=$SECONDS
+    while [[ -f "$state/restart-resourcemanager" ]]; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "the cluster exited while its ResourceManager restarted; the end of $state/minicluster.log:"
+            tail -n 30 "$state/minicluster.log" >&2
+            exit 1
+        fi
+        if ((SECONDS - started > START_TIMEOUT)); then
+            log "the ResourceManager did not restart within ${START_TIMEOUT}s; see $state/minicluster.log"
+            exit 1
+        fi
+        sleep 0.2
+    done
+    log "ResourceManager restarted in $((SECONDS - started)) s"
+}
+
 case "${1:-}" in
 build) cmd_build ;;
 start) cmd_start "${2:?start needs a state directory}" ;;
 stop) cmd_stop "${2:?stop needs a state directory}" ;;
+restart-resourcemanager) cmd_restart_resourcemanager "${2:?restart-resourcemanager needs a state directory}" ;;
 lib-dir) echo "$LIB_DIR" ;;
 *)
-    echo "usage: $0 build | start STATE_DIR | stop STATE_DIR | lib-dir" >&2
+    echo "usage: $0 build | start STATE_DIR | stop STATE_DIR | restart-resourcemanager STATE_DIR | lib-dir" >&2
     exit 2
     ;;
 esac

@@ -1,13 +1,17 @@
 // A one-node YARN cluster for the tests: Hadoop's MiniYARNCluster (one ResourceManager, one
 // NodeManager), the same Hadoop version as pyspark's client jars.
 //
-//   java -cp "LIB_DIR/*" MiniYarn.java CONF_DIR WORK_DIR
+//   java -cp "LIB_DIR/*" MiniYarn.java CONF_DIR WORK_DIR [CONTROL_DIR]
 //
-// Every address is an ephemeral port chosen by the cluster itself. Once the ResourceManager's
+// Every address is a port that was free when the cluster started. Once the ResourceManager's
 // REST API answers and the NodeManager has registered, the cluster's configuration is written to
 // CONF_DIR as core-site.xml and yarn-site.xml (HADOOP_CONF_DIR for spark-submit and for Lighter);
 // the files appear whole (written beside, then renamed), so a reader that sees them can use them.
-// The process then runs until it is killed.
+// The process then runs until it is killed. While it runs, a file `restart-resourcemanager` that
+// appears in CONTROL_DIR restarts the ResourceManager (without recovery: it forgets every
+// application, as a real one restarted without a state store does); once the new one answers and
+// the NodeManager has registered again, the file is removed and `resourcemanager-restarts` holds
+// how many restarts are done.
 
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -23,6 +27,7 @@ public class MiniYarn {
     public static void main(String[] args) throws Exception {
         Path confDir = Path.of(args[0]).toAbsolutePath();
         Path workDir = Path.of(args[1]).toAbsolutePath();
+        Path controlDir = args.length > 2 ? Path.of(args[2]).toAbsolutePath() : null;
         Files.createDirectories(confDir);
         // MiniYARNCluster keeps its local and log dirs under target/<test name> of the working
         // directory; the script starts us in WORK_DIR.
@@ -30,12 +35,16 @@ public class MiniYarn {
 
         YarnConfiguration conf = new YarnConfiguration();
         conf.set("fs.defaultFS", "file:///");
-        // Two queues: `default` for most applications, `other` for tests that choose a queue.
-        conf.set("yarn.scheduler.capacity.root.queues", "default,other");
-        conf.set("yarn.scheduler.capacity.root.default.capacity", "90");
+        // Three queues: `default` for most applications, `other` for tests that choose a queue,
+        // `narrow`, which runs one ApplicationMaster at a time (the rest wait, ACCEPTED).
+        conf.set("yarn.scheduler.capacity.root.queues", "default,other,narrow");
+        conf.set("yarn.scheduler.capacity.root.default.capacity", "85");
         conf.set("yarn.scheduler.capacity.root.default.maximum-capacity", "100");
         conf.set("yarn.scheduler.capacity.root.other.capacity", "10");
         conf.set("yarn.scheduler.capacity.root.other.maximum-capacity", "100");
+        conf.set("yarn.scheduler.capacity.root.narrow.capacity", "5");
+        conf.set("yarn.scheduler.capacity.root.narrow.maximum-capacity", "100");
+        conf.set("yarn.scheduler.capacity.root.narrow.maximum-am-resource-percent", "0.01");
         // Several small drivers at once: the ApplicationMasters may use the whole node.
         conf.set("yarn.scheduler.capacity.maximum-am-resource-percent", "1.0");
         conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 256);
@@ -53,6 +62,21 @@ public class MiniYarn {
         // The kill test sees KILLED at once rather than after the NM's grace period.
         conf.setLong(YarnConfiguration.NM_SLEEP_DELAY_BEFORE_SIGKILL_MS, 1000);
 
+        // The NodeManager reaches the ResourceManager over RPC, as on a real cluster (by default a
+        // MiniYARNCluster's calls the first ResourceManager object directly, and so never finds
+        // one started again). That takes fixed ports, chosen here among the free ones, which a
+        // restarted ResourceManager binds again.
+        conf.setBoolean(YarnConfiguration.YARN_MINICLUSTER_USE_RPC, true);
+        conf.setBoolean(YarnConfiguration.YARN_MINICLUSTER_FIXED_PORTS, true);
+        for (String key : new String[] {
+                YarnConfiguration.RM_ADDRESS, YarnConfiguration.RM_SCHEDULER_ADDRESS,
+                YarnConfiguration.RM_RESOURCE_TRACKER_ADDRESS, YarnConfiguration.RM_ADMIN_ADDRESS,
+                YarnConfiguration.RM_WEBAPP_ADDRESS, YarnConfiguration.NM_WEBAPP_ADDRESS,
+                YarnConfiguration.NM_LOCALIZER_ADDRESS}) {
+            conf.set(key, "localhost:" + freePort());
+        }
+        conf.set(YarnConfiguration.NM_ADDRESS, "localhost:0");
+
         MiniYARNCluster cluster = new MiniYARNCluster("lighter", 1, 1, 1);
         cluster.init(conf);
         cluster.start();
@@ -67,7 +91,34 @@ public class MiniYarn {
         writeXml(live, confDir.resolve("core-site.xml"));
         System.out.println("MiniYarn: ResourceManager at http://" + rmWeb + ", configuration in " + confDir);
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop));
-        Thread.currentThread().join();
+        if (controlDir == null) {
+            Thread.currentThread().join();
+        }
+        Path restartRequest = controlDir.resolve("restart-resourcemanager");
+        int restarts = 0;
+        while (true) {
+            if (Files.exists(restartRequest)) {
+                cluster.restartResourceManager(0);
+                if (!cluster.waitForNodeManagersToConnect(120_000)) {
+                    throw new IllegalStateException("the NodeManager did not register again within 120 s");
+                }
+                waitForRestApi("http://" + rmWeb + "/ws/v1/cluster/info");
+                restarts++;
+                Path count = controlDir.resolve("resourcemanager-restarts");
+                Path partial = count.resolveSibling("resourcemanager-restarts.partial");
+                Files.writeString(partial, Integer.toString(restarts));
+                Files.move(partial, count, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.delete(restartRequest);
+                System.out.println("MiniYarn: ResourceManager restarted (" + restarts + ")");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     private static void waitForRestApi(String url) throws Exception {

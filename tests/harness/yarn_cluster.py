@@ -119,6 +119,15 @@ class YarnCluster:
         SUBMISSIONS.append(submission)
         return submission
 
+    def restart_resource_manager(self) -> None:
+        """Restarts the ResourceManager without recovery: it forgets every application, and the
+        NodeManager stops their containers. Only a cluster the tests started can."""
+        if self.state_dir is None:
+            raise RuntimeError(
+                f"the tests cannot restart a cluster they did not start ({EXTERNAL_CONF_DIR})"
+            )
+        _script("restart-resourcemanager", str(self.state_dir), timeout=600)
+
     def stop(self) -> None:
         if self.state_dir is not None:
             _script("stop", str(self.state_dir), timeout=60)

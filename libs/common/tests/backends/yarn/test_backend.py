@@ -13,6 +13,7 @@ import pytest
 from lighter_common.backends.base import LaunchContext
 from lighter_common.backends.spark_submit_slots import SparkSubmitSlots
 from lighter_common.backends.yarn.backend import YarnBackend
+from lighter_common.backends.yarn.tags import driver_tags
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.driver import DriverKey, DriverPhase
 from lighter_common.domain.submit_params import SubmitParams
@@ -157,6 +158,42 @@ async def test_an_application_the_resource_manager_forgot_is_missing_with_a_reas
 
     assert status.phase is DriverPhase.MISSING
     assert status.reason is not None and "application_1700000000000_0042" in status.reason
+
+
+async def test_a_tracker_pass_lists_only_live_applications_and_asks_once_for_one_that_ended(
+    tmp_path: Path,
+) -> None:
+    running = [batch() for _ in range(2)]
+    ended = batch().model_copy(update={"backend_ref": "application_1700000000000_0007"})
+    requests: list[httpx.URL] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request.url)
+        if request.url.path == "/ws/v1/cluster/apps":
+            listed = [
+                {
+                    "id": f"application_1700000000000_000{n}",
+                    "state": "RUNNING",
+                    "applicationTags": ",".join(driver_tags(DriverKey.of(app))),
+                }
+                for n, app in enumerate(running)
+            ]
+            return httpx.Response(200, json={"apps": {"app": listed}})
+        finished = {"id": ended.backend_ref, "state": "FINISHED", "finalStatus": "SUCCEEDED"}
+        return httpx.Response(200, json={"app": finished})
+
+    yarn = YarnBackend(
+        yarn_settings(tmp_path),
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+    )
+
+    statuses = await yarn.statuses([*running, ended])
+
+    assert [statuses[app.id].phase for app in running] == [DriverPhase.RUNNING] * 2
+    assert statuses[ended.id].phase is DriverPhase.SUCCEEDED
+    listing, by_id = requests
+    assert "RUNNING" in listing.params["states"] and "FINISHED" not in listing.params["states"]
+    assert by_id.path == f"/ws/v1/cluster/apps/{ended.backend_ref}"
 
 
 @pytest.mark.parametrize("size", [0, -1])

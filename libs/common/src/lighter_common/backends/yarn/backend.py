@@ -6,9 +6,9 @@
   generation (tags.py), so a second launch finds the first one's application by its tag
   instead of submitting another. Its YARN id (the backend reference) comes from spark-submit's
   output, else from the tag.
-- status: ONE request per pass for every application tagged `lighter`
-  (`GET /ws/v1/cluster/apps?applicationTags=lighter`), matched by tag; one that is not in the
-  answer is asked for by its YARN id before it is called missing. app_state.py maps YARN's
+- status: ONE request per pass for every live application tagged `lighter`
+  (`GET /ws/v1/cluster/apps?applicationTags=lighter&states=…`), matched by tag; one that is not
+  in the answer (it ended, or the RM forgot it) is asked for by its YARN id. app_state.py maps YARN's
   report to a status; a failure's reason is YARN's diagnostics, with the driver's exception
   from its container's log.
 - logs: the driver container's stderr and stdout (a PySpark driver's own output) from its
@@ -122,7 +122,9 @@ class YarnBackend:
         if not apps:
             return {}
         rm = self._resource_manager()
-        tagged = _by_driver(await rm.applications(tag=COMMON_TAG))
+        # Only those still alive: the RM keeps thousands of ended ones, which Lighter has seen
+        # end already but one (each asked for by its id below, once, as it ends).
+        tagged = _by_driver(await rm.applications(tag=COMMON_TAG, states=_ALIVE_STATES))
         found: dict[str, DriverStatus] = {}
         for app in apps:
             yarn_app = tagged.get((app_tag(app.id), app.generation))
