@@ -99,7 +99,7 @@ VARIABLES: list[tuple[str, str, str, Any]] = [
     ("LIGHTER_KUBERNETES_SUBMIT_TIMEOUT", "30", "kubernetes.submit_timeout", 30),
     ("LIGHTER_KUBERNETES_SUBMIT", "spark-submit", "kubernetes.submit", "spark-submit"),
     ("LIGHTER_KUBERNETES_COMPLETED_POD_TTL", "10m", "kubernetes.completed_pod_ttl", 600),
-    ("LIGHTER_MAX_SPARK_SUBMITS", "3", "local.max_spark_submits", 3),
+    ("LIGHTER_MAX_SPARK_SUBMITS", "3", "limits.max_spark_submits", 3),
     ("LIGHTER_YARN_ENABLED", "true", "yarn.enabled", True),
     (
         "LIGHTER_YARN_HADOOP_CONF_DIR",
@@ -163,11 +163,11 @@ def test_the_spark_submit_bound_defaults_to_half_the_cores(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("os.cpu_count", lambda: 8)
-    assert Settings().local.spark_submit_slots == 4
+    assert Settings().limits.spark_submit_slots == 4
     monkeypatch.setattr("os.cpu_count", lambda: 1)
-    assert Settings().local.spark_submit_slots == 1
+    assert Settings().limits.spark_submit_slots == 1
     monkeypatch.setenv("LIGHTER_MAX_SPARK_SUBMITS", "3")
-    assert Settings().local.spark_submit_slots == 3
+    assert Settings().limits.spark_submit_slots == 3
 
 
 def test_a_group_given_is_used_and_the_others_come_from_the_environment(

@@ -1,6 +1,5 @@
 """Each backend's own settings: local, Kubernetes, YARN, simulated."""
 
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -12,24 +11,12 @@ from lighter_common.settings.group import SettingsGroup
 
 
 class LocalSettings(SettingsGroup):
-    """The local backend (and where spark-submit comes from for Kubernetes)."""
+    """The local backend (and where spark-submit comes from for Kubernetes and YARN)."""
 
     spark_home: Path | None = Field(
         default=None, description="Spark's home for spark-submit; the pyspark package's if unset"
     )
     spark_master: str = Field(default="local[*]", description="The local backend's master")
-    max_spark_submits: int = Field(
-        default=0,
-        ge=0,
-        description="How many spark-submit JVMs the yarn and kubernetes backends run at once "
-        "(each takes ~9 CPU-seconds); further launches wait their turn. 0: half this "
-        "machine's cores, at least 1",
-    )
-
-    @property
-    def spark_submit_slots(self) -> int:
-        """`max_spark_submits`, or what this machine's cores carry."""
-        return self.max_spark_submits or max(1, (os.cpu_count() or 2) // 2)
 
 
 class KubernetesSettings(SettingsGroup):

@@ -1,5 +1,6 @@
 """The service's own settings: where it listens, what it keeps, its limits and its loops."""
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -100,6 +101,18 @@ class LimitsSettings(SettingsGroup):
         "authenticated user may hold; past it a submission answers 429 with Retry-After; "
         "0: no limit; not applied without authentication",
     )
+    max_spark_submits: int = Field(
+        default=0,
+        ge=0,
+        description="How many spark-submit JVMs the yarn and kubernetes backends run at once "
+        "(each takes ~9 CPU-seconds); further launches wait their turn. 0: half this "
+        "machine's cores, at least 1",
+    )
+
+    @property
+    def spark_submit_slots(self) -> int:
+        """`max_spark_submits`, or what this machine's cores carry."""
+        return self.max_spark_submits or max(1, (os.cpu_count() or 2) // 2)
     log_max_bytes: int = Field(
         default=4 * 1024 * 1024, description="How much of a driver log is kept"
     )

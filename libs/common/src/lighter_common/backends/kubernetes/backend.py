@@ -97,7 +97,7 @@ class KubernetesBackend:
 
     def __init__(self, settings: Settings, *, slots: SparkSubmitSlots | None = None) -> None:
         self._settings = settings
-        self._slots = slots or SparkSubmitSlots(settings.local.spark_submit_slots)
+        self._slots = slots or SparkSubmitSlots(settings.limits.spark_submit_slots)
         self._namespace = settings.kubernetes.namespace
         self._logs_dir = settings.server.data_dir.resolve() / LOGS_DIR
         self._spark_home = (settings.local.spark_home or pyspark_home()).resolve()

@@ -81,7 +81,7 @@ class YarnBackend:
         self._data_dir = settings.server.data_dir.resolve()
         self._logs = DriverLogs(self._data_dir, self._resource_manager)
         self._spark_home = (settings.local.spark_home or pyspark_home()).resolve()
-        self._slots = slots or SparkSubmitSlots(settings.local.spark_submit_slots)
+        self._slots = slots or SparkSubmitSlots(settings.limits.spark_submit_slots)
         self._client = http_client
         self._own_client = http_client is None
         self._rm: ResourceManager | None = None
