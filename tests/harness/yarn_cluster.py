@@ -79,6 +79,19 @@ class YarnCluster:
                 conf["spark.yarn.archive"] = archive
         return conf
 
+    def lighter_env(self) -> dict[str, str]:
+        """The settings of a Lighter whose yarn backend runs on this cluster."""
+        conf = self.spark_conf()
+        env = {"HADOOP_CONF_DIR": str(self.conf_dir), "LIGHTER_YARN_USER": "lighter-test"}
+        for key, variable in (
+            ("spark.yarn.jars", "LIGHTER_YARN_JARS"),
+            ("spark.yarn.archive", "LIGHTER_YARN_ARCHIVE"),
+            ("spark.pyspark.python", "LIGHTER_YARN_PYTHON"),
+        ):
+            if key in conf:
+                env[variable] = conf[key]
+        return env
+
     def spark_submit(
         self,
         main_file: Path,

@@ -5,6 +5,7 @@ The batches and the session are posted together (`batches`): Lighter submits the
 allows, and YARN runs them side by side, so the module waits for YARN about once.
 """
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,20 +36,11 @@ SMALL = {"spark.driver.memory": "512m", "spark.executor.memory": "512m"}
 def lighter(
     yarn_cluster: YarnCluster, lighter_factory: LighterFactory
 ) -> Iterator[LighterProcesses]:
-    conf = yarn_cluster.spark_conf()
     extra = {
-        "HADOOP_CONF_DIR": str(yarn_cluster.conf_dir),
-        "LIGHTER_YARN_USER": "lighter-test",
+        **yarn_cluster.lighter_env(),
         "LIGHTER_ALLOWED_LOCAL_DIRS": str(EXAMPLES),
         "LIGHTER_LAUNCH_TIMEOUT": "600",
     }
-    for key, variable in (
-        ("spark.yarn.jars", "LIGHTER_YARN_JARS"),
-        ("spark.yarn.archive", "LIGHTER_YARN_ARCHIVE"),
-        ("spark.pyspark.python", "LIGHTER_YARN_PYTHON"),
-    ):
-        if key in conf:
-            extra[variable] = conf[key]
     processes = lighter_factory.start("standalone", backend="yarn", extra=extra)
     yield processes
     processes.stop_all()
@@ -152,7 +144,7 @@ def test_a_queue_that_does_not_exist_is_an_error_naming_it(
     assert "nosuch" in (done["stateReason"] or ""), done
 
 
-def test_a_pyspark_session_s_driver_runs_in_a_yarn_container_and_answers(
+def test_a_pyspark_session_s_driver_runs_in_a_yarn_container_and_answers_python_and_scala(
     client: httpx.Client, batches: dict[str, dict[str, Any]], yarn_cluster: YarnCluster
 ) -> None:
     path = f"/sessions/{batches['session']['id']}"
@@ -168,4 +160,13 @@ def test_a_pyspark_session_s_driver_runs_in_a_yarn_container_and_answers(
 
     assert answered["state"] == "available", answered
     assert answered["output"]["data"]["text/plain"] == "11"
+
+    # Scala in the same driver: the REPL from pyspark's jars, which YARN's container has.
+    code = "spark.range(7).count() * 3"
+    posted = client.post(f"{path}/statements", json={"code": code, "kind": "spark"})
+    scala = wait_for_statement(client, path, posted.json()["id"], 300)
+
+    assert scala["state"] == "available", scala
+    assert scala["output"]["status"] == "ok", scala
+    assert re.fullmatch(r"res\d+: Long = 21\n", scala["output"]["data"]["text/plain"]), scala
     assert client.delete(path).status_code == 200

@@ -250,3 +250,21 @@ async def test_the_zombie_sweep_stops_exactly_the_unwanted_drivers(
         DriverKey.of(moved_on),
     }
     assert await tracker(store, bus, backend, settings).sweep_zombies() == 0
+
+
+async def test_what_a_starting_driver_waits_for_is_its_reason_until_it_runs(
+    store: SqliteStore, bus: MemoryBus, settings: Settings
+) -> None:
+    backend = ScriptedBackend()
+    app = await store.insert_application(launched(BATCH, A.STARTING))
+    track = tracker(store, bus, backend, settings)
+
+    backend.status_of[app.id] = DriverStatus(P.STARTING, reason="waiting in queue root.narrow")
+    await track.tick()
+    waiting = await stored(store, app.id)
+    backend.status_of[app.id] = DriverStatus(P.RUNNING, spark_app_id=ID)
+    await track.tick()
+    running = await stored(store, app.id)
+
+    assert (waiting.state, waiting.state_reason) == (A.STARTING, "waiting in queue root.narrow")
+    assert (running.state, running.state_reason) == (A.RUNNING, None)

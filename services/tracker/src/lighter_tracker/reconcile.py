@@ -7,7 +7,12 @@ from lighter_common.backends.base import Backend
 from lighter_common.bus.base import Bus
 from lighter_common.domain.application import AppInfo, Application, utcnow
 from lighter_common.domain.driver import DriverKey, DriverStatus
-from lighter_common.domain.driver_state import StateChange, launch_timed_out, next_state
+from lighter_common.domain.driver_state import (
+    StateChange,
+    launch_timed_out,
+    next_state,
+    starting_reason,
+)
 from lighter_common.domain.driver_urls import safe_url
 from lighter_common.domain.spark_app_ids import safe_app_id
 from lighter_common.domain.transitions import DRIVER_FACTS_RECORDABLE, previous_states
@@ -30,6 +35,8 @@ def discovered_fields(app: Application, status: DriverStatus) -> dict[str, Any]:
         changes["app_info"] = AppInfo(
             driver_log_url=app.app_info.driver_log_url, spark_ui_url=ui_url
         )
+    if (waiting := starting_reason(app, status)) is not None:
+        changes["state_reason"] = waiting
     return changes
 
 
@@ -74,7 +81,9 @@ async def reconcile(
             store=store, bus=bus, backend=backend, settings=settings, app=app, change=change
         )
         return ended is not None
-    changes = {"state": change.state, "contacted_at": utcnow(), **discovered}
+    # Past `starting`, what it waited for is over.
+    changes = {"state": change.state, "state_reason": change.reason, "contacted_at": utcnow()}
+    changes.update(discovered)
     moved = await store.update_application(app.id, changes, expected=previous_states(change.state))
     return moved is not None
 

@@ -37,6 +37,19 @@ def next_state(app: Application, status: DriverStatus) -> StateChange | None:
     return StateChange(target, asked or status.reason)
 
 
+def starting_reason(app: Application, status: DriverStatus) -> str | None:
+    """What a driver still starting waits for ("waiting in queue root.default", a pod's image
+    pull), when that differs from what the document says; None when nothing is to change.
+
+    A starting application has no other reason, so its document's is the driver's last word.
+    """
+    if app.state is not _A.STARTING or status.phase is not DriverPhase.STARTING:
+        return None
+    if status.reason is None or status.reason == app.state_reason:
+        return None
+    return status.reason
+
+
 def launch_timed_out(
     app: Application, status: DriverStatus, *, now: datetime, timeout: float
 ) -> StateChange | None:
