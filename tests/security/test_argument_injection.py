@@ -29,6 +29,8 @@ OPTIONS = [
     "-v",
     "--conf=spark.master=local",
     "--proxy-user=root",
+    "--keytab",
+    "--principal=hdfs@REALM",
 ]
 
 

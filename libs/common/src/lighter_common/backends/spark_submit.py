@@ -38,12 +38,14 @@ def spark_submit_args(
     main_file: str | None = None,
     main_py_files: Sequence[str] = (),
     extra_conf: Mapping[str, str] | None = None,
+    extra_options: Sequence[tuple[str, str]] = (),
 ) -> list[str]:
     """The arguments after `spark-submit` that run `params`.
 
     `main_file` replaces the params' file (sessions run the kernel), and `main_py_files` go
     on the Python path before the user's py-files (the kernel's package). `extra_conf` is
-    the backend's own conf and wins over the user's for the keys it names.
+    the backend's own conf and wins over the user's for the keys it names; `extra_options`
+    are the backend's own options (`--principal`, `--keytab`), never a user's.
     """
     file = main_file or params.file
     if not file:
@@ -64,6 +66,7 @@ def spark_submit_args(
         value = getattr(params, field)
         if value is not None:
             options.append((option, str(value)))
+    options += extra_options
     conf = {**params.spark_conf(), **(extra_conf or {})}
     options += [("--conf", f"{key}={value}") for key, value in conf.items()]
     argv = [part for pair in options for part in pair] + [file, *params.args]

@@ -114,6 +114,21 @@ class YarnSettings(SettingsGroup):
         "without Kerberos; the service's own user when unset",
     )
     submit_timeout: Seconds = Field(default=300.0, description="For one spark-submit, once it runs")
+    kerberos_principal: str | None = Field(
+        default=None,
+        description="Lighter's Kerberos principal (`lighter@REALM`), with its keytab: "
+        "spark-submit's `--principal`, and Lighter's SPNEGO login to the ResourceManager",
+    )
+    kerberos_keytab: Path | None = Field(
+        default=None,
+        description="The principal's keytab (a file only Lighter's user reads): spark-submit's "
+        "`--keytab`; the yarn backend does not start with only one of the two",
+    )
+    spnego: bool = Field(
+        default=False,
+        description="Kerberos (SPNEGO) to the ResourceManager's REST API from the ticket cache "
+        "(KRB5CCNAME) when no keytab is set; always on with a keytab",
+    )
 
 
 class SimulatedSettings(SettingsGroup):

@@ -200,3 +200,15 @@ async def test_a_tracker_pass_lists_only_live_applications_and_asks_once_for_one
 def test_slots_need_at_least_one(size: int) -> None:
     with pytest.raises(ValueError):
         SparkSubmitSlots(size)
+
+
+async def test_a_principal_without_a_keytab_keeps_the_backend_from_starting(
+    tmp_path: Path,
+) -> None:
+    settings = yarn_settings(tmp_path)
+    settings.yarn.kerberos_principal = "lighter@EXAMPLE.COM"
+    client = httpx.AsyncClient(transport=httpx.MockTransport(nothing_listed))
+
+    problem = await YarnBackend(settings, http_client=client).launch_problem()
+
+    assert problem == "LIGHTER_YARN_KERBEROS_PRINCIPAL is set, but not LIGHTER_YARN_KERBEROS_KEYTAB"

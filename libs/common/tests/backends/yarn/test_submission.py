@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from lighter_common.backends.spark_submit import parse_submit_args
+from lighter_common.backends.yarn.kerberos import KeytabLogin
 from lighter_common.backends.yarn.submission import (
     SECRET_FILE_NAME,
     submit_args,
@@ -76,3 +77,29 @@ def test_the_application_id_from_spark_submit_s_output() -> None:
     )
     assert submitted_application(output) == "application_1796672196037_0007"
     assert submitted_application("Exception in thread main") is None
+
+
+def test_lighter_s_principal_and_keytab_go_to_every_submission() -> None:
+    login = KeytabLogin(principal="lighter@EXAMPLE.COM", keytab=Path("/etc/lighter/lighter.keytab"))
+
+    parsed = parse_submit_args(submit_args(app(), YarnSettings(), env={}, login=login))
+
+    options = dict(parsed.options)
+    assert options["--principal"] == "lighter@EXAMPLE.COM"
+    assert options["--keytab"] == "/etc/lighter/lighter.keytab"
+    assert parsed.resource == "/jobs/pi.py"
+
+
+def test_a_proxy_user_s_submission_gets_no_principal_which_spark_submit_refuses_with_it() -> None:
+    login = KeytabLogin(principal="lighter@EXAMPLE.COM", keytab=Path("/etc/lighter/lighter.keytab"))
+
+    argv = submit_args(app(proxyUser="alice"), YarnSettings(), env={}, login=login)
+
+    options = dict(parse_submit_args(argv).options)
+    assert options["--proxy-user"] == "alice"
+    assert "--principal" not in options and "--keytab" not in options
+
+
+def test_without_kerberos_there_is_no_principal() -> None:
+    options = dict(parse_submit_args(submit_args(app(), YarnSettings(), env={})).options)
+    assert "--principal" not in options and "--keytab" not in options

@@ -18,6 +18,8 @@
 - kill: through the ResourceManager, found by the tag (so before the YARN id is recorded); a
   spark-submit still running for the driver is stopped first.
 - the ResourceManager's web address: LIGHTER_YARN_URL, else yarn-site.xml in HADOOP_CONF_DIR.
+- Kerberos (kerberos.py): Lighter's principal and keytab for every spark-submit, and SPNEGO
+  to the ResourceManager (spnego.py); the backend does not start with half of the settings.
 """
 
 import asyncio
@@ -38,6 +40,7 @@ from lighter_common.backends.spark_submit_slots import SparkSubmitSlots
 from lighter_common.backends.yarn.app_state import ENDED_STATES, YarnApplication, driver_status
 from lighter_common.backends.yarn.driver_logs import SAVED_LOG_BYTES, DriverLogs
 from lighter_common.backends.yarn.hadoop_conf import HadoopConfError, read_yarn_addresses
+from lighter_common.backends.yarn.kerberos import kerberos_problem, keytab_login
 from lighter_common.backends.yarn.resource_manager import ResourceManager, ResourceManagerError
 from lighter_common.backends.yarn.submission import (
     split_secret,
@@ -105,6 +108,8 @@ class YarnBackend:
         self._killed.discard(key)
 
     async def launch_problem(self) -> str | None:
+        if (problem := kerberos_problem(self._yarn)) is not None:
+            return problem
         try:
             rm = self._resource_manager()
         except HadoopConfError as error:
@@ -217,6 +222,7 @@ class YarnBackend:
                 kernel_file=context.kernel_file,
                 kernel_archive=context.kernel_archive,
                 secret_file=secret_file,
+                login=keytab_login(self._yarn),
             )
             exit_code, output = await self._spark_submit(key, argv)
         finally:

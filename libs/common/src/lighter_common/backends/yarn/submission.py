@@ -11,7 +11,10 @@
   UI to anyone who may view the application, so the secret goes as a file instead
   (`--files <path>#lighter-kernel-secret`), which only the application's containers (and its
   staging directory's owner) can read; the kernel reads it from its working directory
-  (LIGHTER_KERNEL_SECRET_FILE).
+  (LIGHTER_KERNEL_SECRET_FILE);
+- Kerberos: Lighter's principal and keytab (`--principal`, `--keytab`), except for a proxy
+  user's application, which spark-submit refuses them with: the backend gives that one a
+  ticket cache logged in from the keytab instead.
 """
 
 import re
@@ -23,6 +26,7 @@ from lighter_common.backends.kubernetes.kernel_secret import (
     without_secret,
 )
 from lighter_common.backends.spark_submit import spark_submit_args
+from lighter_common.backends.yarn.kerberos import KeytabLogin
 from lighter_common.backends.yarn.tags import spark_yarn_tags
 from lighter_common.domain.application import Application
 from lighter_common.domain.driver import DriverKey
@@ -40,9 +44,10 @@ def submit_args(
     kernel_file: str | None = None,
     kernel_archive: str | None = None,
     secret_file: Path | None = None,
+    login: KeytabLogin | None = None,
 ) -> list[str]:
     """spark-submit's arguments for `app`'s driver; `env` without the kernel's secret, which is
-    in `secret_file` (for sessions)."""
+    in `secret_file` (for sessions); `login` Lighter's Kerberos principal and keytab."""
     params = app.submit_params
     update: dict[str, object] = {}
     if params.queue is None and settings.queue:
@@ -74,6 +79,7 @@ def submit_args(
         main_file=kernel_file,
         main_py_files=[kernel_archive] if kernel_file and kernel_archive else [],
         extra_conf=conf,
+        extra_options=login.submit_options() if login and not params.proxy_user else (),
     )
 
 
