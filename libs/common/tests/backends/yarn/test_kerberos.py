@@ -1,5 +1,6 @@
 """Lighter's Kerberos settings for YARN (kerberos.py): both or neither, and a keytab it reads."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,14 @@ def test_spnego_from_the_ticket_cache_needs_no_keytab() -> None:
     settings = YarnSettings(spnego=True)
     assert keytab_login(settings) is None
     assert uses_spnego(settings)
+
+
+def test_without_the_gssapi_package_the_problem_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "gssapi", None)  # as if not installed
+
+    problem = kerberos_problem(YarnSettings(spnego=True))
+
+    assert problem is not None and "gssapi" in problem and "libkrb5-dev" in problem
+    assert kerberos_problem(YarnSettings()) is None  # without Kerberos it is not needed

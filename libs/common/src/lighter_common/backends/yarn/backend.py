@@ -40,8 +40,13 @@ from lighter_common.backends.spark_submit_slots import SparkSubmitSlots
 from lighter_common.backends.yarn.app_state import ENDED_STATES, YarnApplication, driver_status
 from lighter_common.backends.yarn.driver_logs import SAVED_LOG_BYTES, DriverLogs
 from lighter_common.backends.yarn.hadoop_conf import HadoopConfError, read_yarn_addresses
-from lighter_common.backends.yarn.kerberos import kerberos_problem, keytab_login
-from lighter_common.backends.yarn.resource_manager import ResourceManager, ResourceManagerError
+from lighter_common.backends.yarn.kerberos import kerberos_problem, keytab_login, uses_spnego
+from lighter_common.backends.yarn.resource_manager import (
+    ResourceManager,
+    ResourceManagerAuthError,
+    ResourceManagerError,
+)
+from lighter_common.backends.yarn.spnego import GssapiTokens, SpnegoAuth
 from lighter_common.backends.yarn.submission import (
     split_secret,
     submit_args,
@@ -64,6 +69,10 @@ _KILL_WAIT_SECONDS = 20.0
 _ALIVE_STATES = ("NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING")
 HADOOP_CONF_VARIABLE = "HADOOP_CONF_DIR"
 _YARN_ID = re.compile(r"application_\d+_\d+")
+_KERBEROS_HINT = (
+    "a Kerberized cluster needs LIGHTER_YARN_KERBEROS_PRINCIPAL and LIGHTER_YARN_KERBEROS_KEYTAB "
+    "(or LIGHTER_YARN_SPNEGO=true and a ticket cache, KRB5CCNAME)"
+)
 # An id YARN cannot keep as a tag is tagged with a digest (tags.py): its driver is not listed,
 # for the zombie sweep would take the digest for an id no application has, and kill it.
 _DIGEST_TAG = re.compile(re.escape(APP_TAG_PREFIX) + r"h[0-9a-f]{40}")
@@ -116,6 +125,9 @@ class YarnBackend:
             return str(error)
         try:
             await rm.applications(tag=COMMON_TAG, states=["NEW"])
+        except ResourceManagerAuthError as error:
+            hint = "" if uses_spnego(self._yarn) else f"; {_KERBEROS_HINT}"
+            return f"the ResourceManager does not let Lighter in: {error}{hint}"
         except ResourceManagerError as error:
             return f"the ResourceManager does not answer: {error}"
         return None
@@ -346,6 +358,11 @@ class YarnBackend:
             raise HadoopConfError(f"HADOOP_CONF_DIR={conf_dir} is not a directory Lighter can read")
         return conf_dir
 
+    def _auth(self) -> httpx.Auth | None:
+        if not uses_spnego(self._yarn):
+            return None
+        return SpnegoAuth(GssapiTokens(keytab_login(self._yarn)))
+
     def _resource_manager(self) -> ResourceManager:
         if self._rm is None:
             conf_dir = self._conf_dir()
@@ -357,7 +374,7 @@ class YarnBackend:
             if self._yarn.url:
                 urls = tuple(u.strip() for u in self._yarn.url.split(",") if u.strip())
             if self._client is None:
-                self._client = httpx.AsyncClient(timeout=30)
+                self._client = httpx.AsyncClient(timeout=30, auth=self._auth())
             self._rm = ResourceManager(
                 base_urls=urls,
                 client=self._client,

@@ -19,9 +19,9 @@ from lighter_common.settings.backends import YarnSettings
 PRINCIPAL_VARIABLE = "LIGHTER_YARN_KERBEROS_PRINCIPAL"
 KEYTAB_VARIABLE = "LIGHTER_YARN_KERBEROS_KEYTAB"
 INSTALL_HINT = (
-    "Kerberos needs the python `gssapi` package (uv sync --extra kerberos, or pip install "
-    "'lighter-common[kerberos]'; it builds against the MIT Kerberos headers, apt-get install "
-    "libkrb5-dev)"
+    "Kerberos needs the python package `gssapi` in Lighter's environment (the extra "
+    "lighter-common[kerberos]: uv pip install 'gssapi>=1.8', after apt-get install libkrb5-dev, "
+    "whose headers it builds against)"
 )
 
 

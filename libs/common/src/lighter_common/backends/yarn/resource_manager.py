@@ -17,7 +17,8 @@
 Every answer goes through pydantic models; fields Lighter does not read are ignored. Several
 ResourceManagers (HA) are tried in order, the last one that answered first. On an unsecured
 cluster the RM takes the caller's name from `user.name` (pseudo authentication); a Kerberos
-(SPNEGO) cluster needs an authenticating `httpx.Auth` on the client passed in.
+(SPNEGO) cluster needs an authenticating `httpx.Auth` on the client passed in (spnego.py). A
+refusal (401, 403) or credentials that could not be had are a `ResourceManagerAuthError`.
 """
 
 import re
@@ -29,6 +30,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from lighter_common.backends.yarn.app_state import YarnApplication
+from lighter_common.backends.yarn.spnego import SpnegoError
 from lighter_common.backends.yarn.tags import COMMON_TAG
 
 _CONTAINER_ID = re.compile(r"container_(e\d+_)?\d+_\d+_\d+_\d+")
@@ -43,6 +45,10 @@ _M = TypeVar("_M", bound=BaseModel)
 
 class ResourceManagerError(Exception):
     """The ResourceManager could not be reached, or answered with an error."""
+
+
+class ResourceManagerAuthError(ResourceManagerError):
+    """The ResourceManager refused Lighter: no credentials, or ones it does not accept."""
 
 
 class _Model(BaseModel):
@@ -175,9 +181,13 @@ class ResourceManager:
                     headers=_JSON,
                     follow_redirects=True,
                 )
+            except SpnegoError as error:
+                raise ResourceManagerAuthError(f"{method} {url}{path}: {error}") from None
             except httpx.HTTPError as error:
                 failures.append(f"{url}: {error!r}")
                 continue
+            if answer.status_code in (401, 403):
+                raise ResourceManagerAuthError(f"{method} {url}{path}: {_refusal(answer)}")
             if answer.status_code >= 400 and answer.status_code != 404:
                 raise ResourceManagerError(f"{method} {url}{path}: {_error_message(answer)}")
             if url != self._urls[0]:
@@ -213,6 +223,16 @@ def _parse(model: type[_M], answer: httpx.Response) -> _M:
             f"{answer.request.method} {answer.request.url}: an answer Lighter cannot read "
             f"({error.error_count()} problems, first: {error.errors()[0]['msg']})"
         ) from None
+
+
+def _refusal(answer: httpx.Response) -> str:
+    offers = ", ".join(answer.headers.get_list("www-authenticate")) or "nothing"
+    if answer.status_code == 401 and "negotiate" in offers.lower():
+        what = "it asks for Kerberos (SPNEGO) authentication"
+        if answer.request.headers.get("authorization", "").lower().startswith("negotiate"):
+            what = "it did not accept Lighter's Kerberos (SPNEGO) token"
+        return f"HTTP 401: {what} (WWW-Authenticate: {offers})"
+    return _error_message(answer)
 
 
 def _error_message(answer: httpx.Response) -> str:
