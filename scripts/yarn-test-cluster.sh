@@ -3,7 +3,10 @@
 # NodeManager) in one JVM, run by scripts/yarn/MiniYarn.java.
 #
 #   scripts/yarn-test-cluster.sh build              fetch (once) and cache the jars by version
-#   scripts/yarn-test-cluster.sh start STATE_DIR    start the cluster, print its HADOOP_CONF_DIR
+#   scripts/yarn-test-cluster.sh start STATE_DIR [--kerberos]
+#                                                   start the cluster, print its HADOOP_CONF_DIR;
+#                                                   with a KDC and SPNEGO on its web endpoints,
+#                                                   whose krb5.conf and keytab are in STATE_DIR/kdc
 #   scripts/yarn-test-cluster.sh stop STATE_DIR     stop what `start` started (by PID)
 #   scripts/yarn-test-cluster.sh restart-resourcemanager STATE_DIR
 #                                                   restart its ResourceManager, which forgets
@@ -24,7 +27,9 @@ HADOOP_VERSION="${LIGHTER_HADOOP_VERSION:-3.5.0}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_ROOT="${LIGHTER_YARN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lighter/yarn}"
 VERSION_DIR="$CACHE_ROOT/$HADOOP_VERSION"
-LIB_DIR="$VERSION_DIR/lib"
+# Keyed by the pom too: a pom that asks for other jars gets a cache of its own.
+POM_KEY="$(sha256sum "$HERE/yarn/pom.xml" | cut -c1-12)"
+LIB_DIR="$VERSION_DIR/lib-$POM_KEY"
 START_TIMEOUT="${LIGHTER_YARN_START_TIMEOUT:-240}"
 
 log() { echo "yarn-test-cluster: $*" >&2; }
@@ -75,13 +80,17 @@ cmd_start() {
         log "Java 17+ is needed (apt-get install openjdk-17-jre-headless)"
         exit 1
     }
+    local kdc=()
+    [[ "${2:-}" == "--kerberos" ]] && kdc=("$state/kdc")
     mkdir -p "$state/work" "$state/conf"
     rm -f "$state/conf/yarn-site.xml" "$state/conf/core-site.xml"
     # Its own session, so that the cluster outlives the shell that started it; a small heap
     # and the quick compiler: it serves a handful of applications, and starts sooner so.
+    # (MiniKdc refreshes the JDK's Kerberos configuration, an internal class.)
     (cd "$state/work" && exec setsid java -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+        --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED \
         -Dlog4j.configuration="file:$HERE/yarn/log4j.properties" \
-        -cp "$LIB_DIR/*" "$HERE/yarn/MiniYarn.java" "$state/conf" "$state/work" "$state" \
+        -cp "$LIB_DIR/*" "$HERE/yarn/MiniYarn.java" "$state/conf" "$state/work" "$state" "${kdc[@]}" \
         </dev/null >"$state/minicluster.log" 2>&1) &
     local pid=$!
     echo "$pid" >"$state/minicluster.pid"
@@ -138,7 +147,7 @@ cmd_restart_resourcemanager() {
 
 case "${1:-}" in
 build) cmd_build ;;
-start) cmd_start "${2:?start needs a state directory}" ;;
+start) cmd_start "${2:?start needs a state directory}" "${3:-}" ;;
 stop) cmd_stop "${2:?stop needs a state directory}" ;;
 restart-resourcemanager) cmd_restart_resourcemanager "${2:?restart-resourcemanager needs a state directory}" ;;
 lib-dir) echo "$LIB_DIR" ;;

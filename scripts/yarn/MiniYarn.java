@@ -1,7 +1,13 @@
 // A one-node YARN cluster for the tests: Hadoop's MiniYARNCluster (one ResourceManager, one
 // NodeManager), the same Hadoop version as pyspark's client jars.
 //
-//   java -cp "LIB_DIR/*" MiniYarn.java CONF_DIR WORK_DIR [CONTROL_DIR]
+//   java -cp "LIB_DIR/*" MiniYarn.java CONF_DIR WORK_DIR CONTROL_DIR [KDC_DIR]
+//
+// With KDC_DIR, a Kerberos KDC (Hadoop's MiniKdc) starts first, and every web endpoint of the
+// cluster (the ResourceManager's REST API, the NodeManager's) asks for SPNEGO as HTTP/<host>;
+// RPC stays unauthenticated (`simple`: a Kerberos RPC needs the LinuxContainerExecutor, root
+// and much more). KDC_DIR gets krb5.conf (for MIT Kerberos clients, KRB5_CONFIG), the keytab of
+// the principal `lighter` (lighter.keytab) and `principal` (its full name).
 //
 // Every address is a port that was free when the cluster started. Once the ResourceManager's
 // REST API answers and the NodeManager has registered, the cluster's configuration is written to
@@ -13,7 +19,12 @@
 // the NodeManager has registered again, the file is removed and `resourcemanager-restarts` holds
 // how many restarts are done.
 
+import java.io.File;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.apache.hadoop.minikdc.MiniKdc;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.file.Files;
@@ -27,7 +38,7 @@ public class MiniYarn {
     public static void main(String[] args) throws Exception {
         Path confDir = Path.of(args[0]).toAbsolutePath();
         Path workDir = Path.of(args[1]).toAbsolutePath();
-        Path controlDir = args.length > 2 ? Path.of(args[2]).toAbsolutePath() : null;
+        Path controlDir = Path.of(args[2]).toAbsolutePath();
         Files.createDirectories(confDir);
         // MiniYARNCluster keeps its local and log dirs under target/<test name> of the working
         // directory; the script starts us in WORK_DIR.
@@ -76,6 +87,9 @@ public class MiniYarn {
             conf.set(key, "localhost:" + freePort());
         }
         conf.set(YarnConfiguration.NM_ADDRESS, "localhost:0");
+        if (args.length > 3) {
+            startKdc(conf, Path.of(args[3]).toAbsolutePath(), workDir.resolve("kdc"));
+        }
 
         MiniYARNCluster cluster = new MiniYARNCluster("lighter", 1, 1, 1);
         cluster.init(conf);
@@ -85,15 +99,13 @@ public class MiniYarn {
         }
         Configuration live = cluster.getConfig();
         String rmWeb = live.get(YarnConfiguration.RM_WEBAPP_ADDRESS);
-        waitForRestApi("http://" + rmWeb + "/ws/v1/cluster/info");
+        boolean kerberos = args.length > 3;
+        waitForRestApi("http://" + rmWeb + "/ws/v1/cluster/info", kerberos);
 
         writeXml(live, confDir.resolve("yarn-site.xml"));
         writeXml(live, confDir.resolve("core-site.xml"));
         System.out.println("MiniYarn: ResourceManager at http://" + rmWeb + ", configuration in " + confDir);
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop));
-        if (controlDir == null) {
-            Thread.currentThread().join();
-        }
         Path restartRequest = controlDir.resolve("restart-resourcemanager");
         int restarts = 0;
         while (true) {
@@ -102,7 +114,7 @@ public class MiniYarn {
                 if (!cluster.waitForNodeManagersToConnect(120_000)) {
                     throw new IllegalStateException("the NodeManager did not register again within 120 s");
                 }
-                waitForRestApi("http://" + rmWeb + "/ws/v1/cluster/info");
+                waitForRestApi("http://" + rmWeb + "/ws/v1/cluster/info", kerberos);
                 restarts++;
                 Path count = controlDir.resolve("resourcemanager-restarts");
                 Path partial = count.resolveSibling("resourcemanager-restarts.partial");
@@ -121,14 +133,65 @@ public class MiniYarn {
         }
     }
 
-    private static void waitForRestApi(String url) throws Exception {
+    private static void startKdc(Configuration conf, Path kdcDir, Path kdcWork) throws Exception {
+        Files.createDirectories(kdcDir);
+        Files.createDirectories(kdcWork);
+        MiniKdc kdc = new MiniKdc(MiniKdc.createConf(), kdcWork.toFile());
+        kdc.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(kdc::stop));
+        String realm = kdc.getRealm();
+        File lighterKeytab = kdcDir.resolve("lighter.keytab").toFile();
+        kdc.createPrincipal(lighterKeytab, "lighter");
+        Files.writeString(kdcDir.resolve("principal"), "lighter@" + realm + "\n");
+
+        // The web endpoints' own principals: one per name a client may call this host by.
+        Set<String> hosts = new LinkedHashSet<>();
+        hosts.add("localhost");
+        hosts.add(InetAddress.getLocalHost().getHostName().toLowerCase());
+        hosts.add(InetAddress.getLocalHost().getCanonicalHostName().toLowerCase());
+        File httpKeytab = kdcWork.resolve("http.keytab").toFile();
+        kdc.createPrincipal(httpKeytab, hosts.stream().map(h -> "HTTP/" + h).toArray(String[]::new));
+
+        StringBuilder krb5 = new StringBuilder()
+            .append("[libdefaults]\n")
+            .append("  default_realm = ").append(realm).append("\n")
+            .append("  udp_preference_limit = 1\n")
+            .append("  dns_lookup_kdc = false\n")
+            .append("  dns_lookup_realm = false\n")
+            .append("  dns_canonicalize_hostname = false\n")
+            .append("  rdns = false\n")
+            .append("[realms]\n")
+            .append("  ").append(realm).append(" = {\n")
+            .append("    kdc = ").append(kdc.getHost()).append(":").append(kdc.getPort()).append("\n")
+            .append("  }\n")
+            .append("[domain_realm]\n");
+        for (String host : hosts) {
+            krb5.append("  ").append(host).append(" = ").append(realm).append("\n");
+        }
+        Files.writeString(kdcDir.resolve("krb5.conf"), krb5.toString());
+
+        Path secret = kdcWork.resolve("http-signature-secret");
+        Files.writeString(secret, java.util.UUID.randomUUID().toString());
+        conf.set("hadoop.http.filter.initializers",
+            "org.apache.hadoop.security.AuthenticationFilterInitializer");
+        conf.set("hadoop.http.authentication.type", "kerberos");
+        conf.set("hadoop.http.authentication.simple.anonymous.allowed", "false");
+        conf.set("hadoop.http.authentication.kerberos.principal", "*");
+        conf.set("hadoop.http.authentication.kerberos.keytab", httpKeytab.getPath());
+        conf.set("hadoop.http.authentication.signature.secret.file", secret.toString());
+        System.out.println("MiniYarn: KDC for " + realm + " at " + kdc.getHost() + ":" + kdc.getPort()
+            + ", web principals HTTP/" + String.join(", HTTP/", hosts));
+    }
+
+    private static void waitForRestApi(String url, boolean kerberos) throws Exception {
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (true) {
             try {
                 HttpURLConnection connection = (HttpURLConnection) URI.create(url).toURL().openConnection();
                 connection.setConnectTimeout(2000);
                 connection.setReadTimeout(5000);
-                if (connection.getResponseCode() == 200) {
+                // Behind SPNEGO, a 401 asking for it is the API answering.
+                if (connection.getResponseCode() == (kerberos ? 401 : 200)) {
                     return;
                 }
             } catch (java.io.IOException notYet) {

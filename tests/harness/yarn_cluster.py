@@ -13,6 +13,10 @@ Where the cluster comes from:
 One cluster serves the whole test process; it is stopped when the process exits. Starting it
 takes 20-40 s, so `start_in_background()` begins at collection (tests/yarn/conftest.py), and
 the first test that needs it waits only for what is left.
+
+The Kerberos tests have a cluster of their own (`kerberos=True`, always started here): a
+MiniKdc, and web endpoints that ask for SPNEGO, with RPC unauthenticated; its krb5.conf and the
+keytab of `lighter@EXAMPLE.COM` are generated when it starts, in its state directory.
 """
 
 import atexit
@@ -65,6 +69,24 @@ class YarnCluster:
     conf_dir: Path
     state_dir: Path | None  # None: a cluster the tests did not start
     started_in_seconds: float = 0.0
+    kdc_dir: Path | None = None  # a Kerberos cluster's krb5.conf, keytab and principal
+
+    @property
+    def krb5_conf(self) -> Path:
+        return self._kdc_file("krb5.conf")
+
+    @property
+    def keytab(self) -> Path:
+        return self._kdc_file("lighter.keytab")
+
+    @property
+    def principal(self) -> str:
+        return self._kdc_file("principal").read_text().strip()
+
+    def _kdc_file(self, name: str) -> Path:
+        if self.kdc_dir is None:
+            raise RuntimeError("this YARN test cluster has no KDC")
+        return self.kdc_dir / name
 
     def spark_conf(self) -> dict[str, str]:
         """The conf every test submission gets on this cluster."""
@@ -113,6 +135,8 @@ class YarnCluster:
         env = environment_without_service_settings()
         env["HADOOP_CONF_DIR"] = str(self.conf_dir)
         env["SPARK_HOME"] = str(pyspark_home())
+        if self.kdc_dir is not None:
+            env["KRB5_CONFIG"] = str(self.krb5_conf)
         started = time.monotonic()
         with tempfile.TemporaryFile() as output:
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
@@ -156,51 +180,84 @@ def _script(*args: str, timeout: float) -> str:
     return done.stdout
 
 
-def _open_cluster() -> YarnCluster:
+def _open_cluster(kerberos: bool) -> YarnCluster:
     external = os.environ.get(EXTERNAL_CONF_DIR)
-    if external:
+    if external and not kerberos:
         return YarnCluster(Path(external), None)
     started = time.monotonic()
-    state = Path(tempfile.mkdtemp(prefix="lighter-yarn-"))
+    state = Path(tempfile.mkdtemp(prefix="lighter-yarn-krb-" if kerberos else "lighter-yarn-"))
+    start = ["start", str(state), *(["--kerberos"] if kerberos else [])]
     try:
         _script("build", timeout=1800)
-        conf_dir = _script("start", str(state), timeout=600).strip().splitlines()[-1]
+        conf_dir = _script(*start, timeout=600).strip().splitlines()[-1]
     except (RuntimeError, subprocess.TimeoutExpired) as error:
+        shutil.rmtree(state, ignore_errors=True)
         raise RuntimeError(f"{error}\n{HOW_TO_GET_ONE}") from None
-    return YarnCluster(Path(conf_dir), state, time.monotonic() - started)
+    return YarnCluster(
+        Path(conf_dir),
+        state,
+        time.monotonic() - started,
+        kdc_dir=state / "kdc" if kerberos else None,
+    )
 
 
-_lock = threading.Lock()
-_starting: threading.Thread | None = None
-_cluster: YarnCluster | None = None
-_failure: BaseException | None = None
+class _Starter:
+    """One cluster of the test process, started once in the background."""
+
+    def __init__(self, kerberos: bool) -> None:
+        self.kerberos = kerberos
+        self.cluster: YarnCluster | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    def start_in_background(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                name = "yarn-test-cluster-kerberos" if self.kerberos else "yarn-test-cluster"
+                self._thread = threading.Thread(target=self._start, name=name, daemon=True)
+                self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            cluster = _open_cluster(self.kerberos)
+        except BaseException as error:
+            self._failure = error
+            return
+        self.cluster = cluster
+        atexit.register(cluster.stop)
+
+    def shared(self) -> YarnCluster:
+        self.start_in_background()
+        assert self._thread is not None
+        self._thread.join()
+        if self._failure is not None:
+            what = "Kerberos YARN test cluster" if self.kerberos else "YARN test cluster"
+            raise RuntimeError(f"the {what} did not start: {self._failure}") from self._failure
+        assert self.cluster is not None
+        return self.cluster
 
 
-def start_in_background() -> None:
-    """Begins starting the test process's cluster, if nothing has yet."""
-    global _starting
-    with _lock:
-        if _starting is None and _cluster is None:
-            _starting = threading.Thread(target=_start, name="yarn-test-cluster", daemon=True)
-            _starting.start()
+_STARTERS = {False: _Starter(kerberos=False), True: _Starter(kerberos=True)}
 
 
-def _start() -> None:
-    global _cluster, _failure
-    try:
-        cluster = _open_cluster()
-    except BaseException as error:
-        _failure = error
-        return
-    _cluster = cluster
-    atexit.register(cluster.stop)
+def start_in_background(*, kerberos: bool = False) -> None:
+    """Begins starting the test process's cluster (the Kerberos one), if nothing has yet."""
+    _STARTERS[kerberos].start_in_background()
 
 
 def figures() -> list[str]:
-    """What the cluster and the submissions cost, for the end of the test run's report."""
+    """What the clusters and the submissions cost, for the end of the test run's report."""
     lines = []
-    if _cluster is not None and _cluster.state_dir is not None:
-        lines.append(f"YARN test cluster: built and started in {_cluster.started_in_seconds:.0f} s")
+    for starter in _STARTERS.values():
+        cluster = starter.cluster
+        if cluster is not None and cluster.state_dir is not None:
+            what = (
+                "YARN test cluster with a KDC and SPNEGO"
+                if starter.kerberos
+                else "YARN test cluster"
+            )
+            lines.append(f"{what}: built and started in {cluster.started_in_seconds:.0f} s")
     if SUBMISSIONS:
         walls = sorted(s.wall_seconds for s in SUBMISSIONS)
         lines.append(
@@ -212,12 +269,7 @@ def figures() -> list[str]:
     return lines
 
 
-def shared_cluster() -> YarnCluster:
-    """The test process's cluster: started (or being started) once, then the same one."""
-    start_in_background()
-    assert _starting is not None
-    _starting.join()
-    if _failure is not None:
-        raise RuntimeError(f"the YARN test cluster did not start: {_failure}") from _failure
-    assert _cluster is not None
-    return _cluster
+def shared_cluster(*, kerberos: bool = False) -> YarnCluster:
+    """The test process's cluster (the Kerberos one): started (or being started) once, then the
+    same one."""
+    return _STARTERS[kerberos].shared()

@@ -14,6 +14,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # The cluster takes 20-40 s to start: it does so while the tests before these run.
     if any(item.get_closest_marker("yarn") for item in session.items):
         start_in_background()
+    if any("kerberos_cluster" in getattr(item, "fixturenames", ()) for item in session.items):
+        start_in_background(kerberos=True)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -24,6 +26,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture(scope="session")
 def yarn_cluster() -> YarnCluster:
     return shared_cluster()
+
+
+@pytest.fixture(scope="session")
+def kerberos_cluster() -> YarnCluster:
+    """A cluster of its own whose web endpoints ask for SPNEGO, with its KDC."""
+    return shared_cluster(kerberos=True)
 
 
 @pytest.fixture
