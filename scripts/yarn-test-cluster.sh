@@ -15,7 +15,8 @@
 #
 # The jars come from Maven Central (hadoop-client-minicluster and what it loads at run time,
 # scripts/yarn/pom.xml; ~115 MB) and are cached under ~/.cache/lighter/yarn/<hadoop version>/,
-# outside the clone, so only the first build downloads (~20 s). Hadoop's version is that of
+# outside the clone, so only the first build downloads (~20 s); a changed pom gets a lib dir of its
+# own (lib-<digest of the pom>). Hadoop's version is that of
 # pyspark's client jars (hadoop-client-api-<version>.jar in pyspark/jars). Needs Java 17+ and Maven.
 #
 # Spark's own jars need no archive here: the one node is this machine, so submissions name
