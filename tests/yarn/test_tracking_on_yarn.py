@@ -90,7 +90,7 @@ def test_two_trackers_record_each_change_of_a_batch_once(
     done = wait_for(client, f"/batches/{batch_id}", lambda b: b["state"] in FINISHED, ENDS_WITHIN)
 
     assert done["state"] == "success", done
-    assert done["appId"].startswith("application_"), done
+    assert str(done["appId"]).startswith("application_"), done
     states = transitions(lighter, batch_id)
     assert states.count("running") == 1 and states.count("success") == 1, states
     assert len(states) == len(set(states)), states
@@ -128,7 +128,7 @@ def test_a_burst_of_20_batches_is_launched_in_full_none_failing_for_its_wait(
 
     print(f"\n{BURST} batches in YARN {all_in_yarn:.0f} s after the first was posted")
     assert len({b["appId"] for b in submitted.values()}) == BURST
-    assert waiting["state"] == "starting" and "root.narrow" in waiting["stateReason"], waiting
+    assert waiting["state"] == "starting" and "root.narrow" in str(waiting["stateReason"]), waiting
     assert [b["state"] for b in ended] == ["killed"] * BURST, ended
 
 
@@ -147,5 +147,5 @@ def test_a_batch_the_resource_manager_forgets_in_a_restart_ends_with_a_reason(
     done = wait_for(client, f"/batches/{after}", lambda b: b["state"] in FINISHED, ENDS_WITHIN)
 
     assert lost["state"] == "dead", lost
-    assert f"no longer knows application {running['appId']}" in lost["stateReason"], lost
+    assert f"no longer knows application {running['appId']}" in str(lost["stateReason"]), lost
     assert done["state"] == "success", done

@@ -113,6 +113,7 @@ class LimitsSettings(SettingsGroup):
     def spark_submit_slots(self) -> int:
         """`max_spark_submits`, or what this machine's cores carry."""
         return self.max_spark_submits or max(1, (os.cpu_count() or 2) // 2)
+
     log_max_bytes: int = Field(
         default=4 * 1024 * 1024, description="How much of a driver log is kept"
     )
