@@ -115,6 +115,9 @@ VARIABLES: list[tuple[str, str, str, Any]] = [
     ("LIGHTER_YARN_PYTHON", "/opt/py/bin/python", "yarn.python", "/opt/py/bin/python"),
     ("LIGHTER_YARN_USER", "lighter", "yarn.user", "lighter"),
     ("LIGHTER_YARN_SUBMIT_TIMEOUT", "1m", "yarn.submit_timeout", 60),
+    ("LIGHTER_YARN_KERBEROS_PRINCIPAL", "lighter@EX", "yarn.kerberos_principal", "lighter@EX"),
+    ("LIGHTER_YARN_KERBEROS_KEYTAB", "/k/l.keytab", "yarn.kerberos_keytab", Path("/k/l.keytab")),
+    ("LIGHTER_YARN_SPNEGO", "true", "yarn.spnego", True),
     ("LIGHTER_SIMULATED_START_SECONDS", "0.1", "simulated.start_seconds", 0.1),
     ("LIGHTER_SIMULATED_RUN_SECONDS", "2", "simulated.run_seconds", 2),
 ]
