@@ -29,8 +29,12 @@ from bench.status_delay import StatusDelayOptions, measure_status_delay
 from bench.status_delay import settings_for as status_settings
 from bench.submissions import SETTINGS as SUBMISSION_SETTINGS
 from bench.submissions import SubmissionOptions, measure_submissions
+from bench.yarn import YarnBenchOptions
+from bench.yarn import measure_status_delay as measure_yarn_status_delay
+from bench.yarn import measure_submit_cost as measure_yarn_submit_cost
 
-BENCHMARKS = ("submissions", "status_delay", "flood", "statements", "kubernetes")
+BENCHMARKS = ("submissions", "status_delay", "flood", "statements", "kubernetes", "yarn")
+YARN_PARTS = ("spark_submit", "status_delay")
 KUBERNETES_PARTS = ("spark_submit", "native_submit", "status_delay")
 MODES: tuple[Mode, ...] = ("standalone", "distributed")
 Measure = Callable[[Lighter], Awaitable[dict[str, Any]]]
@@ -82,6 +86,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     kubernetes.add_argument("--k8s-pods", type=int, help="running driver pods (2000)")
     kubernetes.add_argument("--k8s-ended", type=int, help="of which reported ended (400)")
     kubernetes.add_argument("--k8s-end-rate", type=float, default=10.0, help="ends a second")
+    yarn = parser.add_argument_group("yarn (the test MiniYARNCluster)")
+    yarn.add_argument("--yarn-parts", nargs="+", choices=YARN_PARTS, default=list(YARN_PARTS))
+    yarn.add_argument("--yarn-sequential", type=int, help="spark-submits one by one (4)")
+    yarn.add_argument("--yarn-total", type=int, help="spark-submits at capacity (8)")
+    yarn.add_argument("--yarn-running", type=int, help="running YARN applications tracked (8)")
     args = parser.parse_args(argv)
     full = not args.quick
     defaults = {
@@ -100,6 +109,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "k8s_native_total": 1000 if full else 100,
         "k8s_pods": 2000 if full else 200,
         "k8s_ended": 400 if full else 50,
+        "yarn_sequential": 4 if full else 2,
+        "yarn_total": 8 if full else 2,
+        "yarn_running": 8 if full else 2,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -140,6 +152,8 @@ async def run_benchmarks(args: argparse.Namespace, work_dir: Path, run: dict[str
             await _measure(run, benchmark, mode, work_dir, settings, infra, measure)
     if "kubernetes" in args.only:
         await _measure_kubernetes(run, args, work_dir / "kubernetes")
+    if "yarn" in args.only:
+        await _measure_yarn(run, args, work_dir / "yarn")
 
 
 def benchmark_plan(args: argparse.Namespace) -> list[tuple[str, Mode, dict[str, str], Measure]]:
@@ -263,18 +277,42 @@ async def _measure_kubernetes(
         "native_submit": lambda into: measure_native_submit(shared_cluster(), into, native),
         "status_delay": lambda into: measure_pod_status_delay(shared_cluster(), into, status),
     }
-    for part in args.k8s_parts:
-        measure = parts[part]
-        print(f"== kubernetes, {part}", flush=True)
+    await _measure_parts(
+        run, "kubernetes", {part: parts[part] for part in args.k8s_parts}, work_dir
+    )
+
+
+async def _measure_yarn(run: dict[str, Any], args: argparse.Namespace, work_dir: Path) -> None:
+    """spark-submit to YARN and the tracker's status delay, on the test MiniYARNCluster."""
+    from tests.harness.yarn_cluster import shared_cluster  # starts the cluster on first use
+
+    options = YarnBenchOptions(
+        sequential=args.yarn_sequential, total=args.yarn_total, running=args.yarn_running
+    )
+    parts: dict[str, Callable[[Path], Awaitable[dict[str, Any]]]] = {
+        "spark_submit": lambda into: measure_yarn_submit_cost(shared_cluster(), into, options),
+        "status_delay": lambda into: measure_yarn_status_delay(shared_cluster(), into, options),
+    }
+    await _measure_parts(run, "yarn", {part: parts[part] for part in args.yarn_parts}, work_dir)
+
+
+async def _measure_parts(
+    run: dict[str, Any],
+    benchmark: str,
+    parts: Mapping[str, Callable[[Path], Awaitable[dict[str, Any]]]],
+    work_dir: Path,
+) -> None:
+    for part, measure in parts.items():
+        print(f"== {benchmark}, {part}", flush=True)
         into = work_dir / part
         into.mkdir(parents=True, exist_ok=True)
         try:
             figures = await measure(into)
         except Exception:
-            run["errors"][f"kubernetes/{part}"] = error = traceback.format_exc()
+            run["errors"][f"{benchmark}/{part}"] = error = traceback.format_exc()
             print(error, flush=True)
             continue
-        run["results"].setdefault("kubernetes", {})[part] = figures
+        run["results"].setdefault(benchmark, {})[part] = figures
         print(json.dumps(figures), flush=True)
 
 

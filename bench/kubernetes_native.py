@@ -26,10 +26,10 @@ from bench.kubernetes_submit import (
     MIB,
     SubmitPath,
     batch,
-    launches_at_capacity,
     remove_namespace,
     submit_backend,
 )
+from bench.launches import launches_at_capacity
 from bench.machine import CpuMeter, load_average
 from bench.process_tree import OwnProcessMeter
 from bench.stats import summary_ms
@@ -83,7 +83,7 @@ async def _many(
     cluster_cpu.start()
     with OwnProcessMeter() as meter:
         launches = await launches_at_capacity(
-            backend, total, concurrency, (RuntimeError, ApiException)
+            backend, batch, total, concurrency, (RuntimeError, ApiException)
         )
     wall = launches.wall_seconds
     return {
@@ -93,7 +93,7 @@ async def _many(
         "first_failure": launches.failures[0] if launches.failures else None,
         "wall_seconds": round(wall, 2),
         "submissions_per_second": round(launches.per_second, 1),
-        "claim_to_pod": summary_ms(launches.claim_to_pod),
+        "claim_to_pod": summary_ms(launches.claim_to_launched),
         "cpu_seconds_per_submission": round(meter.cpu_seconds / total, 4),
         "cpu_share": {"submitting process": round(meter.cpu_seconds / wall, 2)},
         "start_rss_mib": round(meter.start_rss_bytes / MIB),

@@ -10,10 +10,9 @@ claim (a launch's turn) to driver pod created. kubernetes_native.py measures the
 native submission.
 """
 
-import asyncio
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +21,7 @@ from lighter_common.backends.kubernetes.backend import KubernetesBackend
 from lighter_common.domain.application import Application, ApplicationType
 from lighter_common.domain.submit_params import SubmitParams
 
+from bench.launches import launches_at_capacity
 from bench.machine import load_average
 from bench.process_tree import ProcessTreeMeter
 from bench.stats import summary_ms
@@ -108,7 +108,7 @@ async def _one(backend: KubernetesBackend) -> dict[str, float]:
 async def _many(backend: KubernetesBackend, total: int, concurrency: int) -> dict[str, Any]:
     with ProcessTreeMeter() as meter:
         # spark-submit that made no pod raises RuntimeError: counted, not fatal
-        launches = await launches_at_capacity(backend, total, concurrency, (RuntimeError,))
+        launches = await launches_at_capacity(backend, batch, total, concurrency, (RuntimeError,))
     return {
         "submissions": total,
         "concurrency": concurrency,
@@ -116,45 +116,7 @@ async def _many(backend: KubernetesBackend, total: int, concurrency: int) -> dic
         "first_failure": launches.failures[0] if launches.failures else None,
         "wall_seconds": round(launches.wall_seconds, 1),
         "submissions_per_second": round(launches.per_second, 3),
-        "claim_to_pod": summary_ms(launches.claim_to_pod),
+        "claim_to_pod": summary_ms(launches.claim_to_launched),
         "cpu_seconds_per_submission": round(meter.cpu_seconds / total, 2),
         "peak_rss_mib": round(meter.peak_rss_bytes / MIB),
     }
-
-
-@dataclass
-class Launches:
-    claim_to_pod: list[float] = field(default_factory=list)  # seconds, of those that succeeded
-    failures: list[str] = field(default_factory=list)
-    wall_seconds: float = 0.0
-
-    @property
-    def per_second(self) -> float:
-        return len(self.claim_to_pod) / self.wall_seconds if self.wall_seconds else 0.0
-
-
-async def launches_at_capacity(
-    backend: KubernetesBackend,
-    total: int,
-    concurrency: int,
-    counted: tuple[type[Exception], ...],
-) -> Launches:
-    """`total` launches, `concurrency` at a time, as the submitter runs them; errors of the
-    `counted` types are recorded as failures instead of stopping the run."""
-    slots = asyncio.Semaphore(concurrency)
-    launches = Launches()
-
-    async def launch() -> None:
-        async with slots:
-            claimed = time.monotonic()  # the submitter launches as soon as it has claimed
-            try:
-                await backend.launch(batch(), LaunchContext())
-            except counted as error:
-                launches.failures.append(str(error))
-                return
-            launches.claim_to_pod.append(time.monotonic() - claimed)
-
-    started = time.monotonic()
-    await asyncio.gather(*(launch() for _ in range(total)))
-    launches.wall_seconds = time.monotonic() - started
-    return launches

@@ -73,6 +73,7 @@ def markdown(run: dict[str, Any]) -> str:
     lines += _flood_section(results.get("flood", {}))
     lines += _statement_section(results.get("statements", {}))
     lines += _kubernetes_section(results.get("kubernetes", {}))
+    lines += _yarn_section(results.get("yarn", {}))
     errors = run.get("errors") or {}
     if errors:
         lines += ["## Failures", ""]
@@ -211,28 +212,9 @@ def _kubernetes_section(parts: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     submit = parts.get("spark_submit")
     if submit:
-        header = ["submission", "wall s", "CPU s", "peak RSS MiB (process tree)"]
-        lines += [
-            "## spark-submit on Kubernetes (test API server, kwok as the node)",
-            "",
-            _cells(header),
-            _cells(["---"] * len(header)),
-        ]
-        for label, run in (
-            ("first (cold)", submit["cold"]),
-            (f"median of next {submit['warm_runs']}", submit["warm_median"]),
-            (f"max of next {submit['warm_runs']}", submit["warm_max"]),
-        ):
-            lines.append(
-                _cells(
-                    [
-                        label,
-                        str(run["wall_seconds"]),
-                        str(run["cpu_seconds"]),
-                        str(run["peak_rss_mib"]),
-                    ]
-                )
-            )
+        lines += _submit_cost_table(
+            "spark-submit on Kubernetes (test API server, kwok as the node)", submit
+        )
         many = submit["at_capacity"]
         lines += [
             "",
@@ -269,6 +251,72 @@ def _kubernetes_section(parts: dict[str, Any]) -> list[str]:
             ),
             "",
             _status_goal(status["pods"], delay.get("p99_ms", math.inf)),
+            "",
+        ]
+    return lines
+
+
+def _submit_cost_table(title: str, submit: dict[str, Any]) -> list[str]:
+    """One spark-submit's cost: the first (cold caches), then the median and max of the rest."""
+    header = ["submission", "wall s", "CPU s", "peak RSS MiB (process tree)"]
+    lines = [f"## {title}", "", _cells(header), _cells(["---"] * len(header))]
+    for label, run in (
+        ("first (cold)", submit["cold"]),
+        (f"median of next {submit['warm_runs']}", submit["warm_median"]),
+        (f"max of next {submit['warm_runs']}", submit["warm_max"]),
+    ):
+        lines.append(
+            _cells(
+                [
+                    label,
+                    str(run["wall_seconds"]),
+                    str(run["cpu_seconds"]),
+                    str(run["peak_rss_mib"]),
+                ]
+            )
+        )
+    return lines
+
+
+def _yarn_section(parts: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    submit = parts.get("spark_submit")
+    if submit:
+        lines += _submit_cost_table("spark-submit to YARN (the test MiniYARNCluster)", submit)
+        many = submit["at_capacity"]
+        trip = many["turn_to_yarn"]
+        lines += [
+            "",
+            f"At capacity: {many['submissions']} launches at once, "
+            f"{many['spark_submits_at_once']} spark-submit(s) at a time (LIGHTER_MAX_SPARK_SUBMITS), "
+            f"in {many['wall_seconds']} s: **{many['submissions_per_second']} submissions/s**, "
+            f"{many['cpu_seconds_per_submission']} CPU s per submission, peak "
+            f"{many['peak_rss_mib']} MiB; launch to application in YARN p50 "
+            f"{trip.get('p50_ms', '-')} ms, p99 {trip.get('p99_ms', '-')} ms; "
+            f"{many['failed']} failed.",
+            "",
+        ]
+    status = parts.get("status_delay")
+    if status:
+        delay = status["end_to_lighter"]
+        header = ["running YARN apps", "all running after s", "ended", "p50 ms", "p99 ms"]
+        header += ["max ms", "load avg after"]
+        lines += [
+            "## YARN status delay (ResourceManager's finishedTime → batch ended in Lighter)",
+            "",
+            _cells(header),
+            _cells(["---"] * len(header)),
+            _cells(
+                [
+                    f"{status['running_at_once']} of {status['batches']}",
+                    str(status["all_running_after_seconds"]),
+                    str(delay.get("count", 0)),
+                    str(delay.get("p50_ms", "-")),
+                    str(delay.get("p99_ms", "-")),
+                    str(delay.get("max_ms", "-")),
+                    _loads(status["load_average_after"]),
+                ]
+            ),
             "",
         ]
     return lines

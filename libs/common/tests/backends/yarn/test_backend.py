@@ -212,3 +212,36 @@ async def test_a_principal_without_a_keytab_keeps_the_backend_from_starting(
     problem = await YarnBackend(settings, http_client=client).launch_problem()
 
     assert problem == "LIGHTER_YARN_KERBEROS_PRINCIPAL is set, but not LIGHTER_YARN_KERBEROS_KEYTAB"
+
+
+async def test_reading_a_running_driver_s_log_after_a_pass_asks_only_its_node(
+    tmp_path: Path,
+) -> None:
+    app = batch()
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(f"{request.url.host}{request.url.path}")
+        if request.url.path == "/ws/v1/cluster/apps":
+            report = {
+                "id": "application_1700000000000_0001",
+                "state": "RUNNING",
+                "applicationTags": ",".join(driver_tags(DriverKey.of(app))),
+                "amContainerLogs": "http://nm.test:8042/node/containerlogs/"
+                "container_1700000000000_0001_01_000001/u",
+                "amHostHttpAddress": "nm.test:8042",
+            }
+            return httpx.Response(200, json={"apps": {"app": [report]}})
+        return httpx.Response(200, text="LogType:stdout\nLogContents:\nPi is roughly 3.14\n")
+
+    yarn = YarnBackend(
+        yarn_settings(tmp_path),
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+    )
+    await yarn.statuses([app])
+    asked.clear()
+
+    log = await yarn.logs(app, 10_000)
+
+    assert log is not None and "Pi is roughly 3.14" in log
+    assert asked and all(host_path.startswith("nm.test/ws/v1/node/") for host_path in asked), asked

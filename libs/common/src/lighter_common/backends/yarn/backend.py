@@ -66,6 +66,9 @@ _log = logging.getLogger(__name__)
 
 SECRETS_DIR = "yarn-kernel-secrets"
 _KILL_WAIT_SECONDS = 20.0
+# How long a tracker pass's report of a live application serves `logs()` instead of another
+# request to the ResourceManager (the log refresher reads every running driver's log in turn).
+_REPORT_FRESH_SECONDS = 5.0
 _ALIVE_STATES = ("NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING")
 HADOOP_CONF_VARIABLE = "HADOOP_CONF_DIR"
 _YARN_ID = re.compile(r"application_\d+_\d+")
@@ -100,6 +103,7 @@ class YarnBackend:
         self._launching: dict[DriverKey, asyncio.Task[LaunchResult]] = {}
         self._submitting: dict[DriverKey, asyncio.subprocess.Process] = {}
         self._killed: set[DriverKey] = set()  # killed while their launch was under way
+        self._reports: dict[tuple[str, int], tuple[float, YarnApplication]] = {}
 
     # The port.
 
@@ -142,6 +146,8 @@ class YarnBackend:
         # Only those still alive: the RM keeps thousands of ended ones, which Lighter has seen
         # end already but one (each asked for by its id below, once, as it ends).
         tagged = _by_driver(await rm.applications(tag=COMMON_TAG, states=_ALIVE_STATES))
+        now = asyncio.get_running_loop().time()
+        self._reports = {identity: (now, yarn_app) for identity, yarn_app in tagged.items()}
         found: dict[str, DriverStatus] = {}
         for app in apps:
             yarn_app = tagged.get((app_tag(app.id), app.generation))
@@ -153,7 +159,7 @@ class YarnBackend:
 
     async def logs(self, app: Application, max_bytes: int) -> str | None:
         key = DriverKey.of(app)
-        yarn_app = await self._find(key, app.backend_ref)
+        yarn_app = self._fresh_report(key) or await self._find(key, app.backend_ref)
         if yarn_app is None:
             return await self._logs.submit_output(key, max_bytes)
         live = await self._logs.live(yarn_app, max_bytes)
@@ -332,6 +338,16 @@ class YarnBackend:
         return DriverStatus(DriverPhase.MISSING, reason="no driver was launched")
 
     # The ResourceManager.
+
+    def _fresh_report(self, key: DriverKey) -> YarnApplication | None:
+        """The last tracker pass's report of a live driver, if it is recent."""
+        seen = self._reports.get(_identity(key))
+        if seen is None:
+            return None
+        at, yarn_app = seen
+        if asyncio.get_running_loop().time() - at > _REPORT_FRESH_SECONDS:
+            return None
+        return yarn_app
 
     async def _find(self, key: DriverKey, backend_ref: str | None) -> YarnApplication | None:
         rm = self._resource_manager()
