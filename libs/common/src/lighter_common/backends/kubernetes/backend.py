@@ -1,10 +1,11 @@
 """The Kubernetes backend: Spark's cluster mode, one driver pod per application.
 
 - launch: the objects pyspark's `spark-submit --deploy-mode cluster` (with
-  `spark.kubernetes.submission.waitAppCompletion=false`) creates; it returns once the driver
-  pod exists; at most LIGHTER_MAX_SPARK_SUBMITS spark-submits at once, the others wait
-  (spark_submit_slots.py). By default (LIGHTER_KUBERNETES_SUBMIT=native) Lighter creates them itself from
-  the same arguments (native_submit.py) and runs spark-submit only for what it cannot build.
+  `spark.kubernetes.submission.waitAppCompletion=false`, submission.py) creates; it returns once
+  the driver pod exists; at most LIGHTER_MAX_SPARK_SUBMITS spark-submits at once, the others
+  wait (spark_submit_process.py). By default (LIGHTER_KUBERNETES_SUBMIT=native) Lighter creates
+  them itself from the same arguments (native_submit.py) and runs spark-submit only for what it
+  cannot build.
   The pod's name is a function of the application id and generation (labels.py), so a second
   launch finds the first one's pod instead of starting another driver.
 - status: one watch on all driver pods of the namespace (pods_cache.py), shared by every
@@ -15,17 +16,14 @@
   Service are owned by it and go with it).
 - cleanup: pods that ended are deleted LIGHTER_KUBERNETES_COMPLETED_POD_TTL later, their log
   saved first (completed_pods.py).
-- sessions: the driver's main file is the kernel, which the driver fetches over HTTP from the
-  session-manager it then calls home to (LIGHTER_KERNEL_URL, the session-manager's Service);
-  the kernel's variables are the driver's environment (spark.kubernetes.driverEnv.*), except
-  its secret: that is a Secret of the driver pod's own, mounted as a file (kernel_secret.py),
-  created before spark-submit runs and owned by the pod once it exists.
+- sessions: the driver fetches the kernel from the session-manager it calls home to
+  (submission.py); the kernel's secret is a Secret of the driver pod's own, mounted as a file
+  (kernel_secret.py), created before spark-submit runs and owned by the pod once it exists.
 """
 
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kubernetes_asyncio import client
@@ -40,16 +38,12 @@ from lighter_common.backends.kubernetes.driver_log_files import read_tail, tail,
 from lighter_common.backends.kubernetes.kernel_secret import (
     KernelSecret,
     pod_owner,
-    without_secret,
 )
 from lighter_common.backends.kubernetes.labels import (
     KILLED_ANNOTATION,
-    driver_annotations,
-    driver_labels,
     driver_pod_name,
 )
 from lighter_common.backends.kubernetes.native_submit import (
-    SUBMISSIONS,
     NativeSubmitter,
     Submitted,
 )
@@ -68,8 +62,12 @@ from lighter_common.backends.kubernetes.raw_api import (
     json_body_or_none,
     succeeded,
 )
-from lighter_common.backends.spark_home import environment_without_service_settings, pyspark_home
-from lighter_common.backends.spark_submit import spark_submit_args
+from lighter_common.backends.kubernetes.spark_submit_process import (
+    SUBMIT_LOG_SUFFIX,
+    SparkSubmitProcess,
+)
+from lighter_common.backends.kubernetes.submission import Submission, driver_submission
+from lighter_common.backends.spark_home import pyspark_home
 from lighter_common.backends.spark_submit_slots import SparkSubmitSlots
 from lighter_common.domain.application import Application
 from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus, LiveDriver
@@ -78,18 +76,8 @@ from lighter_common.settings import Settings
 _log = logging.getLogger(__name__)
 
 LOGS_DIR = "kubernetes-logs"
-_SUBMIT_LOG_SUFFIX = ".submit.log"
 _FAILURE_TAIL_BYTES = 64 * 1024
 _SAVED_LOG_BYTES = 4 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One driver's submission: its pod's name, spark-submit's arguments, its kernel secret."""
-
-    pod_name: str
-    argv: list[str]
-    kernel_secret: KernelSecret | None
 
 
 class KubernetesBackend:
@@ -97,10 +85,15 @@ class KubernetesBackend:
 
     def __init__(self, settings: Settings, *, slots: SparkSubmitSlots | None = None) -> None:
         self._settings = settings
-        self._slots = slots or SparkSubmitSlots(settings.limits.spark_submit_slots)
         self._namespace = settings.kubernetes.namespace
         self._logs_dir = settings.server.data_dir.resolve() / LOGS_DIR
         self._spark_home = (settings.local.spark_home or pyspark_home()).resolve()
+        self._spark_submit = SparkSubmitProcess(
+            settings.kubernetes,
+            spark_home=self._spark_home,
+            logs_dir=self._logs_dir,
+            slots=slots or SparkSubmitSlots(settings.limits.spark_submit_slots),
+        )
         self._api_client: client.ApiClient | None = None
         self._core: client.CoreV1Api | None = None
         self._native: NativeSubmitter | None = None
@@ -170,7 +163,7 @@ class KubernetesBackend:
         live = await self._pod_log(name, max_bytes)
         if live is not None:
             return live
-        for path in (self._logs_dir / name, self._logs_dir / f"{name}{_SUBMIT_LOG_SUFFIX}"):
+        for path in (self._logs_dir / name, self._logs_dir / f"{name}{SUBMIT_LOG_SUFFIX}"):
             saved = await asyncio.to_thread(read_tail, path, max_bytes)
             if saved is not None:
                 return saved
@@ -304,27 +297,8 @@ class KubernetesBackend:
     # Submission.
 
     async def submission(self, app: Application, context: LaunchContext) -> Submission:
-        """What spark-submit is given, and what native submission builds from (native_submit.py):
-        the arguments, and the kernel secret they mount but do not hold."""
-        key = DriverKey.of(app)
-        pod_name = driver_pod_name(key)
-        env, secret_value = without_secret(context.env or {})
-        secret = None
-        if secret_value is not None:
-            secret = KernelSecret.of(key, self._namespace, secret_value)
-        conf = self._conf(app, env, pod_name)
-        if secret is not None:
-            conf.update(secret.conf())
-        argv = spark_submit_args(
-            app.submit_params,
-            name=app.id,
-            master=await self._master(),
-            deploy_mode="cluster",
-            main_file=self._main_file(context),
-            main_py_files=self._main_py_files(context),
-            extra_conf=conf,
-        )
-        return Submission(pod_name=pod_name, argv=argv, kernel_secret=secret)
+        """What spark-submit is given, and what native submission builds from (submission.py)."""
+        return driver_submission(app, context, self._settings, master=await self._master())
 
     async def _native_submit(
         self, argv: list[str], secret: KernelSecret | None
@@ -335,7 +309,7 @@ class KubernetesBackend:
         return None if isinstance(submitted, Unsupported) else submitted
 
     async def _spark_submit_pod(self, core: client.CoreV1Api, argv: list[str], name: str) -> Pod:
-        exit_code, output = await self._spark_submit(argv, name)
+        exit_code, output = await self._spark_submit.run(argv, name)
         pod = await self._read_pod(core, name)
         if pod is None:
             cause = last_error_line(output) or f"exit code {exit_code}"
@@ -375,106 +349,6 @@ class KubernetesBackend:
                 _log.warning(
                     "could not delete kernel Secret %s: %s", secret.name, error_text(error)
                 )
-
-    async def _spark_submit(self, argv: list[str], pod_name: str) -> tuple[int, str]:
-        SUBMISSIONS.labels(path="spark-submit").inc()
-        # Its timeout counts once it runs: a burst waits for slots rather than timing out.
-        async with self._slots.slot():
-            return await self._run_spark_submit(argv, pod_name)
-
-    async def _run_spark_submit(self, argv: list[str], pod_name: str) -> tuple[int, str]:
-        # Spark gives its API client 10 s to connect; a submitter running several JVMs on a
-        # busy CPU misses that (measured: 5 of 8 failed at 4 at once on 2 loaded cores). Put
-        # first, so that the user's own --conf of the same key still wins.
-        patience = f"{int(self._settings.kubernetes.submit_timeout * 1000)}"
-        command = [
-            str(self._spark_home / "bin" / "spark-submit"),
-            *("--conf", f"spark.kubernetes.submission.connectionTimeout={patience}"),
-            *("--conf", f"spark.kubernetes.submission.requestTimeout={patience}"),
-            *argv,
-        ]
-        process = await asyncio.create_subprocess_exec(
-            *command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=self._submit_environment(),
-        )
-        try:
-            raw, _ = await asyncio.wait_for(
-                process.communicate(), self._settings.kubernetes.submit_timeout
-            )
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise RuntimeError(
-                f"spark-submit did not finish in {self._settings.kubernetes.submit_timeout:g}s"
-            ) from None
-        output = raw.decode("utf-8", errors="replace")
-        await asyncio.to_thread(
-            write_file, self._logs_dir / f"{pod_name}{_SUBMIT_LOG_SUFFIX}", output
-        )
-        return process.returncode or 0, output
-
-    def _main_file(self, context: LaunchContext) -> str | None:
-        """A session's kernel, fetched by the driver from the session-manager it calls home to."""
-        if context.kernel_file is None:
-            return None
-        if not (self._settings.server.kernel_url and context.kernel_file_url):
-            # The address derived for local drivers (127.0.0.1) means nothing inside a pod.
-            raise RuntimeError(
-                "sessions on Kubernetes need LIGHTER_KERNEL_URL: the session-manager's "
-                "address as driver pods reach it (its Service)"
-            )
-        return context.kernel_file_url
-
-    def _main_py_files(self, context: LaunchContext) -> list[str]:
-        """The kernel's package, which the driver's spark-submit fetches from the same place."""
-        if context.kernel_file is None:
-            return []
-        if not context.kernel_archive_url:
-            raise RuntimeError("a session's launch names no kernel archive for its driver pod")
-        return [context.kernel_archive_url]
-
-    def _conf(self, app: Application, env: dict[str, str], pod_name: str) -> dict[str, str]:
-        settings = self._settings
-        key = DriverKey.of(app)
-        conf = {
-            "spark.kubernetes.submission.waitAppCompletion": "false",
-            "spark.kubernetes.namespace": self._namespace,
-            "spark.kubernetes.driver.pod.name": pod_name,
-            "spark.kubernetes.authenticate.driver.serviceAccountName": (
-                settings.kubernetes.service_account
-            ),
-        }
-        if settings.kubernetes.image:
-            conf["spark.kubernetes.container.image"] = settings.kubernetes.image
-        if settings.kubernetes.driver_pod_template:
-            conf["spark.kubernetes.driver.podTemplateFile"] = str(
-                settings.kubernetes.driver_pod_template
-            )
-        if settings.kubernetes.executor_pod_template:
-            conf["spark.kubernetes.executor.podTemplateFile"] = str(
-                settings.kubernetes.executor_pod_template
-            )
-        for label, value in driver_labels(key).items():
-            conf[f"spark.kubernetes.driver.label.{label}"] = value
-            conf[f"spark.kubernetes.executor.label.{label}"] = value
-        for annotation, value in driver_annotations(key).items():
-            conf[f"spark.kubernetes.driver.annotation.{annotation}"] = value
-        for variable, value in env.items():
-            conf[f"spark.kubernetes.driverEnv.{variable}"] = value
-        return conf
-
-    def _submit_environment(self) -> dict[str, str]:
-        """spark-submit's environment: the service's, without Lighter's own settings."""
-        env = environment_without_service_settings()
-        env["SPARK_HOME"] = str(self._spark_home)
-        # spark-submit resolves the host's name to bind to; in a container that can fail.
-        env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        if self._settings.kubernetes.kubeconfig:
-            env["KUBECONFIG"] = str(self._settings.kubernetes.kubeconfig)
-        return env
 
     async def _master(self) -> str:
         master = self._settings.kubernetes.master
