@@ -43,7 +43,8 @@ from tests.harness.yarn_cluster import YarnCluster
 
 MIB = 1024 * 1024
 NARROW_QUEUE = "narrow"
-# A driver that starts Spark and stays up without executors: what a tracker follows.
+# A driver that starts Spark and stays up, without executors (dynamic allocation asks for none
+# until a job runs): what a tracker follows.
 STAYING_DRIVER = """\
 import sys, time
 from pyspark.sql import SparkSession
@@ -53,8 +54,10 @@ spark.stop()
 """
 SMALL = {
     "spark.driver.memory": "512m",
-    "spark.executor.instances": "0",
-    "spark.dynamicAllocation.enabled": "false",
+    "spark.dynamicAllocation.enabled": "true",
+    "spark.dynamicAllocation.shuffleTracking.enabled": "true",
+    "spark.dynamicAllocation.minExecutors": "0",
+    "spark.dynamicAllocation.initialExecutors": "0",
 }
 RUNNING_WITHIN = 900.0
 KILL_EVERY = 2.0

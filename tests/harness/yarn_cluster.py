@@ -30,10 +30,18 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lighter_common.backends.spark_home import environment_without_service_settings, pyspark_home
 
+if TYPE_CHECKING:
+    from tests.harness.lighter import LighterFactory, LighterProcesses
+
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+# What a test's batch or session asks for beyond the cluster's conf: small enough that the one
+# node runs several at once.
+SMALL = {"spark.driver.memory": "512m", "spark.executor.memory": "512m"}
 SCRIPT = ROOT / "scripts" / "yarn-test-cluster.sh"
 EXTERNAL_CONF_DIR = "LIGHTER_TEST_HADOOP_CONF_DIR"
 HOW_TO_GET_ONE = (
@@ -112,7 +120,24 @@ class YarnCluster:
         ):
             if key in conf:
                 env[variable] = conf[key]
+        if self.kdc_dir is not None:
+            env["KRB5_CONFIG"] = str(self.krb5_conf)
+            env["LIGHTER_YARN_KERBEROS_PRINCIPAL"] = self.principal
+            env["LIGHTER_YARN_KERBEROS_KEYTAB"] = str(self.keytab)
         return env
+
+    def start_lighter(
+        self, factory: "LighterFactory", mode: str = "standalone", **extra: str
+    ) -> "LighterProcesses":
+        """Lighter with its yarn backend on this cluster, allowed the examples' scripts."""
+        env = {
+            **self.lighter_env(),
+            "LIGHTER_ALLOWED_LOCAL_DIRS": str(EXAMPLES),
+            # Drivers start slowly on a busy machine's one node.
+            "LIGHTER_LAUNCH_TIMEOUT": "600",
+            **extra,
+        }
+        return factory.start(mode, backend="yarn", extra=env)
 
     def spark_submit(
         self,

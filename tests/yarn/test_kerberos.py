@@ -16,14 +16,12 @@ from lighter_common.backends.yarn.backend import YarnBackend
 from lighter_common.settings import ServerSettings, Settings, YarnSettings
 
 from tests.harness.lighter import LighterFactory, LighterProcesses, wait_for
-from tests.harness.yarn_cluster import YarnCluster
+from tests.harness.yarn_cluster import EXAMPLES, SMALL, YarnCluster
 
 pytestmark = [pytest.mark.yarn, pytest.mark.timeout(900)]
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ENDS_WITHIN = 600.0
 FINISHED = {"success", "error", "dead", "killed"}
-SMALL = {"spark.driver.memory": "512m", "spark.executor.memory": "512m"}
 
 
 @pytest.fixture
@@ -92,18 +90,7 @@ async def test_a_keytab_that_is_not_the_principal_s_is_named_with_kerberos_s_rea
 def lighter(
     kerberos_cluster: YarnCluster, lighter_factory: LighterFactory
 ) -> Iterator[LighterProcesses]:
-    conf = kerberos_cluster.spark_conf()
-    extra = {
-        "HADOOP_CONF_DIR": str(kerberos_cluster.conf_dir),
-        "KRB5_CONFIG": str(kerberos_cluster.krb5_conf),
-        "LIGHTER_YARN_KERBEROS_PRINCIPAL": kerberos_cluster.principal,
-        "LIGHTER_YARN_KERBEROS_KEYTAB": str(kerberos_cluster.keytab),
-        "LIGHTER_YARN_JARS": conf["spark.yarn.jars"],
-        "LIGHTER_YARN_PYTHON": conf["spark.pyspark.python"],
-        "LIGHTER_ALLOWED_LOCAL_DIRS": str(EXAMPLES),
-        "LIGHTER_LAUNCH_TIMEOUT": "600",
-    }
-    processes = lighter_factory.start("standalone", backend="yarn", extra=extra)
+    processes = kerberos_cluster.start_lighter(lighter_factory)
     yield processes
     processes.stop_all()
 

@@ -8,7 +8,6 @@ allows, and YARN runs them side by side, so the module waits for YARN about once
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,27 +20,19 @@ from tests.harness.lighter import (
     wait_for,
     wait_for_statement,
 )
-from tests.harness.yarn_cluster import YarnCluster
+from tests.harness.yarn_cluster import EXAMPLES, SMALL, YarnCluster
 
 pytestmark = [pytest.mark.yarn, pytest.mark.timeout(1200)]
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ENDS_WITHIN = 600.0
 FINISHED = {"success", "error", "dead", "killed"}
-# The test cluster's conf that Lighter's settings do not give already.
-SMALL = {"spark.driver.memory": "512m", "spark.executor.memory": "512m"}
 
 
 @pytest.fixture(scope="module")
 def lighter(
     yarn_cluster: YarnCluster, lighter_factory: LighterFactory
 ) -> Iterator[LighterProcesses]:
-    extra = {
-        **yarn_cluster.lighter_env(),
-        "LIGHTER_ALLOWED_LOCAL_DIRS": str(EXAMPLES),
-        "LIGHTER_LAUNCH_TIMEOUT": "600",
-    }
-    processes = lighter_factory.start("standalone", backend="yarn", extra=extra)
+    processes = yarn_cluster.start_lighter(lighter_factory)
     yield processes
     processes.stop_all()
 

@@ -9,7 +9,6 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from lighter_common.backends.yarn.app_state import YarnApplication, driver_status
@@ -17,12 +16,11 @@ from lighter_common.backends.yarn.resource_manager import ResourceManager
 from lighter_common.backends.yarn.tags import COMMON_TAG, app_tag, driver_tags
 from lighter_common.domain.driver import DriverKey, DriverPhase, DriverStatus
 
-from tests.harness.yarn_cluster import Submission, YarnCluster
+from tests.harness.yarn_cluster import EXAMPLES, Submission, YarnCluster
 
 # Each test waits for spark-submit and a driver on a shared, often busy, machine.
 pytestmark = [pytest.mark.yarn, pytest.mark.timeout(1200)]
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # Under load a small Spark application takes a minute or two on the test cluster's one node.
 ENDS_WITHIN = 600.0
 

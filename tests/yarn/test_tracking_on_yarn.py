@@ -13,7 +13,6 @@ The restart is last: it ends whatever runs on the cluster at the time.
 import asyncio
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,30 +21,26 @@ from lighter_common.backends.yarn.hadoop_conf import read_yarn_addresses
 from lighter_common.store.mongo import MongoStore
 
 from tests.harness.lighter import LighterFactory, LighterProcesses, wait_for
-from tests.harness.yarn_cluster import YarnCluster
+from tests.harness.yarn_cluster import EXAMPLES, SMALL, YarnCluster
 
 pytestmark = [pytest.mark.yarn, pytest.mark.timeout(1500)]
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ENDS_WITHIN = 600.0
 FINISHED = {"success", "error", "dead", "killed"}
 BURST = 20
-SMALL = {"spark.driver.memory": "512m", "spark.executor.memory": "512m"}
 
 
 @pytest.fixture(scope="module")
 def lighter(
     yarn_cluster: YarnCluster, lighter_factory: LighterFactory
 ) -> Iterator[LighterProcesses]:
-    extra = {
-        **yarn_cluster.lighter_env(),
-        "LIGHTER_ALLOWED_LOCAL_DIRS": str(EXAMPLES),
-        "LIGHTER_LAUNCH_TIMEOUT": "600",
-        # The whole burst may start at once: spark-submit's own bound is what queues it.
-        "LIGHTER_MAX_STARTING_JOBS": "50",
-        "LIGHTER_MAX_RUNNING_JOBS": "50",
-    }
-    processes = lighter_factory.start("distributed", backend="yarn", extra=extra)
+    # The whole burst may start at once: spark-submit's own bound is what queues it.
+    processes = yarn_cluster.start_lighter(
+        lighter_factory,
+        "distributed",
+        LIGHTER_MAX_STARTING_JOBS="50",
+        LIGHTER_MAX_RUNNING_JOBS="50",
+    )
     processes.start("tracker", replica="tracker-2")
     yield processes
     processes.stop_all()
