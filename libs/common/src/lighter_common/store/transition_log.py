@@ -41,6 +41,9 @@ class LoggedDocuments(Protocol[M_co]):
     async def read(self, subject: str) -> M_co | None:
         """The document as stored (possibly behind its log)."""
 
+    async def read_with_next(self, subject: str) -> tuple[M_co | None, TransitionRecord | None]:
+        """`read`, and the record logged right after the document's `seq`, if there is one."""
+
     async def read_record(self, record_key: str) -> TransitionRecord | None: ...
 
     async def append(self, record: TransitionRecord) -> bool:
@@ -58,7 +61,11 @@ class LoggedDocuments(Protocol[M_co]):
 
 async def catch_up(documents: LoggedDocuments[M], subject: str) -> M | None:
     """The document with every logged change applied, finishing what a writer left undone."""
-    return await _caught_up(documents, subject, await documents.read(subject))
+    current, record = await documents.read_with_next(subject)
+    if current is None or record is None:
+        return current
+    await documents.apply(subject, record)
+    return await _caught_up(documents, subject, merge(current, record))
 
 
 async def _caught_up(documents: LoggedDocuments[M], subject: str, current: M | None) -> M | None:

@@ -18,6 +18,7 @@ from lighter_common.domain.statement import Statement
 from lighter_common.domain.transition_record import (
     SubjectKind,
     TransitionRecord,
+    record_id,
     statement_subject,
 )
 from lighter_common.store.fields import document_fields
@@ -86,6 +87,13 @@ class _LoggedCollection(Generic[M]):
 
     def _decoded(self, document: Document | None) -> M | None:
         raise NotImplementedError
+
+    async def read_with_next(self, subject: str) -> tuple[M | None, TransitionRecord | None]:
+        current = await self.read(subject)
+        if current is None:
+            return None, None
+        seq: int = getattr(current, "seq")  # noqa: B009 - every logged model has it
+        return current, await self.read_record(record_id(subject, seq + 1))
 
     @unavailable_when_unreachable
     async def read_record(self, record_key: str) -> TransitionRecord | None:

@@ -53,6 +53,7 @@ class _LoggedTable(Generic[M]):
     model: type[M]
     _table: str
     _key: str  # the WHERE clause that names one row, with its parameters from `_key_values`
+    _subject: str  # the row's log subject, as an SQL expression (transition_record.py)
 
     def __init__(self, db: SqliteConnection) -> None:
         self._db = db
@@ -63,6 +64,24 @@ class _LoggedTable(Generic[M]):
     async def read_record(self, record_key: str) -> TransitionRecord | None:
         rows = await run(self._db, "SELECT doc FROM transitions WHERE id = ?", (record_key,))
         return TransitionRecord.model_validate_json(rows[0][0]) if rows else None
+
+    async def read_with_next(self, subject: str) -> tuple[M | None, TransitionRecord | None]:
+        # One statement: the next record's key is `<subject>:<seq + 1>` (record_id).
+        rows = await run(
+            self._db,
+            f"SELECT {self._table}.doc, t.doc FROM {self._table} LEFT JOIN transitions AS t"
+            f" ON t.id = {self._subject} || ':'"
+            f" || (COALESCE(json_extract({self._table}.doc, '$.seq'), 0) + 1)"
+            f" WHERE {self._key}",
+            self._key_values(subject),
+        )
+        if not rows:
+            return None, None
+        document, record = rows[0]
+        return (
+            self.model.model_validate_json(document),
+            None if record is None else TransitionRecord.model_validate_json(record),
+        )
 
     async def append(self, record: TransitionRecord) -> bool:
         return await insert_record(self._db, record)
@@ -102,14 +121,16 @@ class LoggedApplications(_LoggedTable[Application]):
     kind = SubjectKind.APPLICATION
     model = Application
     _table = "applications"
-    _key = "id = ?"
+    _key = "applications.id = ?"
+    _subject = "applications.id"
 
 
 class LoggedStatements(_LoggedTable[Statement]):
     kind = SubjectKind.STATEMENT
     model = Statement
     _table = "statements"
-    _key = "session_id = ? AND id = ?"
+    _key = "statements.session_id = ? AND statements.id = ?"
+    _subject = "statements.session_id || '/' || statements.id"
 
     def _key_values(self, subject: str) -> list[Any]:
         session_id, statement_id = subject.rsplit("/", 1)
