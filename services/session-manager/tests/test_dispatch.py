@@ -260,10 +260,8 @@ class EndingDuringTheLook(SqliteStore):
     end_statement: Statement | None = None
     dispatcher: Dispatcher | None = None
 
-    async def list_statements(
-        self, session_id: str, **kwargs: object
-    ) -> tuple[list[Statement], int]:
-        found = await super().list_statements(session_id, **kwargs)  # type: ignore[arg-type]
+    async def find_statements(self, session_id: str, **kwargs: object) -> list[Statement]:
+        found = await super().find_statements(session_id, **kwargs)  # type: ignore[arg-type]
         ending, self.end_statement = self.end_statement, None
         if ending is not None and self.dispatcher is not None:
             session = await self.get_application(session_id)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from lighter_common.domain.application import Application, utcnow
 from lighter_common.domain.completion import Completion
 from lighter_common.domain.statement import Statement, error_output
-from lighter_common.domain.states import StatementState
+from lighter_common.domain.states import ApplicationState, StatementState
 from lighter_common.domain.transitions import (
     previous_statement_states,
     previous_states,
@@ -48,9 +48,16 @@ class Work:
     busy: bool = False  # the kernel holds a statement, or is being handed one
     # The session's change count when this look began: what it shows holds only until then.
     seen_seq: int | None = None
+    seen_state: ApplicationState | None = None
+    activity_shown: bool = False  # this look already showed the session busy
 
     def __bool__(self) -> bool:
         return bool(self.statements or self.cancel or self.completions)
+
+    @property
+    def activity_to_show(self) -> bool:
+        """The session, as this look read it, does not show the kernel's activity yet."""
+        return not self.activity_shown and self.seen_state is not session_activity_state(self.busy)
 
 
 class Doorbell:
@@ -96,11 +103,11 @@ class Dispatcher:
             while True:
                 bell.clear()
                 work = await self.next_work(session, generation=generation, kernel_busy=kernel_busy)
-                if first_look:
+                if first_look and work.activity_to_show:
                     # Only over the session as this look read it: a statement that ended
                     # meanwhile showed the session idle, and a stale look must not undo that.
                     await self._show_activity(session.id, busy=work.busy, seen_seq=work.seen_seq)
-                    first_look = False
+                first_look = False
                 remaining = deadline - loop.time()
                 if work or remaining <= 0:
                     return work
@@ -117,7 +124,7 @@ class Dispatcher:
         work = await self._statement_work(
             session, generation=generation, kernel_busy=kernel_busy, ending=current.ending_statement
         )
-        work.seen_seq = current.seq
+        work.seen_seq, work.seen_state = current.seq, current.state
         if current.completion is not None and current.completion.waiting(utcnow()):
             work.completions = [current.completion]
         return work
@@ -125,7 +132,7 @@ class Dispatcher:
     async def _statement_work(
         self, session: Application, *, generation: int, kernel_busy: bool, ending: int | None
     ) -> Work:
-        in_flight, _ = await self._store.list_statements(session.id, states=IN_FLIGHT_STATES)
+        in_flight = await self._store.find_statements(session.id, states=IN_FLIGHT_STATES)
         held: list[Statement] = []
         for statement in in_flight:
             if ending is not None and statement.id <= ending:
@@ -156,7 +163,7 @@ class Dispatcher:
             await self._return_claim(claimed)
             return Work()
         await self._show_activity(session.id, busy=True)
-        return Work(statements=[claimed], busy=True)
+        return Work(statements=[claimed], busy=True, activity_shown=True)
 
     async def _is_current(self, session_id: str, generation: int) -> bool:
         return await self._current(session_id, generation) is not None
@@ -191,15 +198,13 @@ class Dispatcher:
         The session also records which statement is ending: a poll that reads the session
         after this and the statement before its result is recorded must not count it held
         (and show the session busy again, or hand it out again)."""
-        in_flight, _ = await self._store.list_statements(session.id, states=IN_FLIGHT_STATES)
+        in_flight = await self._store.find_statements(session.id, states=IN_FLIGHT_STATES)
         if all(statement.id == statement_id for statement in in_flight):
             await self._show_activity(session.id, busy=False, ending_statement=statement_id)
 
     async def _claim_oldest_waiting(self, session_id: str, generation: int) -> Statement | None:
         while True:
-            waiting, _ = await self._store.list_statements(
-                session_id, states=(_S.WAITING,), limit=1
-            )
+            waiting = await self._store.find_statements(session_id, states=(_S.WAITING,), limit=1)
             if not waiting:
                 return None
             claimed = await self._store.update_statement(

@@ -129,6 +129,11 @@ class Store(Protocol):
     ) -> tuple[list[Statement], int]:
         """The session's statements by id ascending, and the count of all matches."""
 
+    async def find_statements(
+        self, session_id: str, *, states: Collection[StatementState] = (), limit: int | None = None
+    ) -> list[Statement]:
+        """`list_statements` without the count."""
+
     async def update_statement(
         self,
         session_id: str,

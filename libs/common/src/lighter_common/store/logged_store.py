@@ -130,6 +130,11 @@ class LoggedStore(ABC):
         query = queries.statements(session_id, tuple(states), offset, limit)
         return await self._find(query), await self._count(query)
 
+    async def find_statements(
+        self, session_id: str, *, states: Collection[StatementState] = (), limit: int | None = None
+    ) -> list[Statement]:
+        return await self._find(queries.statements(session_id, tuple(states), 0, limit))
+
     async def update_statement(
         self,
         session_id: str,
