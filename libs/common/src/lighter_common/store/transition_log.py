@@ -52,6 +52,9 @@ class LoggedDocuments(Protocol[M_co]):
     async def apply(self, subject: str, record: TransitionRecord) -> None:
         """Set the record's changes and seq, only if the document's seq is `record.seq - 1`."""
 
+    async def append_and_apply(self, subject: str, record: TransitionRecord) -> bool:
+        """`append`, then `apply` when the record went in; False when another writer won."""
+
     def encode(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Model attribute names and values as the document stores them."""
 
@@ -108,8 +111,7 @@ async def compare_and_set(
             at = utcnow()
             encoded = documents.encode({**changes, **implied(documents.kind, current, changes, at)})
             record = _record(documents.kind, subject, application_id, current, encoded, at)
-            if await documents.append(record):
-                await documents.apply(subject, record)
+            if await documents.append_and_apply(subject, record):
                 return merge(current, record)
             # Another writer took this sequence number: look at what it did, then decide again.
         current = await _caught_up(documents, subject, current)

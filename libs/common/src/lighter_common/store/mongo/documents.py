@@ -108,6 +108,12 @@ class _LoggedCollection(Generic[M]):
             return False
         return True
 
+    async def append_and_apply(self, subject: str, record: TransitionRecord) -> bool:
+        if not await self.append(record):
+            return False
+        await self.apply(subject, record)
+        return True
+
     @unavailable_when_unreachable
     async def apply(self, subject: str, record: TransitionRecord) -> None:
         await self._conditional.update(

@@ -29,23 +29,19 @@ async def run(db: SqliteConnection, sql: str, parameters: Iterable[Any] = ()) ->
         raise StoreUnavailable(f"the database is unavailable: {error}") from error
 
 
-async def insert_record(db: SqliteConnection, record: TransitionRecord) -> bool:
-    try:
-        await run(
-            db,
-            "INSERT INTO transitions (id, application_id, kind, at, doc)"
-            " VALUES (?, ?, ?, julianday(?), ?)",
-            (
-                record.id,
-                record.application_id,
-                record.kind.value,
-                record.at.isoformat(),
-                record.model_dump_json(by_alias=True),
-            ),
-        )
-    except sqlite3.IntegrityError:
-        return False
-    return True
+_INSERT_RECORD = (
+    "INSERT INTO transitions (id, application_id, kind, at, doc) VALUES (?, ?, ?, julianday(?), ?)"
+)
+
+
+def _record_values(record: TransitionRecord) -> tuple[Any, ...]:
+    return (
+        record.id,
+        record.application_id,
+        record.kind.value,
+        record.at.isoformat(),
+        record.model_dump_json(by_alias=True),
+    )
 
 
 class _LoggedTable(Generic[M]):
@@ -84,13 +80,37 @@ class _LoggedTable(Generic[M]):
         )
 
     async def append(self, record: TransitionRecord) -> bool:
-        return await insert_record(self._db, record)
+        try:
+            await run(self._db, _INSERT_RECORD, _record_values(record))
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    async def append_and_apply(self, subject: str, record: TransitionRecord) -> bool:
+        # Both statements in one call on the writing thread: a round trip less than two calls.
+        inserted, values = _record_values(record), self._applied(subject, record)
+
+        def write(db: sqlite3.Connection) -> bool:
+            try:
+                db.execute(_INSERT_RECORD, inserted)
+            except sqlite3.IntegrityError:
+                return False
+            db.execute(*values)
+            return True
+
+        try:
+            return await self._db.run(write)
+        except sqlite3.OperationalError as error:
+            raise StoreUnavailable(f"the database is unavailable: {error}") from error
 
     async def apply(self, subject: str, record: TransitionRecord) -> None:
+        await run(self._db, *self._applied(subject, record))
+
+    def _applied(self, subject: str, record: TransitionRecord) -> tuple[str, list[Any]]:
+        """The UPDATE that applies `record` over the change before it."""
         values = {**record.changes, "seq": record.seq}
         setters = ", ".join(f"'$.{key}', json(?)" for key in values)
-        await run(
-            self._db,
+        return (
             f"UPDATE {self._table} SET doc = json_set(doc, {setters})"
             f" WHERE {self._key} AND COALESCE(json_extract(doc, '$.seq'), 0) = ?",
             [
