@@ -90,7 +90,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     yarn.add_argument("--yarn-parts", nargs="+", choices=YARN_PARTS, default=list(YARN_PARTS))
     yarn.add_argument("--yarn-sequential", type=int, help="spark-submits one by one (4)")
     yarn.add_argument("--yarn-total", type=int, help="spark-submits at capacity (8)")
-    yarn.add_argument("--yarn-running", type=int, help="running YARN applications tracked (8)")
+    yarn.add_argument(
+        "--yarn-running",
+        type=int,
+        help="running YARN applications tracked (7: what the test cluster runs at once)",
+    )
     args = parser.parse_args(argv)
     full = not args.quick
     defaults = {
@@ -111,7 +115,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "k8s_ended": 400 if full else 50,
         "yarn_sequential": 4 if full else 2,
         "yarn_total": 8 if full else 2,
-        "yarn_running": 8 if full else 2,
+        "yarn_running": 7 if full else 2,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:

@@ -1,5 +1,6 @@
 """YARN benchmarks, on the test MiniYARNCluster (tests/harness/yarn_cluster.py): one
-ResourceManager and one NodeManager on this machine, with the memory of 8 small drivers.
+ResourceManager and one NodeManager on this machine, whose 8 GB run 7 small drivers at once
+(the default queue's per-user limit for ApplicationMasters).
 
 1. spark_submit: the YARN backend's own launch (spark-submit in cluster mode, which returns once
    the ResourceManager has the application), `sequential` times one after another: wall time,
@@ -123,7 +124,8 @@ async def measure_status_delay(
     cluster: YarnCluster, work_dir: Path, options: YarnBenchOptions
 ) -> dict[str, Any]:
     job = _staying_driver(work_dir)
-    settings = {**cluster.lighter_env(), "LIGHTER_ALLOWED_LOCAL_DIRS": str(work_dir)}
+    settings = {**cluster.lighter_env(), "LIGHTER_BACKEND": "yarn"}
+    settings |= {"LIGHTER_ALLOWED_LOCAL_DIRS": str(work_dir)}
     settings |= {"LIGHTER_LAUNCH_TIMEOUT": "900", "LIGHTER_MAX_RUNNING_JOBS": "50"}
     settings |= {"LIGHTER_MAX_STARTING_JOBS": "50", "LIGHTER_LOG_LEVEL": "INFO"}
     addresses = read_yarn_addresses(cluster.conf_dir)
